@@ -1,0 +1,83 @@
+"""Engines and connection pools: one per container, reused across warm invocations.
+
+The application engine connects as the non-owner role that row-level security applies to;
+the owner engine exists only for migrations and seeding.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import URL, Engine, create_engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from chatapp.config import Settings, get_settings
+from chatapp.integrations.secrets import secret_json
+
+
+def _url_from_secret(secret_arn: str, settings: Settings) -> URL:
+    secret = secret_json(secret_arn)
+    return URL.create(
+        "postgresql+psycopg",
+        username=secret["username"],
+        password=secret["password"],
+        host=settings.database_host or secret["host"],
+        port=int(secret.get("port", 5432)),
+        database=secret.get("dbname") or settings.database_name,
+    )
+
+
+def owner_url(settings: Settings | None = None) -> URL:
+    settings = settings or get_settings()
+    if settings.database_url:
+        return make_url(settings.database_url)
+    if settings.database_secret_arn:
+        return _url_from_secret(settings.database_secret_arn, settings)
+    raise RuntimeError("DATABASE_URL or DATABASE_SECRET_ARN must be set")
+
+
+def app_url(settings: Settings | None = None) -> URL:
+    settings = settings or get_settings()
+    if settings.database_app_url:
+        return make_url(settings.database_app_url)
+    if settings.database_app_secret_arn:
+        return _url_from_secret(settings.database_app_secret_arn, settings)
+    if settings.is_local:
+        # Locally the application role lives on the same server as the owner, trusted by socket.
+        return owner_url(settings).set(username=settings.app_db_role, password=settings.app_db_password)
+    raise RuntimeError("DATABASE_APP_URL or DATABASE_APP_SECRET_ARN must be set")
+
+
+def _create_engine(url: URL, pool_size: int) -> Engine:
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,  # a thawed Lambda container may hold a connection the proxy closed
+        pool_recycle=300,
+        connect_args={"application_name": get_settings().service_name},
+    )
+
+
+@lru_cache(maxsize=1)
+def app_engine() -> Engine:
+    return _create_engine(app_url(), get_settings().db_pool_size)
+
+
+@lru_cache(maxsize=1)
+def owner_engine() -> Engine:
+    return _create_engine(owner_url(), 1)
+
+
+@lru_cache(maxsize=1)
+def app_sessionmaker() -> sessionmaker[Session]:
+    return sessionmaker(bind=app_engine(), expire_on_commit=False, autoflush=True)
+
+
+def dispose_engines() -> None:
+    """Forget pooled connections and cached engines (tests, and after settings change)."""
+    for factory in (app_engine, owner_engine):
+        if factory.cache_info().currsize:
+            factory().dispose()
+        factory.cache_clear()
+    app_sessionmaker.cache_clear()

@@ -1,0 +1,110 @@
+"""Section 2: companies (tenants), users and the sign-in tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, false, true
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chatapp.db.base import Base, created_at, json_array, json_object, updated_at, uuid_pk
+from chatapp.db.enums import UserRole, user_role
+
+
+class Company(Base):
+    __tablename__ = "chatapp_companies"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(String(255))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    primary_color: Mapped[str | None] = mapped_column(String(7), server_default="#007bff")
+    secondary_color: Mapped[str | None] = mapped_column(String(7))
+    custom_domain: Mapped[str | None] = mapped_column(String(255), unique=True)
+    custom_domain_verified: Mapped[bool | None] = mapped_column(server_default=false())
+    timezone: Mapped[str | None] = mapped_column(String(50), server_default="UTC")
+    locale: Mapped[str | None] = mapped_column(String(10), server_default="en")
+    settings: Mapped[dict[str, Any] | None] = json_object()
+    # 'active' | 'suspended' | 'pending' | 'deleted'
+    status: Mapped[str] = mapped_column(String(20), server_default="active")
+    api_key_hash: Mapped[str | None] = mapped_column(String(255))
+    api_key_prefix: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+    deleted_at: Mapped[datetime | None]
+
+
+class User(Base):
+    __tablename__ = "chatapp_users"
+    __table_args__ = (
+        Index("users_company_idx", "company_id"),
+        Index("users_email_idx", "email"),
+        Index("users_role_idx", "role"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    email_verified: Mapped[datetime | None]
+    name: Mapped[str | None] = mapped_column(String(255))
+    image: Mapped[str | None] = mapped_column(String(500))
+    company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chatapp_companies.id"))
+    role: Mapped[UserRole] = mapped_column(user_role, server_default=UserRole.SUPPORT_AGENT.value)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
+    permissions: Mapped[dict[str, Any] | None] = json_object()
+    is_active: Mapped[bool] = mapped_column(server_default=true())
+    last_login_at: Mapped[datetime | None]
+    ip_allowlist: Mapped[list[Any] | None] = json_array()
+    access_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+    deleted_at: Mapped[datetime | None]
+
+
+class Account(Base):
+    """An external sign-in provider account (OAuth) linked to a user."""
+
+    __tablename__ = "chatapp_accounts"
+    __table_args__ = (Index("accounts_provider_idx", "provider", "provider_account_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_users.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(255))
+    provider: Mapped[str] = mapped_column(String(255))
+    provider_account_id: Mapped[str] = mapped_column(String(255))
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[int | None] = mapped_column(Integer)
+    token_type: Mapped[str | None] = mapped_column(String(255))
+    scope: Mapped[str | None] = mapped_column(String(255))
+    id_token: Mapped[str | None] = mapped_column(Text)
+    session_state: Mapped[str | None] = mapped_column(String(255))
+
+
+class Session(Base):
+    """A console session. `session_token` holds the SHA-256 of the opaque bearer token."""
+
+    __tablename__ = "chatapp_sessions"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    session_token: Mapped[str] = mapped_column(String(255), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_users.id", ondelete="CASCADE"))
+    expires: Mapped[datetime]
+    created_at: Mapped[datetime] = created_at()
+
+
+class VerificationToken(Base):
+    """Magic-link and e-mail verification tokens; `token` holds a SHA-256, never the token."""
+
+    __tablename__ = "chatapp_verification_tokens"
+    __table_args__ = (PrimaryKeyConstraint("identifier", "token"),)
+
+    identifier: Mapped[str] = mapped_column(String(255))
+    token: Mapped[str] = mapped_column(String(255), unique=True)
+    expires: Mapped[datetime]
+
+
+__all__ = ["Account", "Company", "Session", "User", "VerificationToken"]

@@ -1,0 +1,82 @@
+"""Section 5: knowledge categories, uploaded files and the chunk rows that mirror Qdrant points."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chatapp.db.base import Base, created_at, json_object, updated_at, uuid_pk
+from chatapp.db.enums import FileStatus, file_status
+
+
+class KnowledgeCategory(Base):
+    __tablename__ = "chatapp_knowledge_categories"
+    __table_args__ = (
+        Index("knowledge_cat_company_idx", "company_id"),
+        # Unique (the design has a plain index): a category slug names one category per company.
+        Index("knowledge_cat_company_slug_idx", "company_id", "slug", unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    slug: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chatapp_knowledge_categories.id"))
+    sort_order: Mapped[int | None] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class KnowledgeFile(Base):
+    __tablename__ = "chatapp_knowledge_files"
+    __table_args__ = (
+        Index("knowledge_files_company_idx", "company_id"),
+        Index("knowledge_files_category_idx", "category_id"),
+        Index("knowledge_files_status_idx", "status"),
+        Index("idx_knowledge_files_pending", "created_at", postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id"))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_knowledge_categories.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_path: Mapped[str] = mapped_column(String(500))
+    storage_url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[FileStatus] = mapped_column(file_status, server_default=FileStatus.PENDING.value)
+    processing_error: Mapped[str | None] = mapped_column(Text)
+    chunk_count: Mapped[int | None] = mapped_column(Integer, server_default="0")
+    qdrant_collection: Mapped[str | None] = mapped_column(String(255))
+    metadata_: Mapped[dict[str, Any] | None] = json_object("metadata")
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chatapp_users.id"))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+    indexed_at: Mapped[datetime | None]
+
+
+class KnowledgeChunk(Base):
+    __tablename__ = "chatapp_knowledge_chunks"
+    __table_args__ = (
+        Index("knowledge_chunks_file_idx", "file_id"),
+        Index("knowledge_chunks_company_idx", "company_id"),
+        Index("knowledge_chunks_qdrant_idx", "qdrant_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    file_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_knowledge_files.id", ondelete="CASCADE"))
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id"))
+    chunk_index: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    start_offset: Mapped[int | None] = mapped_column(Integer)
+    end_offset: Mapped[int | None] = mapped_column(Integer)
+    page_number: Mapped[int | None] = mapped_column(Integer)
+    section_title: Mapped[str | None] = mapped_column(String(255))
+    qdrant_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = created_at()

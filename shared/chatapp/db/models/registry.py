@@ -1,0 +1,19 @@
+"""Imports every model module so `Base.metadata` holds the whole schema (migrations, tests)."""
+
+from __future__ import annotations
+
+from chatapp.db.base import Base
+from chatapp.db.models import (
+    agents,
+    analytics,
+    audit,
+    billing,
+    channels,
+    conversations,
+    core,
+    knowledge,
+    team,
+)
+
+MODEL_MODULES = (core, agents, conversations, knowledge, billing, channels, analytics, audit, team)
+metadata = Base.metadata

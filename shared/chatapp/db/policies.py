@@ -1,0 +1,216 @@
+"""Row-level security: every table's policy, decided in this one place.
+
+The application connects as a role that neither owns the tables nor has BYPASSRLS, and
+every table has ROW LEVEL SECURITY enabled and forced. What a transaction may see is set
+by three transaction-local settings (see `chatapp.db.tenancy`):
+
+    app.current_company_id   the tenant
+    app.current_user_id      the signed-in user, if any
+    app.user_role            master_admin | company_admin | support_agent | company_service | system
+
+Company isolation is a RESTRICTIVE policy: PostgreSQL ORs permissive policies together, so a
+permissive "role" policy could otherwise widen access across companies (the flaw in the
+design's sample). Role policies are permissive and can only narrow what isolation allows.
+Settings are read with `current_setting(name, true)` and NULLIF(..., '') because a pooled
+connection keeps '' after a transaction-local setting ends: a missing context yields no rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Access(StrEnum):
+    COMPANY = "company"  # has company_id; tenants read and write their own rows
+    COMPANY_READ_ONLY = "company_read_only"  # tenants read their own rows; platform writes
+    COMPANY_ROOT = "company_root"  # the companies table itself: id is the tenant
+    USERS = "users"  # users: own company's users, or yourself
+    CONVERSATIONS = "conversations"  # company isolation + support agents see assigned/unassigned
+    VIA_CONVERSATION = "via_conversation"  # visible when the parent conversation is
+    VIA_AGENT = "via_agent"  # visible when the parent agent (and category) is
+    OWN_USER = "own_user"  # rows of the signed-in user only
+    CATALOGUE = "catalogue"  # platform catalogue: everyone reads, master admins write
+    SYSTEM_ONLY = "system_only"  # platform bookkeeping: only the system context
+
+
+@dataclass(frozen=True)
+class TablePolicy:
+    access: Access
+    why: str
+
+
+TABLE_POLICIES: dict[str, TablePolicy] = {
+    "chatapp_companies": TablePolicy(Access.COMPANY_ROOT, "a tenant sees its own company row"),
+    "chatapp_users": TablePolicy(Access.USERS, "colleagues of the same company, and yourself"),
+    "chatapp_accounts": TablePolicy(Access.OWN_USER, "OAuth tokens belong to one user"),
+    "chatapp_sessions": TablePolicy(Access.OWN_USER, "a user may list and end their own sessions"),
+    "chatapp_verification_tokens": TablePolicy(Access.SYSTEM_ONLY, "used before anyone is signed in"),
+    "chatapp_agent_packages": TablePolicy(Access.CATALOGUE, "platform catalogue of agent code"),
+    "chatapp_agents": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_agent_knowledge_categories": TablePolicy(Access.VIA_AGENT, "no company_id: follows its agent"),
+    "chatapp_conversations": TablePolicy(Access.CONVERSATIONS, "support agents see assigned or unassigned"),
+    "chatapp_messages": TablePolicy(Access.VIA_CONVERSATION, "no company_id: follows its conversation"),
+    "chatapp_conversation_notes": TablePolicy(Access.VIA_CONVERSATION, "follows its conversation"),
+    "chatapp_escalations": TablePolicy(Access.VIA_CONVERSATION, "company data, and follows its conversation"),
+    "chatapp_customers": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_knowledge_categories": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_knowledge_files": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_knowledge_chunks": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_subscription_plans": TablePolicy(Access.CATALOGUE, "public price list"),
+    "chatapp_company_subscriptions": TablePolicy(
+        Access.COMPANY_READ_ONLY, "a company must not extend its own subscription"
+    ),
+    "chatapp_usage_records": TablePolicy(Access.COMPANY_READ_ONLY, "metered by the platform"),
+    "chatapp_channel_configs": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_widget_configs": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_api_keys": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_webhooks": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_daily_analytics": TablePolicy(Access.COMPANY_READ_ONLY, "written by the rollup schedule"),
+    "chatapp_audit_logs": TablePolicy(Access.COMPANY, "company rows; platform rows (no company) for admins"),
+    "chatapp_rate_limit_records": TablePolicy(Access.SYSTEM_ONLY, "keys span tenants and anonymous IPs"),
+    "chatapp_invitations": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_canned_responses": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_support_agent_status": TablePolicy(Access.COMPANY, "company data"),
+}
+
+# SQL helpers created by the migration; policies call them so they read like sentences.
+HELPER_FUNCTIONS_SQL = """
+CREATE OR REPLACE FUNCTION chatapp_current_company_id() RETURNS uuid
+  LANGUAGE sql STABLE AS $$ SELECT NULLIF(current_setting('app.current_company_id', true), '')::uuid $$;
+CREATE OR REPLACE FUNCTION chatapp_current_user_id() RETURNS uuid
+  LANGUAGE sql STABLE AS $$ SELECT NULLIF(current_setting('app.current_user_id', true), '')::uuid $$;
+CREATE OR REPLACE FUNCTION chatapp_current_role() RETURNS text
+  LANGUAGE sql STABLE AS $$ SELECT NULLIF(current_setting('app.user_role', true), '') $$;
+CREATE OR REPLACE FUNCTION chatapp_is_platform() RETURNS boolean
+  LANGUAGE sql STABLE AS $$ SELECT coalesce(chatapp_current_role() IN ('master_admin', 'system'), false) $$;
+"""
+
+DROP_HELPER_FUNCTIONS_SQL = """
+DROP FUNCTION IF EXISTS chatapp_is_platform();
+DROP FUNCTION IF EXISTS chatapp_current_role();
+DROP FUNCTION IF EXISTS chatapp_current_user_id();
+DROP FUNCTION IF EXISTS chatapp_current_company_id();
+"""
+
+_OWN_COMPANY = "(company_id = chatapp_current_company_id() OR chatapp_is_platform())"
+
+
+def _policy(table: str, name: str, condition: str, *, restrictive: bool = False, command: str = "ALL") -> str:
+    kind = "RESTRICTIVE" if restrictive else "PERMISSIVE"
+    clauses = []
+    if command != "INSERT":
+        clauses.append(f"USING ({condition})")
+    if command in ("ALL", "INSERT", "UPDATE"):
+        clauses.append(f"WITH CHECK ({condition})")
+    return f"CREATE POLICY {name} ON {table} AS {kind} FOR {command} TO PUBLIC {' '.join(clauses)};"
+
+
+def policy_statements(table: str) -> list[str]:
+    """The SQL that enables, forces and defines row-level security for one table."""
+    access = TABLE_POLICIES[table].access
+    statements = [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY;",
+    ]
+    add = statements.append
+    if access is Access.COMPANY:
+        add(_policy(table, "company_isolation", _OWN_COMPANY, restrictive=True))
+        add(_policy(table, "company_access", "true"))
+    elif access is Access.COMPANY_READ_ONLY:
+        add(_policy(table, "company_isolation", _OWN_COMPANY, restrictive=True))
+        add(_policy(table, "company_read", "true", command="SELECT"))
+        add(_policy(table, "platform_write", "chatapp_is_platform()", command="INSERT"))
+        add(_policy(table, "platform_update", "chatapp_is_platform()", command="UPDATE"))
+        add(_policy(table, "platform_delete", "chatapp_is_platform()", command="DELETE"))
+    elif access is Access.COMPANY_ROOT:
+        add(
+            _policy(
+                table,
+                "company_isolation",
+                "(id = chatapp_current_company_id() OR chatapp_is_platform())",
+                restrictive=True,
+            )
+        )
+        add(_policy(table, "company_read", "true", command="SELECT"))
+        add(
+            _policy(
+                table,
+                "company_admin_update",
+                "chatapp_current_role() = 'company_admin' OR chatapp_is_platform()",
+                command="UPDATE",
+            )
+        )
+        add(_policy(table, "platform_insert", "chatapp_is_platform()", command="INSERT"))
+        add(_policy(table, "platform_delete", "chatapp_is_platform()", command="DELETE"))
+    elif access is Access.USERS:
+        add(
+            _policy(
+                table,
+                "company_isolation",
+                f"({_OWN_COMPANY[1:-1]} OR id = chatapp_current_user_id())",
+                restrictive=True,
+            )
+        )
+        add(_policy(table, "company_access", "true"))
+    elif access is Access.CONVERSATIONS:
+        add(_policy(table, "company_isolation", _OWN_COMPANY, restrictive=True))
+        add(
+            _policy(
+                table,
+                "staff_access",
+                "chatapp_is_platform() OR chatapp_current_role() IN ('company_admin', 'company_service')",
+            )
+        )
+        add(
+            _policy(
+                table,
+                "support_agent_access",
+                "chatapp_current_role() = 'support_agent' AND "
+                "(assigned_agent_id = chatapp_current_user_id() OR assigned_agent_id IS NULL)",
+            )
+        )
+    elif access is Access.VIA_CONVERSATION:
+        parent = "EXISTS (SELECT 1 FROM chatapp_conversations c WHERE c.id = conversation_id)"
+        if table == "chatapp_escalations":
+            add(_policy(table, "company_isolation", _OWN_COMPANY, restrictive=True))
+        add(_policy(table, "conversation_access", parent))
+    elif access is Access.VIA_AGENT:
+        add(
+            _policy(
+                table,
+                "agent_access",
+                "EXISTS (SELECT 1 FROM chatapp_agents a WHERE a.id = agent_id) AND "
+                "EXISTS (SELECT 1 FROM chatapp_knowledge_categories k WHERE k.id = category_id)",
+            )
+        )
+    elif access is Access.OWN_USER:
+        add(
+            _policy(
+                table, "own_rows", "user_id = chatapp_current_user_id() OR chatapp_current_role() = 'system'"
+            )
+        )
+    elif access is Access.CATALOGUE:
+        add(_policy(table, "everyone_reads", "true", command="SELECT"))
+        add(_policy(table, "platform_insert", "chatapp_is_platform()", command="INSERT"))
+        add(_policy(table, "platform_update", "chatapp_is_platform()", command="UPDATE"))
+        add(_policy(table, "platform_delete", "chatapp_is_platform()", command="DELETE"))
+    elif access is Access.SYSTEM_ONLY:
+        add(_policy(table, "system_only", "chatapp_current_role() = 'system'"))
+    else:  # pragma: no cover - exhaustiveness guard
+        raise ValueError(f"no policy for access {access}")
+    return statements
+
+
+def drop_policy_statements(table: str) -> list[str]:
+    return [f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"]
+
+
+__all__ = [
+    "DROP_HELPER_FUNCTIONS_SQL",
+    "HELPER_FUNCTIONS_SQL",
+    "TABLE_POLICIES",
+    "Access",
+    "TablePolicy",
+    "policy_statements",
+]
