@@ -7,6 +7,18 @@ Default privileges make tables created by later migrations reachable without new
 from __future__ import annotations
 
 from chatapp.config import get_settings
+from chatapp.integrations.secrets import secret_json
+
+
+def app_role_password() -> str | None:
+    """Deployed: the application secret's password (the proxy logs in with it). Locally: none."""
+    settings = get_settings()
+    if settings.app_db_password:
+        return settings.app_db_password
+    if settings.database_app_secret_arn:
+        password: str = secret_json(settings.database_app_secret_arn)["password"]
+        return password
+    return None
 
 
 def _quote_literal(value: str) -> str:
@@ -33,16 +45,17 @@ def app_role_statements() -> list[str]:
         # Migration bookkeeping is the owner's alone.
         f"REVOKE ALL ON TABLE alembic_version FROM {role}",
     ]
-    if settings.app_db_password:
-        password = _quote_literal(settings.app_db_password)
-        statements.append(f"ALTER ROLE {role} PASSWORD {password}")
+    password = app_role_password()
+    if password:
+        statements.append(f"ALTER ROLE {role} PASSWORD {_quote_literal(password)}")
     return statements
 
 
 def revoke_app_role_statements() -> list[str]:
     role = get_settings().app_db_role
     return [
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {role}",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
+        f" REVOKE SELECT, INSERT, UPDATE, DELETE ON TABLES FROM {role}",
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE, SELECT ON SEQUENCES FROM {role}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {role}",

@@ -1,0 +1,146 @@
+"""`./run COMMAND`: the developer commands (see `./run --help`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_test(args: list[str]) -> int:
+    _print("» ruff check")
+    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
+    if lint.returncode:
+        return lint.returncode
+    _print("» pytest")
+    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT).returncode
+
+
+def _prepare_database(profile: str) -> None:
+    from devtools.local_env import configure
+
+    configure(profile)  # type: ignore[arg-type]
+    from chatapp.db.migrate import upgrade_to_head
+
+    _print("» migrating the database")
+    upgrade_to_head()
+
+
+def cmd_migrate(_: list[str]) -> int:
+    _prepare_database("dev")
+    _print("✓ database at head")
+    return 0
+
+
+def cmd_seed(_: list[str]) -> int:
+    _prepare_database("dev")
+    from devtools.seed import seed
+
+    result = seed()
+    _print(f"✓ seeded: demo company {result.company_id}, agent {result.agent_id}")
+    for email, user_id in result.users.items():
+        _print(f"    {email:<28} {user_id}")
+    return 0
+
+
+def cmd_dev_session(args: list[str]) -> int:
+    if len(args) != 1:
+        _print("usage: ./run dev-session EMAIL")
+        return 2
+    _prepare_database("dev")
+    from chatapp.services.identity import issue_dev_session
+
+    token, expires = issue_dev_session(args[0])
+    _print(token)
+    _print(f"(expires {expires:%Y-%m-%d %H:%M} UTC; send it as 'Authorization: Bearer <token>')")
+    return 0
+
+
+def cmd_dev(_: list[str]) -> int:
+    _prepare_database("dev")
+    from chatapp.services.identity import issue_dev_session
+    from devtools.aws_local import LocalEventSources, start_moto
+    from devtools.runner import RouteTable, make_server
+    from devtools.seed import seed
+    from devtools.template import functions, load_template
+
+    seeded = seed()
+    _print("» starting local AWS services (moto) on 127.0.0.1:4566")
+    start_moto(int(os.environ.get("MOTO_PORT", "4566")))
+    template = load_template()
+    specs = functions(template)
+    sources = LocalEventSources(template, specs)
+    sources.create_queues()
+    for spec in specs:
+        for key, value in spec.properties.get("Environment", {}).get("Variables", {}).items():
+            if isinstance(value, dict) and value.get("Ref") in sources.queue_urls:
+                os.environ[key] = sources.queue_urls[value["Ref"]]
+    sources.start()
+
+    for spec in specs:
+        if spec.routes:
+            spec.load_handler()  # fail fast on import errors, and keep first requests warm
+    routes = RouteTable(specs)
+    port = int(os.environ.get("PORT", "3000"))
+    server = make_server(routes, port=port)
+    token, _ = issue_dev_session("admin@demo.buzzi.local")
+    base = f"http://127.0.0.1:{port}"
+    answerer = "Claude (ANTHROPIC_API_KEY set)" if os.environ.get("ANTHROPIC_API_KEY") else "offline answerer"
+    _print("")
+    _print(f"Buzzi is running on {base}  (answers: {answerer})")
+    _print(f"  database  {os.environ['DATABASE_URL']}")
+    _print(
+        f"  AWS       {os.environ['AWS_ENDPOINT_URL']} (moto: S3, SQS, EventBridge, SES, KMS, Secrets)"
+    )
+    _print(f"  queues    {', '.join(sources.queue_urls) or 'none declared yet'}")
+    _print("  routes (from template.yaml):")
+    for line in routes.describe():
+        _print(f"    {line}")
+    _print(f"  demo company {seeded.company_id}; users admin@demo.buzzi.local, agent@demo.buzzi.local")
+    _print("")
+    _print("Try:")
+    _print(f"  curl {base}/health")
+    _print(f"  curl -H 'Authorization: Bearer {token}' {base}/v1/companies/me")
+    _print("  (another token: ./run dev-session agent@demo.buzzi.local)   Ctrl-C stops.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        _print("\nstopping")
+    finally:
+        sources.stop()
+        server.server_close()
+    return 0
+
+
+def cmd_bench(args: list[str]) -> int:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_foundation.py"), *args], cwd=ROOT
+    ).returncode
+
+
+COMMANDS = {
+    "dev": cmd_dev,
+    "test": cmd_test,
+    "bench": cmd_bench,
+    "migrate": cmd_migrate,
+    "seed": cmd_seed,
+    "dev-session": cmd_dev_session,
+}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        _print(f"unknown command; choose one of: {', '.join(COMMANDS)}")
+        return 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

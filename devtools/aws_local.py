@@ -1,0 +1,170 @@
+"""Local AWS: moto's server mode on loopback, plus what moto does not do itself.
+
+moto provides S3, SQS (with DLQ redrive), EventBridge, SES, KMS and Secrets Manager, but
+never invokes Lambda targets or fires schedules. The runner does: it creates the template's
+queues, polls each SQS event source into its function (honouring partial batch failures),
+and fires `rate(...)` schedules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from chatapp.observability import logger
+from devtools.runner import LambdaContext
+from devtools.template import FunctionSpec
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def start_moto(port: int = 4566) -> str:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    return endpoint
+
+
+def rate_seconds(expression: str) -> int | None:
+    found = _RATE.match(expression.strip())
+    if not found:
+        return None
+    return int(found.group(1)) * _SECONDS[found.group(2).rstrip("s")]
+
+
+@dataclass
+class LocalEventSources:
+    """Creates the template's queues in moto and drives SQS sources and schedules."""
+
+    template: dict[str, Any]
+    specs: list[FunctionSpec]
+    queue_urls: dict[str, str] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def create_queues(self) -> dict[str, str]:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        queues = {
+            k: r for k, r in self.template.get("Resources", {}).items() if r["Type"] == "AWS::SQS::Queue"
+        }
+        # Dead-letter queues first, so redrive policies can point at them.
+        ordered = sorted(queues, key=lambda k: "RedrivePolicy" in queues[k].get("Properties", {}))
+        for logical_id in ordered:
+            properties = queues[logical_id].get("Properties", {})
+            attributes = {"VisibilityTimeout": str(properties.get("VisibilityTimeout", 30))}
+            redrive = properties.get("RedrivePolicy")
+            if redrive:
+                target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                target_arn = sqs.get_queue_attributes(
+                    QueueUrl=self.queue_urls[target], AttributeNames=["QueueArn"]
+                )["Attributes"]["QueueArn"]
+                attributes["RedrivePolicy"] = json.dumps(
+                    {
+                        "deadLetterTargetArn": target_arn,
+                        "maxReceiveCount": str(redrive.get("maxReceiveCount", 3)),
+                    }
+                )
+            self.queue_urls[logical_id] = sqs.create_queue(QueueName=logical_id, Attributes=attributes)[
+                "QueueUrl"
+            ]
+        return self.queue_urls
+
+    def start(self) -> None:
+        for spec in self.specs:
+            for source in spec.sqs_sources:
+                queue_id = source["Queue"]["Fn::GetAtt"][0]
+                threading.Thread(target=self._poll, args=(spec, queue_id, source), daemon=True).start()
+            for schedule in spec.schedules:
+                seconds = rate_seconds(schedule.get("Schedule") or schedule.get("ScheduleExpression", ""))
+                if seconds:
+                    threading.Thread(target=self._tick, args=(spec, seconds), daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _poll(self, spec: FunctionSpec, queue_id: str, source: dict[str, Any]) -> None:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        url = self.queue_urls[queue_id]
+        while not self._stop.is_set():
+            received = sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=min(int(source.get("BatchSize", 10)), 10),
+                WaitTimeSeconds=1,
+                AttributeNames=["All"],
+            ).get("Messages", [])
+            if received:
+                self.deliver_sqs(spec, url, received)
+
+    def deliver_sqs(self, spec: FunctionSpec, queue_url: str, messages: list[dict[str, Any]]) -> list[str]:
+        """Invoke `spec` with an SQS batch; delete what succeeded. Returns the failed message ids."""
+        import boto3
+
+        event = {"Records": [sqs_record(message, queue_url) for message in messages]}
+        try:
+            result = spec.load_handler()(event, LambdaContext(function_name=spec.logical_id)) or {}
+            failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
+        except Exception as error:  # the whole batch returns to the queue, as on Lambda
+            logger.error(
+                "local SQS invocation failed",
+                extra={"function": spec.logical_id, "error_type": type(error).__name__},
+            )
+            failed = {message["MessageId"] for message in messages}
+        sqs = boto3.client("sqs")
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return sorted(failed)
+
+    def _tick(self, spec: FunctionSpec, seconds: int) -> None:
+        while not self._stop.wait(seconds):
+            fire_schedule(spec)
+
+
+def sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
+    queue_name = queue_url.rsplit("/", 1)[-1]
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:us-east-1:000000000000:{queue_name}",
+        "awsRegion": "us-east-1",
+    }
+
+
+def fire_schedule(spec: FunctionSpec) -> Any:
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [f"arn:aws:events:us-east-1:000000000000:rule/{spec.logical_id}"],
+        "detail": {},
+    }
+    started = time.perf_counter()
+    result = spec.load_handler()(event, LambdaContext(function_name=spec.logical_id))
+    logger.info(
+        "schedule fired",
+        extra={"function": spec.logical_id, "ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    return result

@@ -1,0 +1,158 @@
+"""Idempotent seed data for local use: plans, and a demo company ready to chat.
+
+Runs through the application's own system context (row-level security on), and upserts by
+natural keys (slugs, e-mails) so running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from chatapp.db.enums import AgentStatus, SubscriptionStatus, UserRole
+from chatapp.db.models.agents import Agent
+from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
+from chatapp.db.models.core import Company, User
+from chatapp.db.tenancy import system_session
+
+PLANS: list[dict[str, Any]] = [
+    {
+        "slug": "starter",
+        "name": "Starter",
+        "base_price": Decimal("49.00"),
+        "limits": {
+            "messagesPerMonth": 2000,
+            "agentCount": 1,
+            "supportSeats": 2,
+            "storageGb": 1,
+            "maxFileSize": 10 * 1024 * 1024,
+            "apiRateLimit": 60,
+            "knowledgeCategories": 5,
+        },
+        "features": ["web"],
+    },
+    {
+        "slug": "growth",
+        "name": "Growth",
+        "base_price": Decimal("199.00"),
+        "limits": {
+            "messagesPerMonth": 20000,
+            "agentCount": 5,
+            "supportSeats": 10,
+            "storageGb": 10,
+            "maxFileSize": 50 * 1024 * 1024,
+            "apiRateLimit": 300,
+            "knowledgeCategories": 20,
+        },
+        "features": ["web", "whatsapp", "telegram", "messenger", "instagram", "slack", "analytics_advanced"],
+    },
+    {
+        "slug": "enterprise",
+        "name": "Enterprise",
+        "base_price": Decimal("999.00"),
+        "limits": {
+            "messagesPerMonth": 250000,
+            "agentCount": 50,
+            "supportSeats": 100,
+            "storageGb": 100,
+            "maxFileSize": 200 * 1024 * 1024,
+            "apiRateLimit": 1000,
+            "knowledgeCategories": 200,
+        },
+        "features": [
+            "web",
+            "whatsapp",
+            "telegram",
+            "messenger",
+            "instagram",
+            "slack",
+            "teams",
+            "voice",
+            "analytics_advanced",
+        ],
+    },
+]
+
+DEMO_COMPANY_SLUG = "demo"
+DEMO_USERS = {
+    "owner@buzzi.local": ("Platform Owner", UserRole.MASTER_ADMIN, False),
+    "admin@demo.buzzi.local": ("Dana Admin", UserRole.COMPANY_ADMIN, True),
+    "agent@demo.buzzi.local": ("Sam Support", UserRole.SUPPORT_AGENT, True),
+}
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    company_id: uuid.UUID
+    agent_id: uuid.UUID
+    users: dict[str, uuid.UUID]
+
+
+def _upsert(db: Session, model: type, key: str, values: dict[str, Any]) -> uuid.UUID:
+    db.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
+    found: uuid.UUID = db.scalar(select(model.id).where(getattr(model, key) == values[key]))
+    return found
+
+
+def seed() -> SeedResult:
+    with system_session("seed local data") as db:
+        plan_ids = {
+            plan["slug"]: _upsert(db, SubscriptionPlan, "slug", {**plan, "billing_cycle": "monthly"})
+            for plan in PLANS
+        }
+        company_id = _upsert(
+            db,
+            Company,
+            "slug",
+            {"slug": DEMO_COMPANY_SLUG, "name": "Demo Co", "description": "A demo tenant for local use"},
+        )
+        users = {
+            email: _upsert(
+                db,
+                User,
+                "email",
+                {
+                    "email": email,
+                    "name": name,
+                    "role": role,
+                    "company_id": company_id if in_company else None,
+                },
+            )
+            for email, (name, role, in_company) in DEMO_USERS.items()
+        }
+        if (
+            db.scalar(select(CompanySubscription.id).where(CompanySubscription.company_id == company_id))
+            is None
+        ):
+            now = datetime.now(UTC)
+            db.add(
+                CompanySubscription(
+                    company_id=company_id,
+                    plan_id=plan_ids["growth"],
+                    status=SubscriptionStatus.ACTIVE,
+                    starts_at=now,
+                    expires_at=now + timedelta(days=30),
+                )
+            )
+        agent_id = db.scalar(
+            select(Agent.id).where(Agent.company_id == company_id, Agent.name == "Demo Assistant")
+        )
+        if agent_id is None:
+            agent = Agent(
+                company_id=company_id,
+                name="Demo Assistant",
+                status=AgentStatus.ACTIVE,
+                description="Answers questions about Demo Co",
+                personality="Friendly and concise.",
+            )
+            db.add(agent)
+            db.flush()
+            agent_id = agent.id
+    return SeedResult(company_id=company_id, agent_id=agent_id, users=users)

@@ -1,0 +1,144 @@
+"""Reads template.yaml: the single source of truth for functions, routes, queues and schedules."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """YAML loader that keeps CloudFormation short-form tags as {"Fn::X": value} / {"Ref": x}."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with path.open() as handle:
+        document: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    return document
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # GET, POST, ... or ANY
+    path: str  # API Gateway path, e.g. /v1/companies/{company_id}
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def pattern(self) -> re.Pattern[str]:
+        regex = ""
+        for segment in self.path.strip("/").split("/"):
+            if segment.startswith("{") and segment.endswith("+}"):
+                regex += f"/(?P<{segment[1:-2]}>.+)"
+            elif segment.startswith("{") and segment.endswith("}"):
+                regex += f"/(?P<{segment[1:-1]}>[^/]+)"
+            elif segment:
+                regex += "/" + re.escape(segment)
+        return re.compile(f"^{regex or '/'}$")
+
+    def specificity(self) -> tuple[int, int, int]:
+        """API Gateway prefers literal segments over variables, and variables over greedy ones."""
+        segments = self.path.strip("/").split("/")
+        literal = sum(1 for s in segments if not s.startswith("{"))
+        greedy = sum(1 for s in segments if s.endswith("+}"))
+        return (-literal, greedy, 0 if self.method != "ANY" else 1)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_uri: Path
+    handler: str  # module.attribute, as Lambda reads it
+    properties: dict[str, Any]
+    routes: list[Route] = field(default_factory=list)
+    sqs_sources: list[dict[str, Any]] = field(default_factory=list)
+    schedules: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def module_path(self) -> Path:
+        return self.code_uri / (self.handler.rsplit(".", 1)[0].replace(".", "/") + ".py")
+
+    def load_handler(self) -> Callable[[dict[str, Any], Any], Any]:
+        """Import the handler module from its file, the way Lambda would from CodeUri."""
+        module_name = f"buzzi_functions.{self.logical_id}"
+        module = sys.modules.get(module_name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(module_name, self.module_path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {self.module_path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[module_name]
+                raise
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(module, self.handler.rsplit(".", 1)[1])
+        return handler
+
+
+def _merged_properties(template: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(template.get("Globals", {}).get("Function", {}))
+    for key, value in properties.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def functions(template: dict[str, Any] | None = None, root: Path = ROOT) -> list[FunctionSpec]:
+    template = template or load_template()
+    specs = []
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = _merged_properties(template, resource.get("Properties", {}))
+        routes, sqs_sources, schedules = [], [], []
+        for event in properties.get("Events", {}).values():
+            event_properties = event.get("Properties", {})
+            if event["Type"] == "HttpApi":
+                routes.append(Route(event_properties.get("Method", "ANY").upper(), event_properties["Path"]))
+            elif event["Type"] == "SQS":
+                sqs_sources.append(event_properties)
+            elif event["Type"] in ("Schedule", "ScheduleV2"):
+                schedules.append(event_properties)
+        specs.append(
+            FunctionSpec(
+                logical_id=logical_id,
+                code_uri=(root / properties["CodeUri"]).resolve(),
+                handler=properties["Handler"],
+                properties=properties,
+                routes=routes,
+                sqs_sources=sqs_sources,
+                schedules=schedules,
+            )
+        )
+    return specs

@@ -1,0 +1,1 @@
+"""Shared FastAPI pieces: the app factory, error mapping and authentication dependencies."""

@@ -1,0 +1,38 @@
+"""The FastAPI app factory and the Lambda handler every HTTP function exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from mangum import Mangum
+
+from chatapp.api.errors import install_error_handlers
+from chatapp.config import get_settings
+from chatapp.observability import LambdaHandler, observed
+
+
+def create_app(title: str) -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title=f"Buzzi {title}", version=settings.version, docs_url=None, redoc_url=None)
+    if settings.cors_allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_allowed_origins),
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    install_error_handlers(app)
+    return app
+
+
+def lambda_handler(app: FastAPI) -> LambdaHandler:
+    """API Gateway HTTP API (payload v2) events in, ASGI app in the middle, responses out."""
+    asgi: Callable[[dict[str, Any], Any], Any] = Mangum(app, lifespan="off", api_gateway_base_path="/")
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        return asgi(event, context)
+
+    return observed(handler)

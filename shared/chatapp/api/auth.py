@@ -1,0 +1,40 @@
+"""Authentication and authorisation dependencies for every console and API endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from chatapp.db.tenancy import ContextRole
+from chatapp.errors import Unauthenticated
+from chatapp.services import authorization, identity
+from chatapp.services.principals import Principal
+
+
+def current_principal(
+    authorization_header: Annotated[str | None, Header(alias="Authorization")] = None,
+) -> Principal:
+    scheme, _, token = (authorization_header or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated()
+    return identity.authenticate_bearer(token.strip())
+
+
+Authenticated = Annotated[Principal, Depends(current_principal)]
+
+
+def require(
+    *roles: ContextRole, permission: tuple[str, str] | None = None
+) -> Callable[[Principal], Principal]:
+    """A dependency that authenticates, then checks role and (optionally) a permission."""
+
+    def dependency(principal: Authenticated) -> Principal:
+        if roles:
+            authorization.require_role(principal, roles)
+        if permission:
+            authorization.require_permission(principal, *permission)
+        return principal
+
+    return dependency
