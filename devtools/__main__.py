@@ -96,9 +96,7 @@ def cmd_dev(_: list[str]) -> int:
     _print("")
     _print(f"Buzzi is running on {base}  (answers: {answerer})")
     _print(f"  database  {os.environ['DATABASE_URL']}")
-    _print(
-        f"  AWS       {os.environ['AWS_ENDPOINT_URL']} (moto: S3, SQS, EventBridge, SES, KMS, Secrets)"
-    )
+    _print(f"  AWS       {os.environ['AWS_ENDPOINT_URL']} (moto: S3, SQS, EventBridge, SES, KMS, Secrets)")
     _print(f"  queues    {', '.join(sources.queue_urls) or 'none declared yet'}")
     _print("  routes (from template.yaml):")
     for line in routes.describe():

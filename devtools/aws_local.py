@@ -27,8 +27,11 @@ _SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 def start_moto(port: int = 4566) -> str:
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

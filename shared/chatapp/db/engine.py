@@ -54,6 +54,7 @@ def _create_engine(url: URL, pool_size: int) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,  # a thawed Lambda container may hold a connection the proxy closed
+        pool_use_lifo=True,  # reuse the warmest connection; idle extras can time out at the proxy
         pool_recycle=300,
         connect_args={"application_name": get_settings().service_name},
     )

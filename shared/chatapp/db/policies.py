@@ -30,7 +30,7 @@ class Access(StrEnum):
     VIA_CONVERSATION = "via_conversation"  # visible when the parent conversation is
     VIA_AGENT = "via_agent"  # visible when the parent agent (and category) is
     OWN_USER = "own_user"  # rows of the signed-in user only
-    CATALOGUE = "catalogue"  # platform catalogue: everyone reads, master admins write
+    CATALOGUE = "catalogue"  # platform catalogue: any context reads, master admins write
     SYSTEM_ONLY = "system_only"  # platform bookkeeping: only the system context
 
 
@@ -191,7 +191,7 @@ def policy_statements(table: str) -> list[str]:
             )
         )
     elif access is Access.CATALOGUE:
-        add(_policy(table, "everyone_reads", "true", command="SELECT"))
+        add(_policy(table, "any_context_reads", "chatapp_current_role() IS NOT NULL", command="SELECT"))
         add(_policy(table, "platform_insert", "chatapp_is_platform()", command="INSERT"))
         add(_policy(table, "platform_update", "chatapp_is_platform()", command="UPDATE"))
         add(_policy(table, "platform_delete", "chatapp_is_platform()", command="DELETE"))

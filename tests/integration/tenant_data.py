@@ -1,0 +1,221 @@
+"""Builds one company with at least one row in every table that carries company data.
+
+Written through the owner connection (which bypasses RLS) so the fixtures do not depend on
+the policies they are used to test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from chatapp.db.enums import AgentStatus, ChannelType, MessageRole, SubscriptionStatus, UserRole
+from chatapp.db.models.agents import Agent, AgentKnowledgeCategory, AgentPackage
+from chatapp.db.models.analytics import DailyAnalytics
+from chatapp.db.models.audit import AuditLog, RateLimitRecord
+from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
+from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook, WidgetConfig
+from chatapp.db.models.conversations import Conversation, ConversationNote, Customer, Escalation, Message
+from chatapp.db.models.core import Account, Company, User, VerificationToken
+from chatapp.db.models.core import Session as ConsoleSession
+from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
+from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
+from chatapp.security import TokenKind, display_prefix, new_token, token_digest
+
+
+@dataclass
+class CompanyData:
+    label: str
+    company_id: uuid.UUID
+    admin_id: uuid.UUID
+    support_agent_id: uuid.UUID
+    other_support_agent_id: uuid.UUID
+    agent_id: uuid.UUID
+    conversations: dict[str, uuid.UUID] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _session_token(db: Session, user_id: uuid.UUID, *, expired: bool = False) -> str:
+    token = new_token(TokenKind.SESSION)
+    delta = timedelta(hours=-1) if expired else timedelta(hours=1)
+    db.add(
+        ConsoleSession(session_token=token_digest(token), user_id=user_id, expires=datetime.now(UTC) + delta)
+    )
+    return token
+
+
+def create_platform_rows(db: Session) -> uuid.UUID:
+    """Global rows: a plan, an agent package, a verification token, a rate-limit window."""
+    plan = SubscriptionPlan(
+        slug=f"plan-{uuid.uuid4().hex[:8]}",
+        name="Test plan",
+        base_price=Decimal("10"),
+        billing_cycle="monthly",
+        limits={"agentCount": 3},
+    )
+    db.add(plan)
+    db.add(
+        AgentPackage(
+            slug=f"pkg-{uuid.uuid4().hex[:8]}",
+            name="Default",
+            version="1.0.0",
+            package_url="s3://packages/default.zip",
+            package_hash="0" * 64,
+        )
+    )
+    db.add(
+        VerificationToken(
+            identifier="someone@example.com",
+            token=token_digest(new_token(TokenKind.VERIFICATION)),
+            expires=datetime.now(UTC) + timedelta(hours=1),
+        )
+    )
+    now = datetime.now(UTC)
+    db.add(
+        RateLimitRecord(
+            key=f"ip:{uuid.uuid4().hex[:6]}:login",
+            window_start=now,
+            window_end=now + timedelta(minutes=1),
+            limit_value=10,
+        )
+    )
+    db.flush()
+    return plan.id
+
+
+def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
+    now = datetime.now(UTC)
+    suffix = uuid.uuid4().hex[:8]
+    company = Company(name=f"Company {label}", slug=f"{label.lower()}-{suffix}")
+    db.add(company)
+    db.flush()
+    cid = company.id
+
+    def user(role: UserRole, name: str) -> User:
+        row = User(email=f"{name}-{suffix}@{label.lower()}.example", name=name, role=role, company_id=cid)
+        db.add(row)
+        db.flush()
+        return row
+
+    admin = user(UserRole.COMPANY_ADMIN, "admin")
+    support = user(UserRole.SUPPORT_AGENT, "support")
+    other_support = user(UserRole.SUPPORT_AGENT, "support2")
+    db.add(Account(user_id=admin.id, type="oauth", provider="google", provider_account_id=f"g-{suffix}"))
+
+    agent = Agent(company_id=cid, name=f"{label} bot", status=AgentStatus.ACTIVE)
+    category = KnowledgeCategory(company_id=cid, name="FAQ", slug="faq")
+    customer = Customer(company_id=cid, email=f"customer@{label.lower()}.example", name="Customer")
+    db.add_all([agent, category, customer])
+    db.flush()
+    db.add(AgentKnowledgeCategory(agent_id=agent.id, category_id=category.id))
+    file = KnowledgeFile(
+        company_id=cid,
+        category_id=category.id,
+        filename="faq.md",
+        original_filename="faq.md",
+        mime_type="text/markdown",
+        size=10,
+        storage_path=f"{cid}/faq.md",
+        uploaded_by=admin.id,
+    )
+    db.add(file)
+    db.flush()
+    db.add(KnowledgeChunk(file_id=file.id, company_id=cid, chunk_index=0, content=f"{label} knows things"))
+
+    data = CompanyData(
+        label=label,
+        company_id=cid,
+        admin_id=admin.id,
+        support_agent_id=support.id,
+        other_support_agent_id=other_support.id,
+        agent_id=agent.id,
+    )
+    for name, assignee in (("mine", support.id), ("theirs", other_support.id), ("unassigned", None)):
+        conversation = Conversation(
+            company_id=cid,
+            agent_id=agent.id,
+            session_token=new_token(TokenKind.SESSION),
+            channel=ChannelType.WEB,
+            assigned_agent_id=assignee,
+        )
+        db.add(conversation)
+        db.flush()
+        data.conversations[name] = conversation.id
+        db.add(
+            Message(conversation_id=conversation.id, role=MessageRole.USER, content=f"{label} {name} hello")
+        )
+        db.add(ConversationNote(conversation_id=conversation.id, user_id=admin.id, content="note"))
+        db.add(
+            Escalation(
+                conversation_id=conversation.id,
+                company_id=cid,
+                agent_id=agent.id,
+                reason="asked",
+                trigger_type="explicit_request",
+            )
+        )
+
+    db.add(
+        CompanySubscription(
+            company_id=cid,
+            plan_id=plan_id,
+            status=SubscriptionStatus.ACTIVE,
+            starts_at=now,
+            expires_at=now + timedelta(days=30),
+        )
+    )
+    db.add(
+        UsageRecord(company_id=cid, agent_id=agent.id, period_start=now, period_end=now + timedelta(days=30))
+    )
+    db.add(
+        ChannelConfig(
+            company_id=cid, agent_id=agent.id, channel=ChannelType.TELEGRAM, webhook_id=f"wh-{suffix}"
+        )
+    )
+    db.add(WidgetConfig(company_id=cid, agent_id=agent.id, title=f"{label} chat"))
+    api_key = new_token(TokenKind.API_KEY)
+    db.add(
+        ApiKey(
+            company_id=cid,
+            name="server",
+            key_prefix=display_prefix(api_key),
+            key_hash=token_digest(api_key),
+            permissions=["read:company"],
+            created_by=admin.id,
+        )
+    )
+    db.add(Webhook(company_id=cid, name="crm", url="https://example.com/hook", secret="s" * 32, events=["x"]))
+    db.add(DailyAnalytics(company_id=cid, agent_id=agent.id, date=date.today(), total_conversations=3))
+    db.add(
+        AuditLog(
+            company_id=cid,
+            user_id=admin.id,
+            action="agent.create",
+            resource_type="agent",
+            resource_id=agent.id,
+        )
+    )
+    db.add(
+        Invitation(
+            company_id=cid,
+            invited_by=admin.id,
+            email=f"new@{label.lower()}.example",
+            token=token_digest(new_token(TokenKind.VERIFICATION)),
+            expires_at=now + timedelta(days=7),
+        )
+    )
+    db.add(CannedResponse(company_id=cid, created_by=admin.id, title="Thanks", content="Thank you!"))
+    db.add(SupportAgentStatus(user_id=support.id, company_id=cid))
+
+    data.tokens = {
+        "admin": _session_token(db, admin.id),
+        "support": _session_token(db, support.id),
+        "admin_expired": _session_token(db, admin.id, expired=True),
+        "api_key": api_key,
+    }
+    db.flush()
+    return data

@@ -1,0 +1,54 @@
+"""The dependencies layer is built for Lambda (CPython 3.12, manylinux x86_64), not for this machine."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devtools.template import ROOT
+
+BUILD_SCRIPT = ROOT / "layers" / "dependencies" / "build.py"
+# Amazon Linux 2023 (python3.12) ships glibc 2.34.
+MAX_GLIBC = (2, 34)
+
+
+def _acceptable(tag: str) -> bool:
+    python, abi, platform = tag.split("-")
+    if platform == "any":
+        return python.startswith("py") or python == "cp312"
+    if python != "cp312" or abi not in ("cp312", "abi3"):
+        return False
+    legacy = {"manylinux1_x86_64": (2, 5), "manylinux2010_x86_64": (2, 12), "manylinux2014_x86_64": (2, 17)}
+    if platform in legacy:
+        return legacy[platform] <= MAX_GLIBC
+    match = re.fullmatch(r"manylinux_(\d+)_(\d+)_x86_64", platform)
+    return bool(match) and (int(match[1]), int(match[2])) <= MAX_GLIBC
+
+
+@pytest.mark.slow
+def test_dependencies_layer_wheels_target_lambda(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(tmp_path)], check=True)
+    wheels = list((tmp_path / "python").glob("*.dist-info/WHEEL"))
+    assert len(wheels) > 20
+    tags = {
+        line.split(":", 1)[1].strip()
+        for wheel in wheels
+        for line in wheel.read_text().splitlines()
+        if line.startswith("Tag:")
+    }
+    assert tags and all(_acceptable(tag) for tag in tags), sorted(t for t in tags if not _acceptable(t))
+    assert any(tag.startswith("cp312-cp312-manylinux") for tag in tags), "compiled wheels must be for cp312"
+    compiled = list((tmp_path / "python").rglob("*.so"))
+    assert compiled and not any("cpython-311" in path.name for path in compiled)
+    assert (tmp_path / "python" / "fastapi").is_dir() and (tmp_path / "python" / "psycopg_binary").is_dir()
+
+
+def test_the_tag_check_rejects_this_machines_wheels() -> None:
+    assert not _acceptable("cp311-cp311-manylinux_2_17_x86_64")
+    assert not _acceptable("cp312-cp312-manylinux_2_39_x86_64")
+    assert not _acceptable("cp312-cp312-macosx_11_0_arm64")
+    assert _acceptable("py3-none-any") and _acceptable("cp312-cp312-manylinux2014_x86_64")

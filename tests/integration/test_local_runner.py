@@ -1,0 +1,93 @@
+"""The local runner serves template routes over real HTTP, and drives SQS sources through moto."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from devtools.aws_local import LocalEventSources, fire_schedule, rate_seconds, start_moto
+from devtools.runner import RouteTable, make_server
+from devtools.template import functions, load_template
+from tests.integration.conftest import Tenants
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def runner() -> Iterator[int]:
+    server = make_server(RouteTable(functions()), port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port
+    server.shutdown()
+
+
+def _get(port: int, path: str, token: str | None = None) -> tuple[int, dict, dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers={"Authorization": f"Bearer {token}"} if token else {})
+    response = connection.getresponse()
+    body = json.loads(response.read())
+    return response.status, dict(response.getheaders()), body
+
+
+def test_runner_serves_health_and_the_tenant_endpoint(runner: int, tenants: Tenants) -> None:
+    status, headers, body = _get(runner, "/health")
+    assert status == 200 and body["database"] == "ok"
+    assert float(headers["x-buzzi-handler-ms"]) > 0
+    status, _, body = _get(runner, "/v1/companies/me", tenants.b.tokens["admin"])
+    assert status == 200 and body["id"] == str(tenants.b.company_id)
+    status, _, body = _get(runner, "/v1/companies/me")
+    assert status == 401 and body["error"]["code"] == "unauthenticated"
+    status, _, body = _get(runner, "/no/such/route")
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_sqs_sources_report_partial_failures_and_poison_reaches_the_dlq() -> None:
+    start_moto(_free_port())
+    template = load_template(FIXTURES / "queue_template.yaml")
+    specs = functions(template, root=FIXTURES)
+    sources = LocalEventSources(template, specs)
+    urls = sources.create_queues()
+    sqs = boto3.client("sqs")
+    for body in ("ok-1", "poison", "ok-2"):
+        sqs.send_message(QueueUrl=urls["WorkQueue"], MessageBody=body)
+
+    consumer = next(spec for spec in specs if spec.sqs_sources)
+    failed_bodies = []
+    for _ in range(3):  # maxReceiveCount is 2: the poison message moves to the DLQ on the third receive
+        # VisibilityTimeout=0 stands in for waiting out the queue's 30 s before the retry.
+        messages = sqs.receive_message(
+            QueueUrl=urls["WorkQueue"], MaxNumberOfMessages=10, VisibilityTimeout=0, AttributeNames=["All"]
+        ).get("Messages", [])
+        by_id = {m["MessageId"]: m["Body"] for m in messages}
+        failed_bodies += [by_id[i] for i in sources.deliver_sqs(consumer, urls["WorkQueue"], messages)]
+
+    assert failed_bodies == ["poison", "poison"]
+    dead = sqs.receive_message(QueueUrl=urls["WorkDeadLetterQueue"], MaxNumberOfMessages=10).get(
+        "Messages", []
+    )
+    assert [m["Body"] for m in dead] == ["poison"]
+    remaining = sqs.receive_message(QueueUrl=urls["WorkQueue"], MaxNumberOfMessages=10).get("Messages", [])
+    assert remaining == [], "successful messages are deleted, not redelivered"
+
+
+def test_rate_schedules_are_understood_and_fired() -> None:
+    assert rate_seconds("rate(5 minutes)") == 300
+    assert rate_seconds("rate(1 day)") == 86400
+    assert rate_seconds("cron(0 3 * * ? *)") is None
+    template = load_template(FIXTURES / "queue_template.yaml")
+    scheduled = next(spec for spec in functions(template, root=FIXTURES) if spec.schedules)
+    result = fire_schedule(scheduled)
+    assert result == {"detail-type": "Scheduled Event", "source": "aws.events"}

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from chatapp.config import Settings
+
+
+def test_local_defaults_are_accepted() -> None:
+    settings = Settings(environment="development", database_url="postgresql+psycopg://postgres@/x?host=/tmp")
+    assert settings.is_local
+
+
+@pytest.mark.parametrize(
+    ("overrides", "problem"),
+    [
+        ({}, "DATABASE_APP_URL or DATABASE_APP_SECRET_ARN"),
+        ({"database_app_secret_arn": "arn:x", "allow_dev_sessions": True}, "ALLOW_DEV_SESSIONS"),
+        ({"database_app_secret_arn": "arn:x", "cors_allowed_origins": ("*",)}, "CORS_ALLOWED_ORIGINS"),
+        ({"database_app_url": "postgresql+psycopg://app@/buzzi?host=/work/.buzzi"}, "local or embedded"),
+    ],
+)
+def test_production_refuses_unsafe_settings(overrides: dict, problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        Settings(environment="production", **overrides)
+
+
+def test_production_with_secrets_is_accepted() -> None:
+    settings = Settings(environment="production", database_app_secret_arn="arn:aws:secretsmanager:x")
+    assert not settings.is_local

@@ -1,0 +1,88 @@
+"""template.yaml is the map: every function resolves to real code, uses the common layer, lints clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devtools.template import ROOT, TEMPLATE_PATH, functions, load_template
+
+TEMPLATE = load_template()
+SPECS = functions(TEMPLATE)
+
+
+def test_the_template_declares_the_expected_functions() -> None:
+    names = {spec.logical_id for spec in SPECS}
+    assert {"HealthFunction", "CompaniesFunction", "MigrateFunction"} <= names
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.logical_id)
+def test_handler_resolves_to_a_real_function(spec) -> None:
+    assert spec.code_uri.is_dir() and spec.code_uri.parent == ROOT / "functions"
+    assert spec.module_path.is_file(), f"{spec.logical_id}: {spec.module_path} does not exist"
+    assert callable(spec.load_handler())
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.logical_id)
+def test_every_function_uses_the_common_and_dependencies_layers(spec) -> None:
+    layers = spec.properties.get("Layers", [])
+    assert {"Ref": "CommonLayer"} in layers
+    assert {"Ref": "DependenciesLayer"} in layers
+
+
+def test_runtime_supports_snapstart() -> None:
+    runtime = TEMPLATE["Globals"]["Function"]["Runtime"]
+    assert runtime.startswith("python3.") and int(runtime.split(".")[1]) >= 12
+    assert TEMPLATE["Globals"]["Function"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+
+
+def test_http_routes_are_unique_and_on_the_http_api() -> None:
+    keys = [route.route_key for spec in SPECS for route in spec.routes]
+    assert len(keys) == len(set(keys))
+    for spec in SPECS:
+        for event in spec.properties.get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+
+
+def test_no_function_gets_wildcard_permissions() -> None:
+    text = TEMPLATE_PATH.read_text()
+    assert "AdministratorAccess" not in text and "Action: '*'" not in text and 'Action: "*"' not in text
+
+
+def test_secrets_are_never_plain_parameters() -> None:
+    for name, parameter in TEMPLATE["Parameters"].items():
+        assert "password" not in name.lower() and "apikey" not in name.lower(), name
+        assert parameter.get("NoEcho") is None or "Secret" in name
+
+
+def _lint(path: Path) -> subprocess.CompletedProcess[str]:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    return subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("use_existing_database", ["false", "true"])
+def test_cfn_lint_passes_for_both_database_variants(use_existing_database: str, tmp_path: Path) -> None:
+    source = TEMPLATE_PATH.read_text()
+    default_line = '    Default: "false"\n    Description: \'"false" provisions'
+    assert default_line in source
+    variant = source.replace(default_line, default_line.replace('"false"', f'"{use_existing_database}"', 1))
+    path = tmp_path / "template.yaml"
+    path.write_text(variant)
+    result = _lint(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cfn_lint_would_catch_a_broken_template(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(
+        TEMPLATE_PATH.read_text().replace(
+            "      CodeUri: functions/health/\n",
+            "      CodeUri: functions/health/\n      Runtime: python2.7\n",
+        )
+    )
+    result = _lint(path)
+    assert result.returncode != 0 and "python2.7" in result.stdout
