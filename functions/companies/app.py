@@ -13,12 +13,12 @@ app = create_app("companies")
 
 
 @app.get("/v1/companies/me", response_model=CompanyOut)
-def get_my_company(principal: Authenticated) -> CompanyOut:
+async def get_my_company(principal: Authenticated) -> CompanyOut:
     return companies.get_own_company(principal)
 
 
 @app.get("/v1/companies/{company_id}", response_model=CompanyOut)
-def get_company(company_id: uuid.UUID, principal: Authenticated) -> CompanyOut:
+async def get_company(company_id: uuid.UUID, principal: Authenticated) -> CompanyOut:
     return companies.get_company(principal, company_id)
 
 

@@ -12,7 +12,7 @@ app = create_app("health")
 
 
 @app.get("/health", response_model=HealthOut)
-def get_health(response: Response) -> HealthOut:
+async def get_health(response: Response) -> HealthOut:
     result = health.check_health()
     if result.status != "ok":
         response.status_code = 503
@@ -20,7 +20,7 @@ def get_health(response: Response) -> HealthOut:
 
 
 @app.get("/version", response_model=VersionOut)
-def get_version() -> VersionOut:
+async def get_version() -> VersionOut:
     return health.version_info()
 
 

@@ -1,25 +1,47 @@
-"""One Logger, Tracer and Metrics for every function; names and levels come from template Globals."""
+"""One Logger, Tracer and Metrics for every function; names and levels come from template Globals.
+
+The Tracer imports the X-Ray SDK (and botocore with it, about 140 ms), so it is built only
+where traces can be sent: inside Lambda with tracing on. There it is built at import, which
+SnapStart snapshots; locally and in tests it is never imported.
+"""
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 # Powertools warns on every invocation that records no metric besides the cold start.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics(namespace="Buzzi")
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 
+def tracing_enabled() -> bool:
+    disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in {"1", "true", "yes", "on"}
+    in_lambda = bool(os.environ.get("LAMBDA_TASK_ROOT")) and not os.environ.get("AWS_SAM_LOCAL")
+    return in_lambda and not disabled
+
+
+@lru_cache(maxsize=1)
+def tracer() -> Tracer:
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
 def observed(handler: LambdaHandler) -> LambdaHandler:
     """Wrap a Lambda handler with structured logging context, tracing and metrics flushing."""
-    wrapped = tracer.capture_lambda_handler(handler)
+    wrapped = tracer().capture_lambda_handler(handler) if tracing_enabled() else handler
     wrapped = metrics.log_metrics(wrapped, capture_cold_start_metric=True)
     return logger.inject_lambda_context(wrapped, clear_state=True)
