@@ -14,12 +14,17 @@ def _print(message: str) -> None:
     print(message, flush=True)
 
 
+def _progress(message: str) -> None:
+    """Progress goes to stderr so command output stays pipeable (`./run dev-session ... | head -1`)."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def cmd_test(args: list[str]) -> int:
-    _print("» ruff check")
+    _progress("» ruff check")
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
     if lint.returncode:
         return lint.returncode
-    _print("» pytest")
+    _progress("» pytest")
     return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT).returncode
 
 
@@ -29,7 +34,7 @@ def _prepare_database(profile: str) -> None:
     configure(profile)  # type: ignore[arg-type]
     from chatapp.db.migrate import upgrade_to_head
 
-    _print("» migrating the database")
+    _progress("» migrating the database")
     upgrade_to_head()
 
 
@@ -72,7 +77,7 @@ def cmd_dev(_: list[str]) -> int:
     from devtools.template import functions, load_template
 
     seeded = seed()
-    _print("» starting local AWS services (moto) on 127.0.0.1:4566")
+    _progress("» starting local AWS services (moto) on 127.0.0.1:4566")
     start_moto(int(os.environ.get("MOTO_PORT", "4566")))
     template = load_template()
     specs = functions(template)
