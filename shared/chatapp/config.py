@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -43,7 +44,15 @@ class Settings(BaseSettings):
 
     session_ttl_hours: int = Field(default=24 * 7, ge=1)
     allow_dev_sessions: bool = False
-    cors_allowed_origins: tuple[str, ...] = ()
+    # Comma-separated in the environment (the template joins a CommaDelimitedList).
+    cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:

@@ -28,3 +28,9 @@ def test_production_refuses_unsafe_settings(overrides: dict, problem: str) -> No
 def test_production_with_secrets_is_accepted() -> None:
     settings = Settings(environment="production", database_app_secret_arn="arn:aws:secretsmanager:x")
     assert not settings.is_local
+
+
+def test_cors_origins_come_comma_separated_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://console.buzzi.ai, https://app.example.com")
+    settings = Settings(environment="development")
+    assert settings.cors_allowed_origins == ("https://console.buzzi.ai", "https://app.example.com")

@@ -24,6 +24,7 @@ def _url_from_secret(secret_arn: str, settings: Settings) -> URL:
         host=settings.database_host or secret["host"],
         port=int(secret.get("port", 5432)),
         database=secret.get("dbname") or settings.database_name,
+        query={"sslmode": "require"},  # RDS Proxy is configured with RequireTLS
     )
 
 
