@@ -104,3 +104,18 @@ def test_unknown_company_id_is_404(api: ApiClient, tenants: Tenants) -> None:
     _assert_error(
         api.get(f"/v1/companies/{uuid.uuid4()}", token=tenants.a.tokens["admin"]), 404, "company_not_found"
     )
+
+
+def test_api_key_last_used_is_recorded_without_a_write_per_request(
+    api: ApiClient, tenants: Tenants, owner_session: Session
+) -> None:
+    from chatapp.security import token_digest
+
+    digest = token_digest(tenants.a.tokens["api_key"])
+    query = text("SELECT last_used_at FROM chatapp_api_keys WHERE key_hash = :h")
+    assert api.get("/v1/companies/me", token=tenants.a.tokens["api_key"]).status == 200
+    first = owner_session.execute(query, {"h": digest}).scalar()
+    owner_session.rollback()
+    assert first is not None
+    assert api.get("/v1/companies/me", token=tenants.a.tokens["api_key"]).status == 200
+    assert owner_session.execute(query, {"h": digest}).scalar() == first

@@ -20,6 +20,13 @@ from chatapp.security import TokenKind, new_token, token_digest, token_kind
 from chatapp.services.principals import Principal, PrincipalKind
 
 _ACTIVE_COMPANY = "active"
+# "Last used" is for people deciding which keys to revoke; a write per request would cost more.
+_LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def _require_active(company_status: str | None) -> None:
+    if company_status != _ACTIVE_COMPANY:
+        raise Forbidden("This company's account is not active.", code="company_inactive")
 
 
 def authenticate_bearer(token: str) -> Principal:
@@ -49,8 +56,8 @@ def _authenticate_session(token: str) -> Principal:
     if row is None:
         raise Unauthenticated()
     user, company_status = row
-    if user.company_id is not None and company_status != _ACTIVE_COMPANY:
-        raise Forbidden("This company's account is not active.", code="company_inactive")
+    if user.company_id is not None:
+        _require_active(company_status)
     return Principal(
         kind=PrincipalKind.USER,
         id=user.id,
@@ -76,9 +83,9 @@ def _authenticate_api_key(token: str) -> Principal:
         if row is None:
             raise Unauthenticated()
         key, company_status = row
-        db.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    if company_status != _ACTIVE_COMPANY:
-        raise Forbidden("This company's account is not active.", code="company_inactive")
+        if key.last_used_at is None or now - key.last_used_at > _LAST_USED_PRECISION:
+            db.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    _require_active(company_status)
     return Principal(
         kind=PrincipalKind.API_KEY,
         id=key.id,
