@@ -26,6 +26,7 @@ COMPANY_DATA = {
     Access.COMPANY_READ_ONLY,
     Access.CONVERSATIONS,
     Access.VIA_CONVERSATION,
+    Access.COMPANY_VIA_CONVERSATION,
     Access.VIA_AGENT,
     Access.USERS,
     Access.COMPANY_ROOT,

@@ -28,6 +28,7 @@ class Access(StrEnum):
     USERS = "users"  # users: own company's users, or yourself
     CONVERSATIONS = "conversations"  # company isolation + support agents see assigned/unassigned
     VIA_CONVERSATION = "via_conversation"  # visible when the parent conversation is
+    COMPANY_VIA_CONVERSATION = "company_via_conversation"  # has company_id, and follows its conversation
     VIA_AGENT = "via_agent"  # visible when the parent agent (and category) is
     OWN_USER = "own_user"  # rows of the signed-in user only
     CATALOGUE = "catalogue"  # platform catalogue: any context reads, master admins write
@@ -52,7 +53,9 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_conversations": TablePolicy(Access.CONVERSATIONS, "support agents see assigned or unassigned"),
     "chatapp_messages": TablePolicy(Access.VIA_CONVERSATION, "no company_id: follows its conversation"),
     "chatapp_conversation_notes": TablePolicy(Access.VIA_CONVERSATION, "follows its conversation"),
-    "chatapp_escalations": TablePolicy(Access.VIA_CONVERSATION, "company data, and follows its conversation"),
+    "chatapp_escalations": TablePolicy(
+        Access.COMPANY_VIA_CONVERSATION, "company data, and follows its conversation"
+    ),
     "chatapp_customers": TablePolicy(Access.COMPANY, "company data"),
     "chatapp_knowledge_categories": TablePolicy(Access.COMPANY, "company data"),
     "chatapp_knowledge_files": TablePolicy(Access.COMPANY, "company data"),
@@ -93,124 +96,99 @@ DROP FUNCTION IF EXISTS chatapp_current_user_id();
 DROP FUNCTION IF EXISTS chatapp_current_company_id();
 """
 
-_OWN_COMPANY = "(company_id = chatapp_current_company_id() OR chatapp_is_platform())"
+_PLATFORM = "chatapp_is_platform()"
+_OWN_COMPANY = f"company_id = chatapp_current_company_id() OR {_PLATFORM}"
 
 
-def _policy(table: str, name: str, condition: str, *, restrictive: bool = False, command: str = "ALL") -> str:
-    kind = "RESTRICTIVE" if restrictive else "PERMISSIVE"
-    clauses = []
-    if command != "INSERT":
-        clauses.append(f"USING ({condition})")
-    if command in ("ALL", "INSERT", "UPDATE"):
-        clauses.append(f"WITH CHECK ({condition})")
-    return f"CREATE POLICY {name} ON {table} AS {kind} FOR {command} TO PUBLIC {' '.join(clauses)};"
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    condition: str
+    command: str = "ALL"
+    restrictive: bool = False
+
+    def create_sql(self, table: str) -> str:
+        kind = "RESTRICTIVE" if self.restrictive else "PERMISSIVE"
+        clauses = []
+        if self.command != "INSERT":
+            clauses.append(f"USING ({self.condition})")
+        if self.command in ("ALL", "INSERT", "UPDATE"):
+            clauses.append(f"WITH CHECK ({self.condition})")
+        head = f"CREATE POLICY {self.name} ON {table} AS {kind} FOR {self.command} TO PUBLIC"
+        return f"{head} {' '.join(clauses)};"
+
+
+_ISOLATION = Policy("company_isolation", _OWN_COMPANY, restrictive=True)
+_VIA_CONVERSATION = Policy(
+    "conversation_access", "EXISTS (SELECT 1 FROM chatapp_conversations c WHERE c.id = conversation_id)"
+)
+_PLATFORM_WRITES = [
+    Policy("platform_insert", _PLATFORM, "INSERT"),
+    Policy("platform_update", _PLATFORM, "UPDATE"),
+    Policy("platform_delete", _PLATFORM, "DELETE"),
+]
+
+POLICIES: dict[Access, list[Policy]] = {
+    Access.COMPANY: [_ISOLATION, Policy("company_access", "true")],
+    Access.COMPANY_READ_ONLY: [_ISOLATION, Policy("company_read", "true", "SELECT"), *_PLATFORM_WRITES],
+    Access.COMPANY_ROOT: [
+        Policy("company_isolation", f"id = chatapp_current_company_id() OR {_PLATFORM}", restrictive=True),
+        Policy("company_read", "true", "SELECT"),
+        Policy("company_admin_update", f"chatapp_current_role() = 'company_admin' OR {_PLATFORM}", "UPDATE"),
+        *(p for p in _PLATFORM_WRITES if p.command != "UPDATE"),
+    ],
+    Access.USERS: [
+        Policy("company_isolation", f"{_OWN_COMPANY} OR id = chatapp_current_user_id()", restrictive=True),
+        Policy("company_access", "true"),
+    ],
+    Access.CONVERSATIONS: [
+        _ISOLATION,
+        Policy(
+            "staff_access", f"{_PLATFORM} OR chatapp_current_role() IN ('company_admin', 'company_service')"
+        ),
+        Policy(
+            "support_agent_access",
+            "chatapp_current_role() = 'support_agent' AND "
+            "(assigned_agent_id = chatapp_current_user_id() OR assigned_agent_id IS NULL)",
+        ),
+    ],
+    Access.VIA_CONVERSATION: [_VIA_CONVERSATION],
+    Access.COMPANY_VIA_CONVERSATION: [_ISOLATION, _VIA_CONVERSATION],
+    Access.VIA_AGENT: [
+        Policy(
+            "agent_access",
+            "EXISTS (SELECT 1 FROM chatapp_agents a WHERE a.id = agent_id) AND "
+            "EXISTS (SELECT 1 FROM chatapp_knowledge_categories k WHERE k.id = category_id)",
+        )
+    ],
+    Access.OWN_USER: [
+        Policy("own_rows", "user_id = chatapp_current_user_id() OR chatapp_current_role() = 'system'")
+    ],
+    Access.CATALOGUE: [
+        Policy("any_context_reads", "chatapp_current_role() IS NOT NULL", "SELECT"),
+        *_PLATFORM_WRITES,
+    ],
+    Access.SYSTEM_ONLY: [Policy("system_only", "chatapp_current_role() = 'system'")],
+}
 
 
 def policy_statements(table: str) -> list[str]:
     """The SQL that enables, forces and defines row-level security for one table."""
-    access = TABLE_POLICIES[table].access
-    statements = [
+    policies = POLICIES[TABLE_POLICIES[table].access]
+    return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY;",
+        *(policy.create_sql(table) for policy in policies),
     ]
-    add = statements.append
-    if access is Access.COMPANY:
-        add(_policy(table, "company_isolation", _OWN_COMPANY, restrictive=True))
-        add(_policy(table, "company_access", "true"))
-    elif access is Access.COMPANY_READ_ONLY:
-        add(_policy(table, "company_isolation", _OWN_COMPANY, restrictive=True))
-        add(_policy(table, "company_read", "true", command="SELECT"))
-        add(_policy(table, "platform_write", "chatapp_is_platform()", command="INSERT"))
-        add(_policy(table, "platform_update", "chatapp_is_platform()", command="UPDATE"))
-        add(_policy(table, "platform_delete", "chatapp_is_platform()", command="DELETE"))
-    elif access is Access.COMPANY_ROOT:
-        add(
-            _policy(
-                table,
-                "company_isolation",
-                "(id = chatapp_current_company_id() OR chatapp_is_platform())",
-                restrictive=True,
-            )
-        )
-        add(_policy(table, "company_read", "true", command="SELECT"))
-        add(
-            _policy(
-                table,
-                "company_admin_update",
-                "chatapp_current_role() = 'company_admin' OR chatapp_is_platform()",
-                command="UPDATE",
-            )
-        )
-        add(_policy(table, "platform_insert", "chatapp_is_platform()", command="INSERT"))
-        add(_policy(table, "platform_delete", "chatapp_is_platform()", command="DELETE"))
-    elif access is Access.USERS:
-        add(
-            _policy(
-                table,
-                "company_isolation",
-                f"({_OWN_COMPANY[1:-1]} OR id = chatapp_current_user_id())",
-                restrictive=True,
-            )
-        )
-        add(_policy(table, "company_access", "true"))
-    elif access is Access.CONVERSATIONS:
-        add(_policy(table, "company_isolation", _OWN_COMPANY, restrictive=True))
-        add(
-            _policy(
-                table,
-                "staff_access",
-                "chatapp_is_platform() OR chatapp_current_role() IN ('company_admin', 'company_service')",
-            )
-        )
-        add(
-            _policy(
-                table,
-                "support_agent_access",
-                "chatapp_current_role() = 'support_agent' AND "
-                "(assigned_agent_id = chatapp_current_user_id() OR assigned_agent_id IS NULL)",
-            )
-        )
-    elif access is Access.VIA_CONVERSATION:
-        parent = "EXISTS (SELECT 1 FROM chatapp_conversations c WHERE c.id = conversation_id)"
-        if table == "chatapp_escalations":
-            add(_policy(table, "company_isolation", _OWN_COMPANY, restrictive=True))
-        add(_policy(table, "conversation_access", parent))
-    elif access is Access.VIA_AGENT:
-        add(
-            _policy(
-                table,
-                "agent_access",
-                "EXISTS (SELECT 1 FROM chatapp_agents a WHERE a.id = agent_id) AND "
-                "EXISTS (SELECT 1 FROM chatapp_knowledge_categories k WHERE k.id = category_id)",
-            )
-        )
-    elif access is Access.OWN_USER:
-        add(
-            _policy(
-                table, "own_rows", "user_id = chatapp_current_user_id() OR chatapp_current_role() = 'system'"
-            )
-        )
-    elif access is Access.CATALOGUE:
-        add(_policy(table, "any_context_reads", "chatapp_current_role() IS NOT NULL", command="SELECT"))
-        add(_policy(table, "platform_insert", "chatapp_is_platform()", command="INSERT"))
-        add(_policy(table, "platform_update", "chatapp_is_platform()", command="UPDATE"))
-        add(_policy(table, "platform_delete", "chatapp_is_platform()", command="DELETE"))
-    elif access is Access.SYSTEM_ONLY:
-        add(_policy(table, "system_only", "chatapp_current_role() = 'system'"))
-    else:  # pragma: no cover - exhaustiveness guard
-        raise ValueError(f"no policy for access {access}")
-    return statements
-
-
-def drop_policy_statements(table: str) -> list[str]:
-    return [f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY;"]
 
 
 __all__ = [
     "DROP_HELPER_FUNCTIONS_SQL",
     "HELPER_FUNCTIONS_SQL",
+    "POLICIES",
     "TABLE_POLICIES",
     "Access",
+    "Policy",
     "TablePolicy",
     "policy_statements",
 ]
