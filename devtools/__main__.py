@@ -97,9 +97,8 @@ def cmd_dev(_: list[str]) -> int:
     server = make_server(routes, port=port)
     token, _ = issue_dev_session("admin@demo.buzzi.local")
     base = f"http://127.0.0.1:{port}"
-    answerer = "Claude (ANTHROPIC_API_KEY set)" if os.environ.get("ANTHROPIC_API_KEY") else "offline answerer"
     _print("")
-    _print(f"Buzzi is running on {base}  (answers: {answerer})")
+    _print(f"Buzzi is running on {base}")
     _print(f"  database  {os.environ['DATABASE_URL']}")
     _print(f"  AWS       {os.environ['AWS_ENDPOINT_URL']} (moto: S3, SQS, EventBridge, SES, KMS, Secrets)")
     _print(f"  queues    {', '.join(sources.queue_urls) or 'none declared yet'}")
