@@ -83,10 +83,8 @@ def cmd_dev(_: list[str]) -> int:
     specs = functions(template)
     sources = LocalEventSources(template, specs)
     sources.create_queues()
-    for spec in specs:
-        for key, value in spec.properties.get("Environment", {}).get("Variables", {}).items():
-            if isinstance(value, dict) and value.get("Ref") in sources.queue_urls:
-                os.environ[key] = sources.queue_urls[value["Ref"]]
+    sources.create_buckets()
+    os.environ.update(sources.environment())
     sources.start()
 
     for spec in specs:
@@ -101,7 +99,9 @@ def cmd_dev(_: list[str]) -> int:
     _print(f"Buzzi is running on {base}")
     _print(f"  database  {os.environ['DATABASE_URL']}")
     _print(f"  AWS       {os.environ['AWS_ENDPOINT_URL']} (moto: S3, SQS, EventBridge, SES, KMS, Secrets)")
-    _print(f"  queues    {', '.join(sources.queue_urls) or 'none declared yet'}")
+    _print(f"  queues    {', '.join(sources.queue_urls)}; buckets {', '.join(sources.bucket_names.values())}")
+    _print(f"  vectors   Qdrant Edge (embedded) in {os.environ.get('QDRANT_PATH', '.buzzi/qdrant')}")
+    _print("  embeddings all-MiniLM-L6-v2 int8 (offline, onnxruntime)")
     _print("  routes (from template.yaml):")
     for line in routes.describe():
         _print(f"    {line}")

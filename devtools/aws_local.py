@@ -53,6 +53,7 @@ class LocalEventSources:
     template: dict[str, Any]
     specs: list[FunctionSpec]
     queue_urls: dict[str, str] = field(default_factory=dict)
+    bucket_names: dict[str, str] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def create_queues(self) -> dict[str, str]:
@@ -83,6 +84,28 @@ class LocalEventSources:
                 "QueueUrl"
             ]
         return self.queue_urls
+
+    def create_buckets(self) -> dict[str, str]:
+        """Buckets of the template, named after their logical ids (S3 names are lower case)."""
+        import boto3
+
+        s3 = boto3.client("s3")
+        for logical_id, resource in self.template.get("Resources", {}).items():
+            if resource["Type"] == "AWS::S3::Bucket":
+                name = logical_id.lower()
+                s3.create_bucket(Bucket=name)
+                self.bucket_names[logical_id] = name
+        return self.bucket_names
+
+    def environment(self) -> dict[str, str]:
+        """Function environment variables that reference local queues and buckets, resolved."""
+        resolved = {**self.queue_urls, **self.bucket_names}
+        env = {}
+        for spec in self.specs:
+            for key, value in spec.properties.get("Environment", {}).get("Variables", {}).items():
+                if isinstance(value, dict) and value.get("Ref") in resolved:
+                    env[key] = resolved[value["Ref"]]
+        return env
 
     def start(self) -> None:
         for spec in self.specs:

@@ -104,13 +104,21 @@ class FunctionSpec:
         return handler
 
 
+def _merge(global_value: Any, local_value: Any) -> Any:
+    """SAM's Globals rules: maps merge (recursively), lists are global entries then local ones,
+    scalars are overridden."""
+    if isinstance(global_value, dict) and isinstance(local_value, dict):
+        merged = dict(global_value)
+        for key, value in local_value.items():
+            merged[key] = _merge(global_value[key], value) if key in global_value else value
+        return merged
+    if isinstance(global_value, list) and isinstance(local_value, list):
+        return [*global_value, *local_value]
+    return local_value
+
+
 def _merged_properties(template: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(template.get("Globals", {}).get("Function", {}))
-    for key, value in properties.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
+    merged: dict[str, Any] = _merge(template.get("Globals", {}).get("Function", {}), properties)
     return merged
 
 

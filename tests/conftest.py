@@ -7,6 +7,7 @@ The environment is configured at import, before any chatapp module reads its set
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +17,8 @@ from devtools.embedded_db import ensure_database
 from devtools.local_env import configure
 
 OWNER_URL = make_url(configure("test"))
+# The embedded vector engine is owned by one process: each test run gets its own directory.
+os.environ.setdefault("QDRANT_PATH", tempfile.mkdtemp(prefix="buzzi-test-qdrant-"))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     app_db_role: str = "buzzi_app"
     app_db_password: str | None = None
     db_pool_size: int = Field(default=2, ge=1, le=50)
+
+    # Knowledge: embeddings, vector store, file storage, ingestion queue.
+    embedding_provider: Literal["minilm", "bedrock"] = "minilm"
+    bedrock_embedding_dimensions: int = 1024
+    qdrant_url: str | None = None  # a Qdrant server (Qdrant Cloud, AWS); unset = the embedded engine
+    qdrant_api_key_secret_arn: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_path: str = ".buzzi/qdrant"  # the embedded engine's directory (one process owns it)
+    knowledge_bucket: str = "buzzi-knowledge"
+    ingest_queue_url: str | None = None
 
     session_ttl_hours: int = Field(default=24 * 7, ge=1)
     allow_dev_sessions: bool = False

@@ -28,6 +28,7 @@ class ApiClient:
         *,
         token: str | None = None,
         json_body: Any = None,
+        raw_body: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> ApiResponse:
         matched = self.routes.match(method, path.split("?")[0])
@@ -36,7 +37,7 @@ class ApiClient:
         all_headers = {"host": "127.0.0.1:3000", **(headers or {})}
         if token:
             all_headers["authorization"] = f"Bearer {token}"
-        body = b""
+        body = raw_body or b""
         if json_body is not None:
             body = json.dumps(json_body).encode()
             all_headers["content-type"] = "application/json"

@@ -11,7 +11,7 @@ import pytest
 
 from devtools.template import ROOT
 
-BUILD_SCRIPT = ROOT / "layers" / "dependencies" / "build.py"
+BUILD_SCRIPT = ROOT / "layers" / "build_layer.py"
 # Amazon Linux 2023 (python3.12) ships glibc 2.34.
 MAX_GLIBC = (2, 34)
 
@@ -31,7 +31,10 @@ def _acceptable(tag: str) -> bool:
 
 @pytest.mark.slow
 def test_dependencies_layer_wheels_target_lambda(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(BUILD_SCRIPT), str(tmp_path)], check=True)
+    requirements = ROOT / "layers" / "dependencies" / "requirements.txt"
+    subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), str(tmp_path), "--requirements", str(requirements)], check=True
+    )
     wheels = list((tmp_path / "python").glob("*.dist-info/WHEEL"))
     assert len(wheels) > 20
     tags = {

@@ -30,7 +30,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
-    LimitExceeded: 429,
+    LimitExceeded: 402,  # a plan limit: upgrading (paying) lifts it
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}

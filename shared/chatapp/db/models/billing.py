@@ -73,6 +73,15 @@ class UsageRecord(Base):
     __tablename__ = "chatapp_usage_records"
     __table_args__ = (
         Index("usage_company_period_idx", "company_id", "period_start"),
+        # Not in the design: metering upserts one row per company, agent (or none) and period.
+        Index(
+            "usage_company_agent_period_uidx",
+            "company_id",
+            "agent_id",
+            "period_start",
+            unique=True,
+            postgresql_nulls_not_distinct=True,
+        ),
         Index("usage_agent_idx", "agent_id"),
     )
 

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_object, updated_at, uuid_pk
@@ -59,6 +60,9 @@ class KnowledgeFile(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
     indexed_at: Mapped[datetime | None]
+    # Not in the design: bumped by every (re-)index request; ingestion messages carry it, so a stale
+    # or duplicate delivery is recognised and acknowledged without redoing the work.
+    ingest_generation: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class KnowledgeChunk(Base):
@@ -67,6 +71,9 @@ class KnowledgeChunk(Base):
         Index("knowledge_chunks_file_idx", "file_id"),
         Index("knowledge_chunks_company_idx", "company_id"),
         Index("knowledge_chunks_qdrant_idx", "qdrant_id"),
+        # Not in the design: one row per position makes "exactly one set of chunks" a database rule.
+        Index("knowledge_chunks_file_index_idx", "file_id", "chunk_index", unique=True),
+        Index("knowledge_chunks_search_idx", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -80,3 +87,8 @@ class KnowledgeChunk(Base):
     section_title: Mapped[str | None] = mapped_column(String(255))
     qdrant_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = created_at()
+    # Not in the design: full-text side of hybrid retrieval, derived by PostgreSQL itself.
+    search_vector: Mapped[str | None] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('english', coalesce(section_title, '') || ' ' || content)", persisted=True),
+    )

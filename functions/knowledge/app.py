@@ -1,0 +1,131 @@
+"""Knowledge API for the console: categories, agent assignments, files, storage usage, test retrieval."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Request, Response
+
+from chatapp.api.app import create_app, lambda_handler
+from chatapp.api.auth import Authenticated
+from chatapp.db.enums import FileStatus
+from chatapp.schemas.knowledge import (
+    AgentCategoriesIn,
+    AgentCategoriesOut,
+    CategoryIn,
+    CategoryOut,
+    CategoryPatch,
+    FileListOut,
+    FileOut,
+    RetrievalOut,
+    RetrievalTestIn,
+    StorageUsageOut,
+    UploadRequestIn,
+    UploadTicketOut,
+)
+from chatapp.services import knowledge_categories, knowledge_files, retrieval
+
+app = create_app("knowledge")
+
+
+@app.get("/v1/knowledge/categories", response_model=list[CategoryOut])
+async def list_categories(principal: Authenticated) -> list[CategoryOut]:
+    return knowledge_categories.list_categories(principal)
+
+
+@app.post("/v1/knowledge/categories", response_model=CategoryOut, status_code=201)
+async def create_category(body: CategoryIn, principal: Authenticated) -> CategoryOut:
+    return knowledge_categories.create_category(principal, body)
+
+
+@app.patch("/v1/knowledge/categories/{category_id}", response_model=CategoryOut)
+async def update_category(
+    category_id: uuid.UUID, body: CategoryPatch, principal: Authenticated
+) -> CategoryOut:
+    return knowledge_categories.update_category(principal, category_id, body)
+
+
+@app.delete("/v1/knowledge/categories/{category_id}", status_code=204)
+async def delete_category(category_id: uuid.UUID, principal: Authenticated) -> Response:
+    knowledge_categories.delete_category(principal, category_id)
+    return Response(status_code=204)
+
+
+@app.get("/v1/agents/{agent_id}/knowledge-categories", response_model=AgentCategoriesOut)
+async def get_agent_categories(agent_id: uuid.UUID, principal: Authenticated) -> AgentCategoriesOut:
+    return knowledge_categories.get_agent_categories(principal, agent_id)
+
+
+@app.put("/v1/agents/{agent_id}/knowledge-categories", response_model=AgentCategoriesOut)
+async def set_agent_categories(
+    agent_id: uuid.UUID, body: AgentCategoriesIn, principal: Authenticated
+) -> AgentCategoriesOut:
+    return knowledge_categories.set_agent_categories(principal, agent_id, body.category_ids)
+
+
+@app.post("/v1/agents/{agent_id}/retrieval-test", response_model=RetrievalOut)
+async def test_retrieval(
+    agent_id: uuid.UUID, body: RetrievalTestIn, principal: Authenticated
+) -> RetrievalOut:
+    return retrieval.retrieve_for_agent(principal, agent_id, body.query, body.max_results)
+
+
+@app.post("/v1/knowledge/files/uploads", response_model=UploadTicketOut, status_code=201)
+async def request_upload(body: UploadRequestIn, principal: Authenticated) -> UploadTicketOut:
+    return knowledge_files.request_upload(principal, body)
+
+
+@app.post("/v1/knowledge/files/{file_id}/confirm", response_model=FileOut, status_code=202)
+async def confirm_upload(file_id: uuid.UUID, principal: Authenticated) -> FileOut:
+    return knowledge_files.confirm_upload(principal, file_id)
+
+
+@app.post("/v1/knowledge/files", response_model=FileOut, status_code=202)
+async def upload_direct(
+    request: Request,
+    principal: Authenticated,
+    category_id: Annotated[uuid.UUID, Query()],
+    filename: Annotated[str, Query(min_length=1, max_length=255)],
+) -> FileOut:
+    content = await request.body()
+    return knowledge_files.upload_direct(
+        principal, category_id, filename, request.headers.get("content-type"), content
+    )
+
+
+@app.get("/v1/knowledge/files", response_model=FileListOut)
+async def list_files(
+    principal: Authenticated,
+    category_id: uuid.UUID | None = None,
+    status: FileStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> FileListOut:
+    return knowledge_files.list_files(
+        principal, category_id=category_id, status=status, limit=limit, cursor=cursor
+    )
+
+
+@app.get("/v1/knowledge/files/{file_id}", response_model=FileOut)
+async def get_file(file_id: uuid.UUID, principal: Authenticated) -> FileOut:
+    return knowledge_files.get_file(principal, file_id)
+
+
+@app.delete("/v1/knowledge/files/{file_id}", status_code=204)
+async def delete_file(file_id: uuid.UUID, principal: Authenticated) -> Response:
+    knowledge_files.delete_file(principal, file_id)
+    return Response(status_code=204)
+
+
+@app.post("/v1/knowledge/files/{file_id}/reindex", response_model=FileOut, status_code=202)
+async def reindex_file(file_id: uuid.UUID, principal: Authenticated) -> FileOut:
+    return knowledge_files.reindex_file(principal, file_id)
+
+
+@app.get("/v1/knowledge/usage", response_model=StorageUsageOut)
+async def storage_usage(principal: Authenticated) -> StorageUsageOut:
+    return knowledge_files.storage_usage(principal)
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,66 @@
+"""Knowledge files in S3: presigned uploads, streaming downloads, deletes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatapp.config import get_settings
+from chatapp.integrations.aws import client
+
+UPLOAD_URL_TTL_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    content_type: str | None
+
+
+def _bucket() -> str:
+    return get_settings().knowledge_bucket
+
+
+def presign_upload(key: str, content_type: str, size: int) -> PresignedUpload:
+    """A PUT URL whose signature covers type and length: S3 refuses any other size or type."""
+    url = client("s3").generate_presigned_url(
+        "put_object",
+        Params={"Bucket": _bucket(), "Key": key, "ContentType": content_type, "ContentLength": size},
+        ExpiresIn=UPLOAD_URL_TTL_SECONDS,
+    )
+    return PresignedUpload(
+        url=url, method="PUT", headers={"Content-Type": content_type}, expires_in=UPLOAD_URL_TTL_SECONDS
+    )
+
+
+def head(key: str) -> StoredObject | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        response = client("s3").head_object(Bucket=_bucket(), Key=key)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return StoredObject(size=int(response["ContentLength"]), content_type=response.get("ContentType"))
+
+
+def put(key: str, data: bytes, content_type: str) -> None:
+    client("s3").put_object(Bucket=_bucket(), Key=key, Body=data, ContentType=content_type)
+
+
+def download(key: str, destination: Path) -> None:
+    """Streams the object to disk, so memory does not grow with the file."""
+    client("s3").download_file(_bucket(), key, str(destination))
+
+
+def delete(key: str) -> None:
+    client("s3").delete_object(Bucket=_bucket(), Key=key)

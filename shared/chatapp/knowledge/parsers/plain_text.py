@@ -1,0 +1,18 @@
+"""Plain text: paragraphs are runs of lines separated by blank lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from chatapp.knowledge.parsers.base import Block, Extraction, detect_encoding, paragraphs, read_lines
+
+
+def read_plain_text(path: Path) -> Extraction:
+    encoding = detect_encoding(path)
+    return Extraction(title=None, blocks=_blocks(path, encoding))
+
+
+def _blocks(path: Path, encoding: str) -> Iterator[Block]:
+    for paragraph in paragraphs(read_lines(path, encoding)):
+        yield Block(paragraph)

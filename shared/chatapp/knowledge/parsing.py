@@ -1,0 +1,252 @@
+"""Turn an uploaded knowledge file into a stream of text sections that remember where they came from.
+
+`parse_document` reads just enough up front to fail fast on files it cannot handle (wrong type,
+garbage bytes, a password) and to report the title and page count. The text itself arrives
+through `ParsedDocument.sections`, a generator: a large PDF is read a page at a time and text
+files a line at a time, so memory follows the current section rather than the whole document.
+
+Every failure the customer can do something about is a `ParseError` whose `reason` is safe to
+show them, whether it is raised by `parse_document` or later while iterating the sections.
+`OSError` (the path is missing or unreadable) and `MemoryError` pass through unchanged: they are
+the platform's problem, not a fault of the uploaded file.
+
+The format readers live in `chatapp.knowledge.parsers` and are imported on first use, so
+importing this module costs nothing at cold start and pypdf/python-docx load only when needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from chatapp.knowledge.parsers.base import Block, Extraction
+
+    _ReadFunction = Callable[[Path], Extraction]
+
+logger = logging.getLogger(__name__)
+
+DOCX_MIME_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+SUPPORTED_MIME_TYPES: dict[str, str] = {
+    "application/pdf": "pdf",
+    DOCX_MIME_TYPE: "docx",
+    "text/html": "html",
+    "text/markdown": "markdown",
+    "text/plain": "text",
+    "text/csv": "csv",
+}
+
+# Sections are joined with this to form the document's extracted text; offsets count it.
+SECTION_SEPARATOR = "\n\n"
+
+_EXTENSIONS: dict[str, str] = {
+    ".pdf": "application/pdf",
+    ".docx": DOCX_MIME_TYPE,
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+}
+
+_ALIASES: dict[str, str] = {
+    "text/x-markdown": "text/markdown",
+    "application/x-pdf": "application/pdf",
+    "application/xhtml+xml": "text/html",
+    "text/x-csv": "text/csv",
+    "application/csv": "text/csv",
+    "text/comma-separated-values": "text/csv",
+}
+
+# What clients send when they could not type the file: the extension is the better witness.
+_UNTYPED = frozenset(
+    {
+        "",
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/x-download",
+        "application/force-download",
+        "application/unknown",
+    }
+)
+
+# Windows registers .csv to Excel, so browsers there declare this type for plain CSV uploads.
+_EXCEL_MIME_TYPE = "application/vnd.ms-excel"
+
+# Clients label any text file text/plain; a .md, .csv or .html name is more specific.
+_TEXT_REFINEMENTS = frozenset({"text/markdown", "text/csv", "text/html"})
+
+_KIND: dict[str, str] = {
+    "pdf": "PDF",
+    "docx": "Word",
+    "html": "HTML",
+    "markdown": "Markdown",
+    "text": "text",
+    "csv": "CSV",
+}
+
+_READERS: dict[str, tuple[str, str]] = {
+    "pdf": ("chatapp.knowledge.parsers.pdf", "read_pdf"),
+    "docx": ("chatapp.knowledge.parsers.word", "read_docx"),
+    "html": ("chatapp.knowledge.parsers.html_page", "read_html"),
+    "markdown": ("chatapp.knowledge.parsers.markdown", "read_markdown"),
+    "text": ("chatapp.knowledge.parsers.plain_text", "read_plain_text"),
+    "csv": ("chatapp.knowledge.parsers.csv_table", "read_csv"),
+}
+
+_NOTHING_EXTRACTED: dict[str, str] = {
+    "pdf": "No text could be extracted from this PDF (is it a scanned image?). "
+    "Upload a PDF with selectable text, or run it through text recognition (OCR) first.",
+    "csv": "This CSV file has a header row but no data rows.",
+}
+_NOTHING_EXTRACTED_DEFAULT = "This file contains no text."
+
+UNSUPPORTED_REASON = (
+    "This file type is not supported. Upload a PDF, Word (.docx), HTML, Markdown, plain text or CSV file."
+)
+
+# Control characters other than tab and newline (C1 ones come from the latin-1 fallback):
+# extraction noise that only confuses search.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = str.maketrans({"\r": "\n", "\f": "\n", "\v": "\n"})
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+
+
+class ParseError(Exception):
+    """A file that cannot become knowledge; `reason` is written for the customer who uploaded it."""
+
+    default_reason = "This file could not be read."
+
+    def __init__(self, reason: str | None = None) -> None:
+        self.reason = reason or self.default_reason
+        super().__init__(self.reason)
+
+
+class UnsupportedFileType(ParseError):
+    default_reason = UNSUPPORTED_REASON
+
+
+class CorruptFile(ParseError):
+    default_reason = "This file appears to be damaged and could not be read."
+
+
+@dataclass(frozen=True)
+class Section:
+    text: str
+    page_number: int | None
+    section_title: str | None
+    start_offset: int
+
+
+@dataclass
+class ParsedDocument:
+    title: str | None
+    page_count: int | None
+    sections: Iterator[Section]
+
+
+def mime_type_for(filename: str, declared: str | None = None) -> str | None:
+    """The supported MIME type for an upload, trusting a supported declared type over the name."""
+    by_extension = _EXTENSIONS.get(_extension(filename))
+    normalised = _normalise(declared)
+    if normalised in SUPPORTED_MIME_TYPES:
+        if normalised == "text/plain" and by_extension in _TEXT_REFINEMENTS:
+            return by_extension
+        return normalised
+    if normalised in _UNTYPED or (normalised == _EXCEL_MIME_TYPE and by_extension == "text/csv"):
+        return by_extension
+    # The client named a type we do not read (image/png, ...): a .pdf name does not overrule it.
+    return None
+
+
+def parse_document(path: Path, mime_type: str) -> ParsedDocument:
+    """Open `path` as `mime_type` and return its title, page count and a stream of sections."""
+    file_format = SUPPORTED_MIME_TYPES.get(_normalise(mime_type))
+    if file_format is None:
+        raise UnsupportedFileType()
+    kind = _KIND[file_format]
+    try:
+        extraction = _reader(file_format)(Path(path))
+    except (ParseError, OSError, MemoryError):
+        raise
+    except Exception as exc:
+        raise _unreadable(kind, exc) from exc
+    return ParsedDocument(
+        title=_tidy_title(extraction.title),
+        page_count=extraction.page_count,
+        sections=_sections(extraction.blocks, file_format),
+    )
+
+
+def _normalise(declared: str | None) -> str:
+    bare = (declared or "").split(";", 1)[0].strip().lower()
+    return _ALIASES.get(bare, bare)
+
+
+def _extension(filename: str) -> str:
+    # Old browsers send the full Windows path as the file name.
+    return PurePosixPath(filename.strip().replace("\\", "/")).suffix.lower()
+
+
+def _reader(file_format: str) -> _ReadFunction:
+    module_name, function_name = _READERS[file_format]
+    module = importlib.import_module(module_name)
+    reader: _ReadFunction = getattr(module, function_name)
+    return reader
+
+
+def _sections(blocks: Iterator[Block], file_format: str) -> Iterator[Section]:
+    """Number the readers' blocks and turn whatever goes wrong mid-stream into a ParseError."""
+    kind = _KIND[file_format]
+    offset = 0
+    produced = False
+    try:
+        for block in blocks:
+            text = _tidy_text(block.text)
+            if not text:
+                continue
+            yield Section(
+                text=text,
+                page_number=block.page_number,
+                section_title=_tidy_title(block.section_title),
+                start_offset=offset,
+            )
+            offset += len(text) + len(SECTION_SEPARATOR)
+            produced = True
+    except (ParseError, OSError, MemoryError):
+        raise
+    except Exception as exc:
+        raise _unreadable(kind, exc) from exc
+    if not produced:
+        raise ParseError(_NOTHING_EXTRACTED.get(file_format, _NOTHING_EXTRACTED_DEFAULT))
+
+
+def _unreadable(kind: str, exc: Exception) -> CorruptFile:
+    # The cause stays in the logs (and in __cause__); the customer gets a reason without internals.
+    logger.warning("Could not parse a %s file", kind, exc_info=exc)
+    return CorruptFile(
+        f"This {kind} file could not be read. It may be damaged; try saving it again and re-uploading it."
+    )
+
+
+def _tidy_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").translate(_LINE_BREAKS)
+    text = _TRAILING_SPACE.sub("", _CONTROL_CHARACTERS.sub("", text))
+    # Only blank lines go from the front: the first line's indentation matters in code blocks.
+    return _LEADING_BLANK_LINES.sub("", text).rstrip()
+
+
+def _tidy_title(title: str | None) -> str | None:
+    if title is None:
+        return None
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", title).split()) or None

@@ -1,0 +1,129 @@
+"""Requests and responses of the knowledge API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chatapp.db.enums import FileStatus
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class CategoryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=255)
+    slug: str | None = Field(default=None, max_length=100, pattern=SLUG_PATTERN)
+    description: str | None = Field(default=None, max_length=5000)
+    parent_id: uuid.UUID | None = None
+    sort_order: int = 0
+
+
+class CategoryPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    slug: str | None = Field(default=None, max_length=100, pattern=SLUG_PATTERN)
+    description: str | None = Field(default=None, max_length=5000)
+    parent_id: uuid.UUID | None = None
+    sort_order: int | None = None
+
+
+class CategoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    slug: str
+    description: str | None
+    parent_id: uuid.UUID | None
+    sort_order: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AgentCategoriesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category_ids: list[uuid.UUID] = Field(max_length=500)
+
+
+class AgentCategoriesOut(BaseModel):
+    agent_id: uuid.UUID
+    category_ids: list[uuid.UUID]
+
+
+class UploadRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category_id: uuid.UUID
+    filename: str = Field(min_length=1, max_length=255)
+    mime_type: str | None = Field(default=None, max_length=100)
+    size: int = Field(gt=0)
+
+
+class FileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+    id: uuid.UUID
+    category_id: uuid.UUID
+    original_filename: str
+    mime_type: str
+    size: int
+    status: FileStatus
+    processing_error: str | None
+    chunk_count: int | None
+    metadata: dict[str, Any] | None = Field(default=None, validation_alias="metadata_")
+    created_at: datetime
+    updated_at: datetime
+    indexed_at: datetime | None
+
+
+class UploadTicketOut(BaseModel):
+    file: FileOut
+    upload_url: str
+    upload_method: str
+    upload_headers: dict[str, str]
+    expires_in: int
+
+
+class FileListOut(BaseModel):
+    items: list[FileOut]
+    next_cursor: str | None
+
+
+class RetrievalTestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=2000)
+    max_results: int | None = Field(default=None, ge=1, le=50)
+
+
+class RetrievedChunkOut(BaseModel):
+    chunk_id: uuid.UUID
+    file_id: uuid.UUID
+    filename: str
+    category_id: uuid.UUID
+    text: str
+    page_number: int | None
+    section_title: str | None
+    score: float  # fused (reciprocal rank fusion), higher is better
+    dense_score: float | None  # cosine similarity, when the dense search found it
+    text_rank: int | None  # rank in the full-text results, when full-text search found it
+
+
+class RetrievalOut(BaseModel):
+    query: str
+    results: list[RetrievedChunkOut]
+
+
+class StorageUsageOut(BaseModel):
+    plan: str
+    stored_bytes: int
+    storage_limit_bytes: int | None
+    max_file_size: int | None
+    limits: dict[str, Any]

@@ -1,0 +1,154 @@
+"""Knowledge categories: a tree per company, and which agents read which categories."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chatapp.db.models.agents import Agent, AgentKnowledgeCategory
+from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
+from chatapp.db.tenancy import tenant_session
+from chatapp.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from chatapp.schemas.knowledge import AgentCategoriesOut, CategoryIn, CategoryOut, CategoryPatch
+from chatapp.services.authorization import require_permission
+from chatapp.services.limits import effective_limits
+from chatapp.services.principals import Principal
+from chatapp.text import slugify
+
+MAX_DEPTH = 10
+
+
+def _category(db: Session, category_id: uuid.UUID) -> KnowledgeCategory:
+    category = db.get(KnowledgeCategory, category_id)
+    if category is None:
+        raise NotFound("No such knowledge category.", code="category_not_found")
+    return category
+
+
+def _check_parent(db: Session, category_id: uuid.UUID | None, parent_id: uuid.UUID | None) -> None:
+    """The parent exists, is neither the category nor one of its descendants, and the tree stays shallow."""
+    ancestor, depth = parent_id, 1
+    while ancestor is not None:
+        if ancestor == category_id:
+            raise InvalidInput(
+                "A category cannot be moved under itself or its own subcategory.", code="category_cycle"
+            )
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise InvalidInput(f"Categories nest at most {MAX_DEPTH} levels deep.", code="category_too_deep")
+        ancestor = _category(db, ancestor).parent_id
+
+
+def list_categories(principal: Principal) -> list[CategoryOut]:
+    require_permission(principal, "knowledge", "read")
+    with tenant_session(principal.context()) as db:
+        rows = db.scalars(
+            select(KnowledgeCategory).order_by(KnowledgeCategory.sort_order, KnowledgeCategory.name)
+        )
+        return [CategoryOut.model_validate(row) for row in rows]
+
+
+def create_category(principal: Principal, data: CategoryIn) -> CategoryOut:
+    require_permission(principal, "knowledge", "write")
+    company_id = _company(principal)
+    with tenant_session(principal.context()) as db:
+        limit = effective_limits(db, company_id).number("knowledgeCategories")
+        if limit is not None and (db.scalar(select(func.count(KnowledgeCategory.id))) or 0) >= limit:
+            raise LimitExceeded(
+                f"Your plan allows {limit} knowledge categories.", code="category_limit_reached"
+            )
+        _check_parent(db, None, data.parent_id)
+        category = KnowledgeCategory(
+            company_id=company_id,
+            name=data.name.strip(),
+            slug=data.slug or slugify(data.name),
+            description=data.description,
+            parent_id=data.parent_id,
+            sort_order=data.sort_order,
+        )
+        db.add(category)
+        _flush_unique_slug(db)
+        return CategoryOut.model_validate(category)
+
+
+def update_category(principal: Principal, category_id: uuid.UUID, patch: CategoryPatch) -> CategoryOut:
+    require_permission(principal, "knowledge", "write")
+    with tenant_session(principal.context()) as db:
+        category = _category(db, category_id)
+        changes = patch.model_dump(exclude_unset=True)
+        if "parent_id" in changes:
+            _check_parent(db, category.id, changes["parent_id"])
+        for field, value in changes.items():
+            setattr(category, field, value.strip() if field == "name" else value)
+        _flush_unique_slug(db)
+        return CategoryOut.model_validate(category)
+
+
+def delete_category(principal: Principal, category_id: uuid.UUID) -> None:
+    require_permission(principal, "knowledge", "delete")
+    with tenant_session(principal.context()) as db:
+        category = _category(db, category_id)
+        if db.scalar(select(exists().where(KnowledgeCategory.parent_id == category.id))):
+            raise Conflict("Move or delete its subcategories first.", code="category_has_children")
+        if db.scalar(select(exists().where(KnowledgeFile.category_id == category.id))):
+            raise Conflict("Move or delete its files first.", code="category_has_files")
+        db.delete(category)
+
+
+def set_agent_categories(
+    principal: Principal, agent_id: uuid.UUID, category_ids: list[uuid.UUID]
+) -> AgentCategoriesOut:
+    require_permission(principal, "knowledge", "write")
+    wanted = list(dict.fromkeys(category_ids))
+    with tenant_session(principal.context()) as db:
+        _agent(db, agent_id)
+        visible = set(db.scalars(select(KnowledgeCategory.id).where(KnowledgeCategory.id.in_(wanted))))
+        missing = [str(c) for c in wanted if c not in visible]
+        if missing:
+            # Another company's category ids are indistinguishable from unknown ones.
+            raise NotFound(f"No such knowledge categories: {', '.join(missing)}.", code="category_not_found")
+        db.execute(delete(AgentKnowledgeCategory).where(AgentKnowledgeCategory.agent_id == agent_id))
+        db.add_all(AgentKnowledgeCategory(agent_id=agent_id, category_id=c) for c in wanted)
+    return AgentCategoriesOut(agent_id=agent_id, category_ids=wanted)
+
+
+def get_agent_categories(principal: Principal, agent_id: uuid.UUID) -> AgentCategoriesOut:
+    require_permission(principal, "knowledge", "read")
+    with tenant_session(principal.context()) as db:
+        _agent(db, agent_id)
+        return AgentCategoriesOut(agent_id=agent_id, category_ids=agent_category_ids(db, agent_id))
+
+
+def agent_category_ids(db: Session, agent_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        db.scalars(
+            select(AgentKnowledgeCategory.category_id)
+            .where(AgentKnowledgeCategory.agent_id == agent_id)
+            .order_by(AgentKnowledgeCategory.created_at)
+        )
+    )
+
+
+def _agent(db: Session, agent_id: uuid.UUID) -> Agent:
+    agent = db.get(Agent, agent_id)
+    if agent is None or agent.deleted_at is not None:
+        raise NotFound("No such agent.", code="agent_not_found")
+    return agent
+
+
+def _company(principal: Principal) -> uuid.UUID:
+    if principal.company_id is None:
+        raise InvalidInput("Knowledge belongs to a company; act within one.", code="company_required")
+    return principal.company_id
+
+
+def _flush_unique_slug(db: Session) -> None:
+    try:
+        db.flush()
+    except IntegrityError as error:
+        if "knowledge_cat_company_slug_idx" in str(error.orig):
+            raise Conflict("Another category already uses this slug.", code="category_slug_taken") from None
+        raise
