@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from chatapp.integrations.embeddings import MINILM_MAX_TOKENS
@@ -28,8 +30,9 @@ SENTENCE = "Our support team answers questions about returns, shipping, invoices
 def test_no_chunk_exceeds_the_model_limit_even_when_asked_for_more() -> None:
     blocks = [("Policies", None, " ".join([SENTENCE] * 200))]
     config = ChunkingConfig(chunk_size=500, overlap=50, max_input_tokens=MINILM_MAX_TOKENS)
-    chunks = list(chunk_sections(_sections(blocks), document_title="Handbook", config=config,
-                                 count_tokens=count_tokens))
+    chunks = list(
+        chunk_sections(_sections(blocks), document_title="Handbook", config=config, count_tokens=count_tokens)
+    )
     assert len(chunks) > 10
     assert all(c.token_count + 2 <= MINILM_MAX_TOKENS for c in chunks)
     assert all(c.embed_text.startswith("Handbook - Policies\n") for c in chunks)
@@ -38,11 +41,17 @@ def test_no_chunk_exceeds_the_model_limit_even_when_asked_for_more() -> None:
 def test_chunk_size_and_overlap_follow_the_rag_config() -> None:
     config = ChunkingConfig.from_rag_config({"chunkSize": 60, "overlapSize": 20}, MINILM_MAX_TOKENS)
     assert (config.chunk_size, config.overlap) == (60, 20)
-    chunks = list(chunk_sections(_sections([(None, None, " ".join([SENTENCE] * 30))]), document_title=None,
-                                 config=config, count_tokens=count_tokens))
+    chunks = list(
+        chunk_sections(
+            _sections([(None, None, " ".join([SENTENCE] * 30))]),
+            document_title=None,
+            config=config,
+            count_tokens=count_tokens,
+        )
+    )
     assert all(count_tokens(c.text) <= 60 for c in chunks)
     # Whole sentences carried over: each chunk after the first starts with the previous chunk's last sentence.
-    for previous, current in zip(chunks, chunks[1:], strict=False):
+    for previous, current in itertools.pairwise(chunks):
         assert current.text.split(". ")[0] in previous.text
 
 
@@ -54,13 +63,20 @@ def test_headings_and_pages_are_never_crossed_and_offsets_point_into_the_text() 
         ("Shipping", 2, "Express shipping arrives the next day."),
     ]
     text = _document(blocks)
-    chunks = list(chunk_sections(_sections(blocks), document_title="Help", config=ChunkingConfig(),
-                                 count_tokens=count_tokens))
-    assert [(c.section_title, c.page_number) for c in chunks] == [("Returns", 1), ("Shipping", 1), ("Shipping", 2)]
+    chunks = list(
+        chunk_sections(
+            _sections(blocks), document_title="Help", config=ChunkingConfig(), count_tokens=count_tokens
+        )
+    )
+    assert [(c.section_title, c.page_number) for c in chunks] == [
+        ("Returns", 1),
+        ("Shipping", 1),
+        ("Shipping", 2),
+    ]
     assert chunks[0].text == "Bikes can be returned within 30 days. Accessories within 14 days."
     for chunk in chunks:
         first_words = chunk.text.split(" ")[0]
-        assert text[chunk.start_offset:].startswith(first_words)
+        assert text[chunk.start_offset :].startswith(first_words)
         assert text[: chunk.end_offset].endswith(chunk.text.split(" ")[-1])
     assert [c.index for c in chunks] == [0, 1, 2]
 
@@ -68,8 +84,14 @@ def test_headings_and_pages_are_never_crossed_and_offsets_point_into_the_text() 
 def test_overlong_words_and_unpunctuated_runs_are_split_not_dropped() -> None:
     url = "https://example.com/" + "a1b2c3d4" * 200
     run = " ".join(f"word{i}" for i in range(1500))
-    chunks = list(chunk_sections(_sections([(None, None, url), (None, None, run)]), document_title=None,
-                                 config=ChunkingConfig(), count_tokens=count_tokens))
+    chunks = list(
+        chunk_sections(
+            _sections([(None, None, url), (None, None, run)]),
+            document_title=None,
+            config=ChunkingConfig(),
+            count_tokens=count_tokens,
+        )
+    )
     assert all(c.token_count + 2 <= MINILM_MAX_TOKENS for c in chunks)
     joined = " ".join(c.text for c in chunks)
     assert "word0" in joined and "word1499" in joined
