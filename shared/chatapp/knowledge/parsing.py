@@ -33,11 +33,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DOCX_MIME_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_DOCX_MIME_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 SUPPORTED_MIME_TYPES: dict[str, str] = {
     "application/pdf": "pdf",
-    DOCX_MIME_TYPE: "docx",
+    _DOCX_MIME_TYPE: "docx",
     "text/html": "html",
     "text/markdown": "markdown",
     "text/plain": "text",
@@ -49,7 +49,7 @@ SECTION_SEPARATOR = "\n\n"
 
 _EXTENSIONS: dict[str, str] = {
     ".pdf": "application/pdf",
-    ".docx": DOCX_MIME_TYPE,
+    ".docx": _DOCX_MIME_TYPE,
     ".html": "text/html",
     ".htm": "text/html",
     ".md": "text/markdown",
@@ -110,7 +110,7 @@ _NOTHING_EXTRACTED: dict[str, str] = {
 }
 _NOTHING_EXTRACTED_DEFAULT = "This file contains no text."
 
-UNSUPPORTED_REASON = (
+_UNSUPPORTED_REASON = (
     "This file type is not supported. Upload a PDF, Word (.docx), HTML, Markdown, plain text or CSV file."
 )
 
@@ -133,7 +133,7 @@ class ParseError(Exception):
 
 
 class UnsupportedFileType(ParseError):
-    default_reason = UNSUPPORTED_REASON
+    default_reason = _UNSUPPORTED_REASON
 
 
 class CorruptFile(ParseError):
