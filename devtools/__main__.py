@@ -69,14 +69,12 @@ def cmd_dev_session(args: list[str]) -> int:
 
 
 def cmd_dev(_: list[str]) -> int:
-    _prepare_database("dev")
-    from chatapp.services.identity import issue_dev_session
     from devtools.aws_local import LocalEventSources, start_moto
-    from devtools.runner import RouteTable, make_server
-    from devtools.seed import seed
+    from devtools.local_env import configure
     from devtools.template import functions, load_template
 
-    seeded = seed()
+    # Local AWS first: queue URLs and bucket names must be in the environment before settings are read.
+    configure("dev")
     _progress("» starting local AWS services (moto) on 127.0.0.1:4566")
     start_moto(int(os.environ.get("MOTO_PORT", "4566")))
     template = load_template()
@@ -85,6 +83,13 @@ def cmd_dev(_: list[str]) -> int:
     sources.create_queues()
     sources.create_buckets()
     os.environ.update(sources.environment())
+
+    _prepare_database("dev")
+    from chatapp.services.identity import issue_dev_session
+    from devtools.runner import RouteTable, make_server
+    from devtools.seed import seed
+
+    seeded = seed()
     sources.start()
 
     for spec in specs:
@@ -127,7 +132,14 @@ def cmd_bench(args: list[str]) -> int:
     ).returncode
 
 
+def cmd_ingest_folder(args: list[str]) -> int:
+    from devtools.ingest_folder import main
+
+    return main(args)
+
+
 COMMANDS = {
+    "ingest-folder": cmd_ingest_folder,
     "dev": cmd_dev,
     "test": cmd_test,
     "bench": cmd_bench,

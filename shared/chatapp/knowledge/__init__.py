@@ -1,1 +1,1 @@
-"""Knowledge ingestion building blocks with no I/O of their own: parsing and chunking."""
+"""Knowledge ingestion building blocks: parsing files into sections, and chunking sections."""
