@@ -138,7 +138,13 @@ def cmd_ingest_folder(args: list[str]) -> int:
     return main(args)
 
 
+def cmd_bench_knowledge(args: list[str]) -> int:
+    script = ROOT / "scripts" / "bench_knowledge.py"
+    return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
+
+
 COMMANDS = {
+    "bench-knowledge": cmd_bench_knowledge,
     "ingest-folder": cmd_ingest_folder,
     "dev": cmd_dev,
     "test": cmd_test,

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
             problems.append("DATABASE_APP_URL or DATABASE_APP_SECRET_ARN must be set")
         if self.allow_dev_sessions:
             problems.append("ALLOW_DEV_SESSIONS must be off")
+        if not self.qdrant_url:
+            problems.append("QDRANT_URL must be set (the embedded Qdrant engine is for local use)")
+        if self.embedding_provider != "bedrock":
+            problems.append(
+                "EMBEDDING_PROVIDER must be bedrock (the offline model is not in any Lambda layer)"
+            )
         if "*" in self.cors_allowed_origins:
             problems.append("CORS_ALLOWED_ORIGINS must not contain '*'")
         for url in (self.database_url, self.database_app_url):

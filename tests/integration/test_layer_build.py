@@ -29,12 +29,32 @@ def _acceptable(tag: str) -> bool:
     return bool(match) and (int(match[1]), int(match[2])) <= MAX_GLIBC
 
 
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # function code and all its layers together
+
+
+def _build(name: str, output: Path) -> Path:
+    requirements = ROOT / "layers" / name / "requirements.txt"
+    subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), str(output), "--requirements", str(requirements)], check=True
+    )
+    return output
+
+
+def _size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+@pytest.mark.slow
+def test_layers_fit_lambdas_size_limit_together(tmp_path: Path) -> None:
+    dependencies = _build("dependencies", tmp_path / "dependencies")
+    retrieval = _build("retrieval", tmp_path / "retrieval")
+    total = _size(dependencies) + _size(retrieval) + _size(ROOT / "shared" / "chatapp")
+    assert total < LAMBDA_UNZIPPED_LIMIT - 10 * 1024 * 1024, f"{total / 1024 / 1024:.0f} MB"
+
+
 @pytest.mark.slow
 def test_dependencies_layer_wheels_target_lambda(tmp_path: Path) -> None:
-    requirements = ROOT / "layers" / "dependencies" / "requirements.txt"
-    subprocess.run(
-        [sys.executable, str(BUILD_SCRIPT), str(tmp_path), "--requirements", str(requirements)], check=True
-    )
+    _build("dependencies", tmp_path)
     wheels = list((tmp_path / "python").glob("*.dist-info/WHEEL"))
     assert len(wheels) > 20
     tags = {

@@ -18,6 +18,8 @@ def test_local_defaults_are_accepted() -> None:
         ({"database_app_secret_arn": "arn:x", "allow_dev_sessions": True}, "ALLOW_DEV_SESSIONS"),
         ({"database_app_secret_arn": "arn:x", "cors_allowed_origins": ("*",)}, "CORS_ALLOWED_ORIGINS"),
         ({"database_app_url": "postgresql+psycopg://app@/buzzi?host=/work/.buzzi"}, "local or embedded"),
+        ({"database_app_secret_arn": "arn:x"}, "QDRANT_URL"),
+        ({"database_app_secret_arn": "arn:x", "embedding_provider": "minilm"}, "EMBEDDING_PROVIDER"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides: dict, problem: str) -> None:
@@ -26,7 +28,12 @@ def test_production_refuses_unsafe_settings(overrides: dict, problem: str) -> No
 
 
 def test_production_with_secrets_is_accepted() -> None:
-    settings = Settings(environment="production", database_app_secret_arn="arn:aws:secretsmanager:x")
+    settings = Settings(
+        environment="production",
+        database_app_secret_arn="arn:aws:secretsmanager:x",
+        qdrant_url="https://qdrant.example.com",
+        embedding_provider="bedrock",
+    )
     assert not settings.is_local
 
 

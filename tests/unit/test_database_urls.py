@@ -33,7 +33,13 @@ def test_app_url_comes_from_the_secret_with_the_proxy_host_and_tls() -> None:
             }
         ),
     )["ARN"]
-    settings = Settings(environment="production", database_app_secret_arn=arn, database_host="proxy.internal")
+    settings = Settings(
+        environment="production",
+        database_app_secret_arn=arn,
+        database_host="proxy.internal",
+        qdrant_url="https://qdrant.example.com",
+        embedding_provider="bedrock",
+    )
     url = app_url(settings)
     assert (url.username, url.password, url.host, url.port, url.database) == (
         "buzzi_app",
@@ -54,7 +60,12 @@ def test_owner_url_falls_back_to_the_secrets_host() -> None:
         SecretString=json.dumps({"username": "buzzi_owner", "password": "x", "host": "cluster.internal"}),
     )["ARN"]
     settings = Settings(
-        environment="staging", database_url=None, database_secret_arn=arn, database_app_secret_arn=arn
+        environment="staging",
+        database_url=None,
+        database_secret_arn=arn,
+        database_app_secret_arn=arn,
+        qdrant_url="https://qdrant.example.com",
+        embedding_provider="bedrock",
     )
     url = owner_url(settings)
     assert (url.username, url.host, url.port, url.database) == (

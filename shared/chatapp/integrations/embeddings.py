@@ -66,7 +66,7 @@ class MiniLMOnnxEmbedder:
     model_id = "all-MiniLM-L6-v2-onnx-int8"
     dimensions = 384
     max_input_tokens = MINILM_MAX_TOKENS
-    batch_size = 32
+    batch_size = 8  # measured on 2 cores: 8 long sequences per run beat 32 by ~18%
 
     def __init__(self, model_path: Path | None = None, threads: int | None = None) -> None:
         self._model_path = model_path

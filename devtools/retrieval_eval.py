@@ -1,0 +1,88 @@
+"""Retrieval quality on the committed evaluation set: nDCG@10, recall@5 and MRR.
+
+A retrieved chunk is relevant when it contains the question's `answer_snippet` (whitespace
+normalised). Each question is asked inside its own company, restricted to that company's
+knowledge, exactly as an agent would ask it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "retrieval_eval"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    company: str
+    question: str
+    answer_doc: str
+    answer_snippet: str
+    kind: str
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def load_questions(path: Path = EVAL_DIR / "questions.jsonl") -> list[Question]:
+    fields = Question.__dataclass_fields__
+    return [
+        Question(**{k: v for k, v in json.loads(line).items() if k in fields})
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+
+
+def company_documents(company: str) -> list[Path]:
+    return sorted((EVAL_DIR / "companies" / company).glob("*.md"))
+
+
+def relevance(texts: Sequence[str], snippet: str) -> list[int]:
+    needle = normalise(snippet)
+    return [1 if needle in normalise(text) else 0 for text in texts]
+
+
+def ndcg_at(relevant: Sequence[int], k: int) -> float:
+    """Binary-relevance nDCG; the ideal ranking puts one relevant chunk first (one chunk holds the answer)."""
+    dcg = sum(rel / math.log2(rank + 2) for rank, rel in enumerate(relevant[:k]))
+    ideal_count = max(1, min(k, sum(relevant)))
+    ideal = sum(1 / math.log2(rank + 2) for rank in range(ideal_count))
+    return dcg / ideal
+
+
+def recall_at(relevant: Sequence[int], k: int) -> float:
+    return 1.0 if any(relevant[:k]) else 0.0
+
+
+def reciprocal_rank(relevant: Sequence[int]) -> float:
+    for rank, rel in enumerate(relevant, start=1):
+        if rel:
+            return 1.0 / rank
+    return 0.0
+
+
+@dataclass(frozen=True)
+class Scores:
+    ndcg10: float
+    recall5: float
+    mrr: float
+    questions: int
+
+
+def evaluate(questions: Sequence[Question], retrieve: Callable[[Question], list[str]]) -> Scores:
+    """`retrieve` returns the texts of the top 10 chunks for a question, best first."""
+    ndcg = recall = mrr = 0.0
+    for question in questions:
+        relevant = relevance(retrieve(question)[:10], question.answer_snippet)
+        ndcg += ndcg_at(relevant, 10)
+        recall += recall_at(relevant, 5)
+        mrr += reciprocal_rank(relevant)
+    n = max(1, len(questions))
+    return Scores(ndcg10=ndcg / n, recall5=recall / n, mrr=mrr / n, questions=len(questions))

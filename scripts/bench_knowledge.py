@@ -1,0 +1,418 @@
+"""Knowledge benchmark: ingestion speed, retrieval latency at scale, and retrieval quality.
+
+    ./run bench-knowledge [--companies 1000] [--chunks 1000] [--queries 1000] [--only ingest|scale|quality]
+
+Runs on the local default stack (embedded PostgreSQL, Qdrant Edge, offline MiniLM embeddings,
+moto S3), each phase in its own process and database. Prints:
+  * ingestion: 1 MB of Markdown and a generated 100-page PDF, from stored object to `indexed`;
+  * retrieval p50/p99 (query embedding + full text + vector search + fusion + chunk load) with
+    N companies x M chunks loaded versus 1 company (synthetic text, random vectors);
+  * nDCG@10, recall@5 and MRR of full-text-only, dense-only and hybrid on the committed set.
+Targets (issue #3): 1 MB Markdown <= 10 s; p99 <= 50 ms at 1,000 companies and <= 1.2x the
+1-company figure; hybrid at least as good as dense-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
+
+WORDS = """
+account address answer battery bike billing booking cancel card charge checkout claim code contact
+courier credit customer damage deadline delivery deposit discount dispatch e-mail exchange express
+fee frame guarantee help invoice item label limit login member money order package parcel password
+payment plan plant policy price product receipt refund repair replacement return review safety
+schedule service shipping size staff store subscription support team ticket tracking transfer trial
+update upgrade voucher warehouse warranty week window working
+""".split()  # noqa: SIM905 - a paragraph of words reads better than 90 list items
+
+
+# ---------------------------------------------------------------- shared setup (inside a phase process)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _phase_environment(database: str, qdrant_dir: str) -> None:
+    """Point this process at its own database, vector directory and local S3, then migrate."""
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+    from devtools.embedded_db import ensure_database, server_url
+
+    url = server_url("dev", "postgres")
+    ensure_database(url, database, recreate=True)
+    os.environ["DATABASE_URL"] = url.set(database=database).render_as_string(hide_password=False)
+    os.environ["QDRANT_PATH"] = qdrant_dir
+    os.environ["KNOWLEDGE_BUCKET"] = "bench-knowledge"
+    from devtools.local_env import configure
+
+    configure("dev")
+    from devtools.aws_local import start_moto
+
+    start_moto(_free_port())
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="bench-knowledge")
+    from chatapp.db.migrate import upgrade_to_head
+
+    upgrade_to_head()
+
+
+def _company(label: str) -> tuple[Any, uuid.UUID]:
+    """A company on the Growth plan with one knowledge category; returns (principal, category id)."""
+    from chatapp.db.enums import SubscriptionStatus
+    from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
+    from chatapp.db.models.core import Company
+    from chatapp.db.models.knowledge import KnowledgeCategory
+    from chatapp.db.tenancy import ContextRole, system_session
+    from chatapp.services.principals import Principal, PrincipalKind
+    from devtools.seed import seed
+
+    seed()
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    with system_session("benchmark setup") as db:
+        plan_id = db.scalar(select(SubscriptionPlan.id).where(SubscriptionPlan.slug == "enterprise"))
+        company = Company(name=label, slug=f"{label.lower()}-{uuid.uuid4().hex[:6]}")
+        db.add(company)
+        db.flush()
+        now = datetime.now(UTC)
+        db.add(
+            CompanySubscription(
+                company_id=company.id,
+                plan_id=plan_id,
+                status=SubscriptionStatus.ACTIVE,
+                starts_at=now,
+                expires_at=now + timedelta(days=30),
+            )
+        )
+        category = KnowledgeCategory(company_id=company.id, name="Docs", slug="docs")
+        db.add(category)
+        db.flush()
+        principal = Principal(
+            kind=PrincipalKind.API_KEY,
+            id=uuid.uuid4(),
+            role=ContextRole.COMPANY_SERVICE,
+            company_id=company.id,
+            permissions={"scopes": ["write:knowledge", "read:knowledge"]},
+        )
+        return principal, category.id
+
+
+def _ingest_bytes(principal: Any, category_id: uuid.UUID, filename: str, content: bytes, mime: str) -> dict:
+    """Store the object and run the real ingestion service on it, as the queue would."""
+    from chatapp.db.models.knowledge import KnowledgeFile
+    from chatapp.db.tenancy import tenant_session
+    from chatapp.integrations import storage
+    from chatapp.services.ingestion import IngestMessage, ingest
+
+    file_id = uuid.uuid4()
+    key = f"{principal.company_id}/{file_id}/{filename}"
+    storage.put(key, content, mime)
+    with tenant_session(principal.context()) as db:
+        db.add(
+            KnowledgeFile(
+                id=file_id,
+                company_id=principal.company_id,
+                category_id=category_id,
+                filename=filename,
+                original_filename=filename,
+                mime_type=mime,
+                size=len(content),
+                storage_path=key,
+                ingest_generation=1,
+            )
+        )
+    started = time.perf_counter()
+    outcome = ingest(IngestMessage(company_id=principal.company_id, file_id=file_id, generation=1))
+    seconds = time.perf_counter() - started
+    with tenant_session(principal.context()) as db:
+        row = db.get(KnowledgeFile, file_id)
+        assert row is not None
+        return {
+            "outcome": outcome.value,
+            "seconds": seconds,
+            "chunks": row.chunk_count,
+            "error": row.processing_error,
+        }
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 18))]
+    return " ".join(words).capitalize() + "."
+
+
+def markdown_of_size(size: int, rng: random.Random) -> bytes:
+    parts, total, section = [], 0, 0
+    while total < size:
+        section += 1
+        block = f"## Section {section}: {rng.choice(WORDS)} {rng.choice(WORDS)}\n\n"
+        for _ in range(rng.randint(3, 6)):
+            block += " ".join(_sentence(rng) for _ in range(rng.randint(3, 6))) + "\n\n"
+        parts.append(block)
+        total += len(block)
+    return ("# Generated handbook\n\n" + "".join(parts)).encode()[:size]
+
+
+def pdf_of_pages(pages: int, rng: random.Random) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_title("Generated manual")
+    pdf.set_font("Helvetica", size=10)
+    for _ in range(pages):
+        pdf.add_page()
+        for _ in range(5):
+            pdf.multi_cell(0, 5, " ".join(_sentence(rng) for _ in range(5)))
+            pdf.ln(2)
+    return bytes(pdf.output())
+
+
+# ---------------------------------------------------------------- phases
+
+
+def phase_ingest(_: argparse.Namespace) -> dict:
+    _phase_environment("buzzi_bench_ingest", tempfile.mkdtemp(prefix="buzzi-bench-"))
+    rng = random.Random(7)
+    principal, category = _company("Ingest")
+    from chatapp.integrations.embeddings import get_embedder
+
+    get_embedder().embed_query("warm up")  # load the model outside the timings
+    markdown = _ingest_bytes(
+        principal, category, "handbook.md", markdown_of_size(1024 * 1024, rng), "text/markdown"
+    )
+    pdf = _ingest_bytes(principal, category, "manual.pdf", pdf_of_pages(100, rng), "application/pdf")
+    return {"markdown_1mb": markdown, "pdf_100_pages": pdf}
+
+
+def _load_scale(companies: int, chunks: int, rng: random.Random) -> list[tuple[Any, uuid.UUID]]:
+    """Synthetic tenants: rows through SQL (fast), random unit vectors through the real vector door."""
+    import numpy
+    from sqlalchemy import text
+    from tqdm import tqdm
+
+    from chatapp.db.engine import owner_engine
+    from chatapp.db.tenancy import ContextRole
+    from chatapp.integrations.vector_store import VectorPoint
+    from chatapp.services import knowledge_vectors
+    from chatapp.services.principals import Principal, PrincipalKind
+
+    tenants = []
+    words_sql = "ARRAY[" + ",".join(f"'{w}'" for w in WORDS) + "]"
+    with owner_engine().begin() as db:
+        for index in tqdm(range(companies), desc="companies (SQL)", unit="co"):
+            company_id, category_id, file_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+            db.execute(
+                text("INSERT INTO chatapp_companies (id, name, slug) VALUES (:c, :n, :s)"),
+                {"c": company_id, "n": f"Tenant {index}", "s": f"tenant-{index}-{company_id.hex[:6]}"},
+            )
+            db.execute(
+                text(
+                    "INSERT INTO chatapp_knowledge_categories (id, company_id, name, slug) "
+                    "VALUES (:k, :c, 'Docs', 'docs')"
+                ),
+                {"k": category_id, "c": company_id},
+            )
+            db.execute(
+                text(
+                    "INSERT INTO chatapp_knowledge_files (id, company_id, category_id, filename, "
+                    "original_filename, mime_type, size, storage_path, status) "
+                    "VALUES (:f, :c, :k, 'kb.md', 'kb.md', 'text/markdown', 1, 'x', 'indexed')"
+                ),
+                {"f": file_id, "c": company_id, "k": category_id},
+            )
+            db.execute(
+                text(
+                    f"INSERT INTO chatapp_knowledge_chunks (id, file_id, company_id, chunk_index, content) "
+                    f"SELECT gen_random_uuid(), :f, :c, i, array_to_string(ARRAY(SELECT ({words_sql})[1 + "
+                    f"floor(random() * {len(WORDS)})::int + (i * 0)] FROM generate_series(1, 40)), ' ') "
+                    f"FROM generate_series(0, :n - 1) i"
+                ),
+                {"f": file_id, "c": company_id, "n": chunks},
+            )
+            tenants.append((company_id, category_id, file_id))
+    principals = []
+    with owner_engine().connect() as db:
+        for company_id, category_id, file_id in tqdm(tenants, desc="vectors (Qdrant Edge)", unit="co"):
+            ids = [
+                row[0]
+                for row in db.execute(
+                    text("SELECT id FROM chatapp_knowledge_chunks WHERE file_id = :f"), {"f": file_id}
+                )
+            ]
+            matrix = numpy.random.default_rng(rng.randrange(2**32)).standard_normal((len(ids), 384))
+            matrix /= numpy.linalg.norm(matrix, axis=1, keepdims=True)
+            points = [
+                VectorPoint(c, v.tolist(), file_id, category_id) for c, v in zip(ids, matrix, strict=True)
+            ]
+            knowledge_vectors.for_company(company_id).upsert(points)
+            principal = Principal(
+                kind=PrincipalKind.API_KEY,
+                id=uuid.uuid4(),
+                role=ContextRole.COMPANY_SERVICE,
+                company_id=company_id,
+                permissions={},
+            )
+            principals.append((principal, category_id))
+    return principals
+
+
+def _latency(principals: list[tuple[Any, uuid.UUID]], queries: int, rng: random.Random) -> dict:
+    from chatapp.db.tenancy import tenant_session
+    from chatapp.integrations.embeddings import get_embedder
+    from chatapp.services.retrieval import search
+
+    get_embedder().embed_query("warm up")
+    timings = []
+    for index in range(queries + 50):
+        principal, category = rng.choice(principals)
+        question = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9))) + "?"
+        started = time.perf_counter()
+        with tenant_session(principal.context()) as db:
+            search(db, principal.company_id, [category], question, limit=5)
+        if index >= 50:  # warm-up excluded
+            timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "p50_ms": statistics.median(timings),
+        "p99_ms": timings[int(len(timings) * 0.99) - 1],
+        "queries": len(timings),
+    }
+
+
+def phase_scale(args: argparse.Namespace) -> dict:
+    _phase_environment(f"buzzi_bench_scale_{args.companies}", tempfile.mkdtemp(prefix="buzzi-bench-"))
+    rng = random.Random(11)
+    started = time.perf_counter()
+    principals = _load_scale(args.companies, args.chunks, rng)
+    loaded = time.perf_counter() - started
+    return {
+        "companies": args.companies,
+        "chunks_per_company": args.chunks,
+        "load_seconds": loaded,
+        **_latency(principals, args.queries, rng),
+    }
+
+
+def phase_quality(_: argparse.Namespace) -> dict:
+    _phase_environment("buzzi_bench_quality", tempfile.mkdtemp(prefix="buzzi-bench-"))
+    from chatapp.db.tenancy import tenant_session
+    from chatapp.services.retrieval import search
+    from devtools.retrieval_eval import company_documents, evaluate, load_questions
+
+    questions = load_questions()
+    tenants = {}
+    for company in sorted({q.company for q in questions}):
+        principal, category = _company(company)
+        for path in company_documents(company):
+            result = _ingest_bytes(principal, category, path.name, path.read_bytes(), "text/markdown")
+            assert result["outcome"] == "indexed", result
+        tenants[company] = (principal, category)
+
+    def retriever(mode: str) -> Any:
+        def retrieve(question: Any) -> list[str]:
+            principal, category = tenants[question.company]
+            with tenant_session(principal.context()) as db:
+                found = search(
+                    db,
+                    principal.company_id,
+                    [category],
+                    question.question,
+                    limit=10,
+                    relevance_threshold=0.0,
+                    mode=mode,
+                )
+            return [r.text for r in found]
+
+        return retrieve
+
+    results = {}
+    for mode in ("text", "dense", "hybrid"):
+        scores = evaluate(questions, retriever(mode))
+        results[mode] = {"ndcg10": scores.ndcg10, "recall5": scores.recall5, "mrr": scores.mrr}
+    by_kind = {}
+    for kind in sorted({q.kind for q in questions}):
+        subset = [q for q in questions if q.kind == kind]
+        by_kind[kind] = {m: evaluate(subset, retriever(m)).ndcg10 for m in ("dense", "hybrid")}
+    return {"questions": len(questions), "modes": results, "ndcg10_by_kind": by_kind}
+
+
+PHASES = {"ingest": phase_ingest, "scale": phase_scale, "quality": phase_quality}
+
+
+def _run_phase(name: str, extra: list[str]) -> dict:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--phase", name, *extra],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Buzzi knowledge benchmark")
+    parser.add_argument("--companies", type=int, default=1000)
+    parser.add_argument("--chunks", type=int, default=1000)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--only", choices=sorted(PHASES))
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps(PHASES[args.phase](args), default=str))
+        return
+
+    sizing = ["--chunks", str(args.chunks), "--queries", str(args.queries)]
+    if args.only in (None, "ingest"):
+        print("» ingestion (parse + chunk + embed + index, offline MiniLM on this machine)", flush=True)
+        figures = _run_phase("ingest", [])
+        for name, label in (("markdown_1mb", "1 MB Markdown"), ("pdf_100_pages", "100-page PDF")):
+            row = figures[name]
+            print(
+                f"  {label:<15} {row['seconds']:7.2f} s   {row['chunks']:5d} chunks   "
+                f"{row['chunks'] / row['seconds']:6.1f} chunks/s   ({row['outcome']})"
+            )
+    if args.only in (None, "scale"):
+        print(
+            f"» retrieval latency, {args.companies} companies x {args.chunks} chunks vs 1 company", flush=True
+        )
+        many = _run_phase("scale", ["--companies", str(args.companies), *sizing])
+        one = _run_phase("scale", ["--companies", "1", *sizing])
+        for label, row in ((f"{args.companies} companies", many), ("1 company", one)):
+            print(
+                f"  {label:<16} p50 {row['p50_ms']:6.2f} ms   p99 {row['p99_ms']:6.2f} ms   "
+                f"(loaded in {row['load_seconds']:.0f} s)"
+            )
+        print(f"  p99 ratio {many['p99_ms'] / one['p99_ms']:.2f}x   (targets: p99 <= 50 ms, ratio <= 1.2x)")
+    if args.only in (None, "quality"):
+        print("» retrieval quality on tests/fixtures/retrieval_eval", flush=True)
+        quality = _run_phase("quality", [])
+        print(f"  {quality['questions']} questions")
+        for mode, row in quality["modes"].items():
+            scores = f"nDCG@10 {row['ndcg10']:.3f}   recall@5 {row['recall5']:.3f}   MRR {row['mrr']:.3f}"
+            print(f"  {mode:<7} {scores}")
+        for kind, row in quality["ndcg10_by_kind"].items():
+            print(f"    {kind:<18} nDCG@10 dense {row['dense']:.3f}  hybrid {row['hybrid']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The offline model embeds meaningfully and refuses a tampered file; the Bedrock provider speaks Titan v2."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
+
+from chatapp.integrations.embeddings import (
+    BedrockTitanEmbedder,
+    EmbeddingError,
+    MiniLMOnnxEmbedder,
+    get_embedder,
+    minilm_tokenizer,
+)
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def test_related_sentences_score_far_above_unrelated_ones() -> None:
+    embedder = get_embedder()
+    reset, change, ship = embedder.embed_documents(
+        [
+            "How do I reset my password?",
+            "Steps to change the password of your account",
+            "Our bikes ship in 3 days",
+        ]
+    )
+    assert len(reset) == 384 and abs(_cosine(reset, reset) - 1) < 1e-4
+    assert _cosine(reset, change) > 0.6
+    assert _cosine(reset, ship) < 0.2
+    assert embedder.embed_query("How do I reset my password?") == pytest.approx(reset, abs=1e-5)
+
+
+def test_batching_and_padding_do_not_change_vectors() -> None:
+    embedder = get_embedder()
+    long_text = "Returns are accepted within thirty days of delivery. " * 30
+    alone = embedder.embed_documents(["short one"])[0]
+    together = embedder.embed_documents([long_text, "short one", "another short sentence"])[1]
+    assert together == pytest.approx(alone, abs=1e-4)
+
+
+def test_the_tokenizer_counts_without_padding_or_truncation() -> None:
+    tokens = minilm_tokenizer().encode("word " * 1000, add_special_tokens=False).ids
+    assert len(tokens) == 1000
+
+
+def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not the model")
+    with pytest.raises(EmbeddingError, match="checksum"):
+        MiniLMOnnxEmbedder(model_path=fake).embed_query("hello")
+
+
+def test_bedrock_titan_v2_requests_and_parses() -> None:
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    stubber = Stubber(client)
+    for value in (0.1, 0.2):
+        body = json.dumps({"embedding": [value] * 256, "inputTextTokenCount": 3}).encode()
+        stubber.add_response(
+            "invoke_model",
+            {"body": StreamingBody(io.BytesIO(body), len(body)), "contentType": "application/json"},
+            {
+                "modelId": "amazon.titan-embed-text-v2:0",
+                "contentType": "application/json",
+                "accept": "application/json",
+                "body": json.dumps({"inputText": "x", "dimensions": 256, "normalize": True}),
+            },
+        )
+    embedder = BedrockTitanEmbedder(dimensions=256, client=client)
+    embedder.max_parallel = 1  # the stubber answers in order
+    with stubber:
+        first, second = embedder.embed_documents(["x", "x"])
+    assert first == [0.1] * 256 and second == [0.2] * 256
+    with pytest.raises(EmbeddingError):
+        BedrockTitanEmbedder(dimensions=300)
