@@ -81,3 +81,26 @@ def test_bedrock_titan_v2_requests_and_parses() -> None:
     assert first == [0.1] * 256 and second == [0.2] * 256
     with pytest.raises(EmbeddingError):
         BedrockTitanEmbedder(dimensions=300)
+
+
+def test_removing_the_nan_guards_keeps_vectors_identical() -> None:
+    import numpy as np
+    import onnxruntime
+
+    from chatapp.integrations.embeddings import _installed_minilm_path, without_nan_guards
+
+    original = _installed_minilm_path().read_bytes()
+    rewritten = without_nan_guards(original)
+    assert len(rewritten) < len(original)
+    tokenizer = minilm_tokenizer(for_model=True)
+    encodings = tokenizer.encode_batch(["short", "a much longer sentence about returns and refunds " * 5])
+    feeds = {
+        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        "token_type_ids": np.zeros((2, len(encodings[0].ids)), dtype=np.int64),
+    }
+    outputs = [
+        onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+        for model in (original, rewritten)
+    ]
+    assert np.allclose(outputs[0], outputs[1], atol=1e-5)
