@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     qdrant_api_key_secret_arn: str | None = None
     qdrant_api_key: str | None = None
     qdrant_path: str = ".buzzi/qdrant"  # the embedded engine's directory (one process owns it)
+    model_cache_path: str = ".buzzi/models"  # the offline embedding model, optimised once for this CPU
     knowledge_bucket: str = "buzzi-knowledge"
     ingest_queue_url: str | None = None
 
