@@ -80,9 +80,7 @@ def cmd_dev(_: list[str]) -> int:
     template = load_template()
     specs = functions(template)
     sources = LocalEventSources(template, specs)
-    sources.create_queues()
-    sources.create_buckets()
-    os.environ.update(sources.environment())
+    sources.provision()
 
     _prepare_database("dev")
     from chatapp.services.identity import issue_dev_session

@@ -26,6 +26,16 @@ _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on (for moto and runners started by tests and benchmarks)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def start_moto(port: int = 4566) -> str:
     import logging
 
@@ -84,6 +94,12 @@ class LocalEventSources:
                 "QueueUrl"
             ]
         return self.queue_urls
+
+    def provision(self) -> None:
+        """Create the template's queues and buckets and export the variables that name them."""
+        self.create_queues()
+        self.create_buckets()
+        os.environ.update(self.environment())
 
     def create_buckets(self) -> dict[str, str]:
         """Buckets of the template, named after their logical ids (S3 names are lower case)."""

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,12 +43,6 @@ update upgrade voucher warehouse warranty week window working
 # ---------------------------------------------------------------- shared setup (inside a phase process)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _phase_environment(database: str, qdrant_dir: str) -> None:
     """Point this process at its own database, vector directory and local S3, then migrate."""
     os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
@@ -63,9 +56,9 @@ def _phase_environment(database: str, qdrant_dir: str) -> None:
     from devtools.local_env import configure
 
     configure("dev")
-    from devtools.aws_local import start_moto
+    from devtools.aws_local import free_port, start_moto
 
-    start_moto(_free_port())
+    start_moto(free_port())
     import boto3
 
     boto3.client("s3").create_bucket(Bucket="bench-knowledge")

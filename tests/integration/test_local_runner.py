@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from devtools.aws_local import LocalEventSources, fire_schedule, rate_seconds, start_moto
+from devtools.aws_local import LocalEventSources, fire_schedule, free_port, rate_seconds, start_moto
 from devtools.runner import RouteTable, make_server
 from devtools.template import functions, load_template
 from tests.integration.conftest import Tenants
@@ -48,14 +47,8 @@ def test_runner_serves_health_and_the_tenant_endpoint(runner: int, tenants: Tena
     assert status == 404 and body["error"]["code"] == "not_found"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_sqs_sources_report_partial_failures_and_poison_reaches_the_dlq() -> None:
-    start_moto(_free_port())
+    start_moto(free_port())
     template = load_template(FIXTURES / "queue_template.yaml")
     specs = functions(template, root=FIXTURES)
     sources = LocalEventSources(template, specs)

@@ -3,8 +3,6 @@ Qdrant's embedded engine and the offline embedding model."""
 
 from __future__ import annotations
 
-import os
-import socket
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,16 +13,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from devtools.aws_local import LocalEventSources, start_moto
+from devtools.aws_local import LocalEventSources, free_port, start_moto
 from devtools.template import FunctionSpec, functions, load_template
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.tenant_data import CompanyData, create_company, create_platform_rows
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -67,13 +59,11 @@ class LocalAws:
 
 @pytest.fixture(scope="session")
 def local_aws(migrated_database: str) -> Iterator[LocalAws]:
-    start_moto(_free_port())
+    start_moto(free_port())
     template = load_template()
     specs = functions(template)
     sources = LocalEventSources(template, specs)
-    sources.create_queues()
-    sources.create_buckets()
-    os.environ.update(sources.environment())
+    sources.provision()
     from chatapp.config import get_settings
 
     get_settings.cache_clear()  # the queue and bucket names exist only now
