@@ -81,7 +81,7 @@ class MiniLMOnnxEmbedder:
             if self._session is None:
                 import onnxruntime
 
-                from chatapp.integrations.minilm_graph import optimized_model
+                from chatapp.integrations.minilm_graph import SLOW_FUSIONS, optimized_model
 
                 path = self._model_path or _installed_minilm_path()
                 source = path.read_bytes()
@@ -93,7 +93,10 @@ class MiniLMOnnxEmbedder:
                     options.intra_op_num_threads = self._threads
                 model = optimized_model(source, digest, Path(get_settings().model_cache_path))
                 self._session = onnxruntime.InferenceSession(
-                    model, sess_options=options, providers=["CPUExecutionProvider"]
+                    model,
+                    sess_options=options,
+                    providers=["CPUExecutionProvider"],
+                    disabled_optimizers=list(SLOW_FUSIONS),
                 )
         return self._session
 
