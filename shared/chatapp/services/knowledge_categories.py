@@ -8,11 +8,12 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from chatapp.db.models.agents import Agent, AgentKnowledgeCategory
+from chatapp.db.models.agents import AgentKnowledgeCategory
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from chatapp.schemas.knowledge import AgentCategoriesOut, CategoryIn, CategoryOut, CategoryPatch
+from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_permission
 from chatapp.services.limits import effective_limits
 from chatapp.services.principals import Principal
@@ -104,7 +105,7 @@ def set_agent_categories(
     require_permission(principal, "knowledge", "write")
     wanted = list(dict.fromkeys(category_ids))
     with tenant_session(principal.context()) as db:
-        _agent(db, agent_id)
+        get_agent(db, agent_id)
         visible = set(db.scalars(select(KnowledgeCategory.id).where(KnowledgeCategory.id.in_(wanted))))
         missing = [str(c) for c in wanted if c not in visible]
         if missing:
@@ -118,7 +119,7 @@ def set_agent_categories(
 def get_agent_categories(principal: Principal, agent_id: uuid.UUID) -> AgentCategoriesOut:
     require_permission(principal, "knowledge", "read")
     with tenant_session(principal.context()) as db:
-        _agent(db, agent_id)
+        get_agent(db, agent_id)
         return AgentCategoriesOut(agent_id=agent_id, category_ids=agent_category_ids(db, agent_id))
 
 
@@ -130,13 +131,6 @@ def agent_category_ids(db: Session, agent_id: uuid.UUID) -> list[uuid.UUID]:
             .order_by(AgentKnowledgeCategory.created_at)
         )
     )
-
-
-def _agent(db: Session, agent_id: uuid.UUID) -> Agent:
-    agent = db.get(Agent, agent_id)
-    if agent is None or agent.deleted_at is not None:
-        raise NotFound("No such agent.", code="agent_not_found")
-    return agent
 
 
 def _company(principal: Principal) -> uuid.UUID:

@@ -18,12 +18,11 @@ from typing import Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from chatapp.db.models.agents import Agent
 from chatapp.db.tenancy import tenant_session
-from chatapp.errors import NotFound
 from chatapp.integrations.embeddings import get_embedder
 from chatapp.schemas.knowledge import RetrievalOut, RetrievedChunkOut
 from chatapp.services import knowledge_vectors
+from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_permission
 from chatapp.services.knowledge_categories import agent_category_ids
 from chatapp.services.principals import Principal
@@ -146,9 +145,7 @@ def retrieve_for_agent(
     """What `agent_id` would retrieve for `question` (agents call this; so does the console's test)."""
     require_permission(principal, "knowledge", "read")
     with tenant_session(principal.context()) as db:
-        agent = db.get(Agent, agent_id)
-        if agent is None or agent.deleted_at is not None:
-            raise NotFound("No such agent.", code="agent_not_found")
+        agent = get_agent(db, agent_id)
         settings = RagSettings.from_rag_config(agent.rag_config)
         if agent.rag_enabled is False:
             return RetrievalOut(query=question, results=[])

@@ -23,7 +23,8 @@ class AgentPackage(Base):
     version: Mapped[str] = mapped_column(String(20))
     package_url: Mapped[str] = mapped_column(String(500))
     package_hash: Mapped[str] = mapped_column(String(64))
-    entry_point: Mapped[str | None] = mapped_column(String(255), server_default="agent.py")
+    # "module:callable" inside the package zip (the design's default was "index.js").
+    entry_point: Mapped[str | None] = mapped_column(String(255), server_default="agent:respond")
     package_size: Mapped[int | None] = mapped_column(Integer)
     capabilities: Mapped[list[Any] | None] = json_array()
     default_config: Mapped[dict[str, Any] | None] = json_object()

@@ -40,7 +40,11 @@ class ChannelConfig(Base):
 
 class WidgetConfig(Base):
     __tablename__ = "chatapp_widget_configs"
-    __table_args__ = (Index("widget_config_idx", "company_id", "agent_id"),)
+    __table_args__ = (
+        Index("widget_config_idx", "company_id", "agent_id"),
+        # Not in the design: an agent has one widget, and the console upserts it.
+        Index("widget_config_agent_uidx", "agent_id", unique=True),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id"))

@@ -157,6 +157,14 @@ class Customer(Base):
         Index("customers_email_idx", "email"),
         Index("customers_phone_idx", "phone"),
         Index("customers_company_email_idx", "company_id", "email"),
+        # Not in the design: the widget and channels match returning customers by external id.
+        Index(
+            "customers_company_external_uidx",
+            "company_id",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -1,0 +1,58 @@
+"""Agents API for the console: agents and their widget settings."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Response
+
+from chatapp.api.app import create_app, lambda_handler
+from chatapp.api.auth import Authenticated
+from chatapp.schemas.agents import AdminAgentIn, AdminAgentPatch, AgentOut, WidgetConfigIn, WidgetConfigOut
+from chatapp.services import agents, widget_configs
+
+app = create_app("agents")
+
+# Agent responses are AgentOut, or AdminAgentOut (with the platform's fields) for master admins;
+# response_model=None lets each keep its own fields instead of being cut to the declared type.
+
+
+@app.get("/v1/agents", response_model=None)
+async def list_agents(principal: Authenticated, include_archived: bool = False) -> list[AgentOut]:
+    return agents.list_agents(principal, include_archived=include_archived)
+
+
+@app.post("/v1/agents", status_code=201, response_model=None)
+async def create_agent(
+    body: AdminAgentIn, principal: Authenticated, company_id: uuid.UUID | None = None
+) -> AgentOut:
+    return agents.create_agent(principal, body, company_id)
+
+
+@app.get("/v1/agents/{agent_id}", response_model=None)
+async def read_agent(agent_id: uuid.UUID, principal: Authenticated) -> AgentOut:
+    return agents.read_agent(principal, agent_id)
+
+
+@app.patch("/v1/agents/{agent_id}", response_model=None)
+async def update_agent(agent_id: uuid.UUID, body: AdminAgentPatch, principal: Authenticated) -> AgentOut:
+    return agents.update_agent(principal, agent_id, body)
+
+
+@app.delete("/v1/agents/{agent_id}", status_code=204)
+async def delete_agent(agent_id: uuid.UUID, principal: Authenticated) -> Response:
+    agents.delete_agent(principal, agent_id)
+    return Response(status_code=204)
+
+
+@app.get("/v1/agents/{agent_id}/widget", response_model=WidgetConfigOut)
+async def read_widget(agent_id: uuid.UUID, principal: Authenticated) -> WidgetConfigOut:
+    return widget_configs.read_widget(principal, agent_id)
+
+
+@app.put("/v1/agents/{agent_id}/widget", response_model=WidgetConfigOut)
+async def save_widget(agent_id: uuid.UUID, body: WidgetConfigIn, principal: Authenticated) -> WidgetConfigOut:
+    return widget_configs.save_widget(principal, agent_id, body)
+
+
+handler = lambda_handler(app)

@@ -1,0 +1,253 @@
+"""Requests and responses of the agents API (console).
+
+The JSON configuration columns keep the design's camelCase keys (`ragConfig.maxResults`), so the
+nested models below validate them by those names; top-level fields are snake_case like the rest
+of the API. Fields the design marks "Master Admin controlled" live only in the `Admin*` models.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+from chatapp.db.enums import AgentStatus
+
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class _JsonConfig(BaseModel):
+    """A JSON column's shape: camelCase keys, unknown keys refused so typos surface as 400s."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+class ResponseStyle(_JsonConfig):
+    tone: Literal["friendly", "professional", "neutral", "playful", "empathetic"] | None = None
+    formality: Literal["casual", "neutral", "formal"] | None = None
+    verbosity: Literal["concise", "balanced", "detailed"] | None = None
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+
+
+class RagConfig(_JsonConfig):
+    chunk_size: int | None = Field(default=None, ge=64, le=2000)
+    overlap_size: int | None = Field(default=None, ge=0, le=500)
+    relevance_threshold: float | None = Field(default=None, ge=0, lt=1)
+    max_results: int | None = Field(default=None, ge=1, le=50)
+
+
+class EscalationRules(_JsonConfig):
+    keywords: list[str] = Field(default_factory=list, max_length=100)
+    sentiment_threshold: float | None = Field(default=None, ge=-1, le=1)
+    confidence_threshold: float | None = Field(default=None, ge=0, le=1)
+    auto_escalate_after: int | None = Field(default=None, ge=1, le=100)
+
+    @field_validator("keywords")
+    @classmethod
+    def _clean_keywords(cls, keywords: list[str]) -> list[str]:
+        cleaned = [k.strip().lower() for k in keywords if k.strip()]
+        if any(len(k) > 100 for k in cleaned):
+            raise ValueError("keywords are at most 100 characters")
+        return list(dict.fromkeys(cleaned))
+
+
+class OpeningHours(_JsonConfig):
+    start: str
+    end: str
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not _CLOCK.match(value):
+            raise ValueError("use 24-hour HH:MM")
+        return value
+
+
+class BusinessHours(_JsonConfig):
+    timezone: str = "UTC"
+    schedule: dict[str, OpeningHours] = Field(default_factory=dict)
+    outside_hours_message: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _weekdays(cls, schedule: dict[str, OpeningHours]) -> dict[str, OpeningHours]:
+        unknown = set(schedule) - set(WEEKDAYS)
+        if unknown:
+            raise ValueError(f"schedule keys are weekdays, not {sorted(unknown)}")
+        return schedule
+
+
+class FallbackResponses(_JsonConfig):
+    """What the agent says when it cannot answer: the model failed, nothing was found, or a handover."""
+
+    error: str | None = Field(default=None, max_length=2000)
+    no_answer: str | None = Field(default=None, max_length=2000)
+    handover: str | None = Field(default=None, max_length=2000)
+    limit_reached: str | None = Field(default=None, max_length=2000)
+
+
+class LlmConfig(_JsonConfig):
+    model: str | None = Field(default=None, max_length=100)
+    temperature: float | None = Field(default=None, ge=0, le=1)
+    max_tokens: int | None = Field(default=None, ge=1, le=8192)
+    timeout_seconds: float | None = Field(default=None, gt=0, le=120)
+    history_token_budget: int | None = Field(default=None, ge=500, le=100_000)
+
+
+ToolName = Literal["rag_search", "request_human_handover"]
+
+
+class _AgentFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(default=None, max_length=5000)
+    avatar: str | None = Field(default=None, max_length=500)
+    capabilities: list[str] | None = Field(default=None, max_length=20)
+    personality: str | None = Field(default=None, max_length=5000)
+    response_style: ResponseStyle | None = None
+    rag_enabled: bool | None = None
+    rag_config: RagConfig | None = None
+    enabled_tools: list[ToolName] | None = None
+    tool_config: dict[str, Any] | None = None
+    escalation_rules: EscalationRules | None = None
+    business_hours: BusinessHours | None = None
+    fallback_responses: FallbackResponses | None = None
+    status: AgentStatus | None = None
+
+
+class AgentIn(_AgentFields):
+    name: str = Field(min_length=1, max_length=255)
+
+
+class AgentPatch(_AgentFields):
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+
+
+class _AdminFields(BaseModel):
+    system_prompt: str | None = Field(default=None, max_length=20_000)
+    llm_config: LlmConfig | None = None
+    package_id: uuid.UUID | None = None
+    custom_package_url: str | None = Field(default=None, max_length=500)
+    custom_package_hash: str | None = Field(default=None, pattern=SHA256_PATTERN)
+
+
+class AdminAgentIn(AgentIn, _AdminFields):
+    pass
+
+
+class AdminAgentPatch(AgentPatch, _AdminFields):
+    pass
+
+
+class AgentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    company_id: uuid.UUID
+    name: str
+    description: str | None
+    avatar: str | None
+    capabilities: list[Any]
+    personality: str | None
+    response_style: dict[str, Any]
+    rag_enabled: bool
+    rag_config: dict[str, Any]
+    enabled_tools: list[Any]
+    tool_config: dict[str, Any]
+    escalation_rules: dict[str, Any]
+    business_hours: dict[str, Any]
+    fallback_responses: dict[str, Any]
+    status: AgentStatus
+    total_conversations: int
+    total_messages: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class AdminAgentOut(AgentOut):
+    system_prompt: str | None
+    llm_config: dict[str, Any]
+    package_id: uuid.UUID | None
+    custom_package_url: str | None
+    custom_package_hash: str | None
+
+
+class AgentListOut(BaseModel):
+    items: list[AgentOut] | list[AdminAgentOut]
+
+
+class WidgetConfigIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    theme: Literal["light", "dark", "auto"] | None = None
+    position: Literal["bottom-right", "bottom-left", "top-right", "top-left"] | None = None
+    primary_color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    title: str | None = Field(default=None, max_length=100)
+    subtitle: str | None = Field(default=None, max_length=200)
+    avatar_url: str | None = Field(default=None, max_length=500, pattern=r"^https://")
+    logo_url: str | None = Field(default=None, max_length=500, pattern=r"^https://")
+    show_branding: bool | None = None
+    auto_open: bool | None = None
+    auto_open_delay: int | None = Field(default=None, ge=0, le=600_000)
+    welcome_message: str | None = Field(default=None, max_length=2000)
+    placeholder_text: str | None = Field(default=None, max_length=200)
+    enable_voice: bool | None = None
+    enable_file_upload: bool | None = None
+    enable_emoji: bool | None = None
+    custom_css: str | None = Field(default=None, max_length=20_000)
+    allowed_domains: list[str] | None = Field(default=None, max_length=50)
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, domains: list[str] | None) -> list[str] | None:
+        if domains is None:
+            return None
+        from chatapp.services.origins import normalise_domain_rule
+
+        return list(dict.fromkeys(normalise_domain_rule(d) for d in domains))
+
+
+class WidgetConfigOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    theme: str | None
+    position: str | None
+    primary_color: str | None
+    title: str | None
+    subtitle: str | None
+    avatar_url: str | None
+    logo_url: str | None
+    show_branding: bool | None
+    auto_open: bool | None
+    auto_open_delay: int | None
+    welcome_message: str | None
+    placeholder_text: str | None
+    enable_voice: bool | None
+    enable_file_upload: bool | None
+    enable_emoji: bool | None
+    custom_css: str | None
+    allowed_domains: list[str]
+    created_at: datetime
+    updated_at: datetime
