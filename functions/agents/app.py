@@ -1,4 +1,4 @@
-"""Agents API for the console: agents and their widget settings."""
+"""Agents API for the console: agents, their widget settings and the agent package catalogue."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from fastapi import Response
 
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
+from chatapp.schemas.agent_packages import PackageOut, PackageSummaryOut, PackageUploadIn
 from chatapp.schemas.agents import AdminAgentIn, AdminAgentPatch, AgentOut, WidgetConfigIn, WidgetConfigOut
-from chatapp.services import agents, widget_configs
+from chatapp.services import agent_packages, agents, widget_configs
 
 app = create_app("agents")
 
@@ -53,6 +54,41 @@ async def read_widget(agent_id: uuid.UUID, principal: Authenticated) -> WidgetCo
 @app.put("/v1/agents/{agent_id}/widget", response_model=WidgetConfigOut)
 async def save_widget(agent_id: uuid.UUID, body: WidgetConfigIn, principal: Authenticated) -> WidgetConfigOut:
     return widget_configs.save_widget(principal, agent_id, body)
+
+
+@app.get("/v1/agent-packages", response_model=list[PackageSummaryOut])
+async def list_available_packages(principal: Authenticated) -> list[PackageSummaryOut]:
+    return agent_packages.list_available_packages(principal)
+
+
+@app.get("/v1/admin/agent-packages", response_model=list[PackageOut])
+async def list_packages(principal: Authenticated) -> list[PackageOut]:
+    return agent_packages.list_packages(principal)
+
+
+@app.post("/v1/admin/agent-packages", status_code=201, response_model=PackageOut)
+async def publish_package(body: PackageUploadIn, principal: Authenticated) -> PackageOut:
+    return agent_packages.publish_package(principal, body, body.zip_bytes())
+
+
+@app.get("/v1/admin/agent-packages/{package_id}", response_model=PackageOut)
+async def read_package(package_id: uuid.UUID, principal: Authenticated) -> PackageOut:
+    return agent_packages.get_package(principal, package_id)
+
+
+@app.post("/v1/admin/agent-packages/{package_id}/activate", response_model=PackageOut)
+async def activate_package(package_id: uuid.UUID, principal: Authenticated) -> PackageOut:
+    return agent_packages.set_active(principal, package_id, True)
+
+
+@app.post("/v1/admin/agent-packages/{package_id}/deactivate", response_model=PackageOut)
+async def deactivate_package(package_id: uuid.UUID, principal: Authenticated) -> PackageOut:
+    return agent_packages.set_active(principal, package_id, False)
+
+
+@app.post("/v1/admin/agent-packages/{package_id}/default", response_model=PackageOut)
+async def make_default_package(package_id: uuid.UUID, principal: Authenticated) -> PackageOut:
+    return agent_packages.set_default(principal, package_id)
 
 
 handler = lambda_handler(app)

@@ -51,7 +51,23 @@ class Settings(BaseSettings):
     qdrant_path: str = ".buzzi/qdrant"  # the embedded engine's directory (one process owns it)
     model_cache_path: str = ".buzzi/models"  # the offline embedding model, optimised once for this CPU
     knowledge_bucket: str = "buzzi-knowledge"
+    agent_packages_bucket: str = "buzzi-agent-packages"
     ingest_queue_url: str | None = None
+
+    # Conversations: the language model, and what runs when there is none.
+    # "anthropic" needs ANTHROPIC_API_KEY (or its secret); "offline" answers from retrieved passages,
+    # labelled as such. Unset: anthropic when a key is configured, else offline (local only).
+    answerer: Literal["anthropic", "offline"] | None = None
+    anthropic_api_key: str | None = None
+    anthropic_api_key_secret_arn: str | None = None
+    anthropic_base_url: str | None = None  # tests point the real SDK at a local fake server
+    llm_default_model: str = "claude-sonnet-5"
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    llm_max_retries: int = Field(default=2, ge=0, le=5)
+    attachments_bucket: str = "buzzi-attachments"  # files customers send in conversations
+    widget_session_ttl_hours: int = Field(default=24 * 30, ge=1)
+    widget_rate_per_session: int = Field(default=30, ge=1)  # messages per minute per conversation
+    widget_rate_per_ip: int = Field(default=120, ge=1)  # widget requests per minute per IP address
 
     session_ttl_hours: int = Field(default=24 * 7, ge=1)
     allow_dev_sessions: bool = False
@@ -80,6 +96,10 @@ class Settings(BaseSettings):
             problems.append(
                 "EMBEDDING_PROVIDER must be bedrock (the offline model is not in any Lambda layer)"
             )
+        if self.answerer == "offline":
+            problems.append("ANSWERER=offline is for local use; deployed agents answer with a language model")
+        if not (self.anthropic_api_key or self.anthropic_api_key_secret_arn):
+            problems.append("ANTHROPIC_API_KEY_SECRET_ARN (or ANTHROPIC_API_KEY) must be set")
         if "*" in self.cors_allowed_origins:
             problems.append("CORS_ALLOWED_ORIGINS must not contain '*'")
         for url in (self.database_url, self.database_app_url):
@@ -92,6 +112,14 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
+
+    @property
+    def uses_language_model(self) -> bool:
+        """Explicit ANSWERER wins; otherwise a configured key decides (never silently offline when deployed,
+        where the validator above requires a key)."""
+        if self.answerer is not None:
+            return self.answerer == "anthropic"
+        return bool(self.anthropic_api_key or self.anthropic_api_key_secret_arn)
 
 
 @lru_cache(maxsize=1)

@@ -46,3 +46,12 @@ class Conflict(DomainError):
 class LimitExceeded(DomainError):
     code = "limit_exceeded"
     default_message = "A plan limit has been reached."
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    default_message = "Too many requests. Please wait a moment and try again."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

@@ -15,6 +15,7 @@ class TokenKind(StrEnum):
     SESSION = "bzs"
     API_KEY = "bzk"
     VERIFICATION = "bzv"
+    WIDGET = "bzw"  # a widget visitor's conversation session
 
 
 def new_token(kind: TokenKind) -> str:

@@ -105,13 +105,13 @@ def test_platform_fields_are_master_admin_only(
         {
             "name": "Tuned",
             "system_prompt": "You are Buzzi.",
-            "llm_config": {"model": "claude-x", "temperature": 0.2},
+            "llm_config": {"model": "claude-x", "maxTokens": 500},
         },
         f"?company_id={company.company_id}",
     )
     assert created.status == 201, created.body
     assert created.body["system_prompt"] == "You are Buzzi."
-    assert created.body["llm_config"] == {"model": "claude-x", "temperature": 0.2}
+    assert created.body["llm_config"] == {"model": "claude-x", "maxTokens": 500}
 
     as_company = api.get(f"/v1/agents/{created.body['id']}", token=admin)
     assert as_company.status == 200

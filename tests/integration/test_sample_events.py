@@ -60,6 +60,7 @@ def test_sample_event(spec, path: Path, tenants: Tenants, custom_resource_endpoi
         path.read_text()
         .replace("{{session_token}}", tenants.a.tokens["admin"])
         .replace("{{company_id}}", str(tenants.a.company_id))
+        .replace("{{agent_id}}", str(tenants.a.agent_id))
         .replace("{{response_url}}", response_url)
     )
     event = json.loads(raw)

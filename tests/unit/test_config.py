@@ -20,6 +20,8 @@ def test_local_defaults_are_accepted() -> None:
         ({"database_app_url": "postgresql+psycopg://app@/buzzi?host=/work/.buzzi"}, "local or embedded"),
         ({"database_app_secret_arn": "arn:x"}, "QDRANT_URL"),
         ({"database_app_secret_arn": "arn:x", "embedding_provider": "minilm"}, "EMBEDDING_PROVIDER"),
+        ({"database_app_secret_arn": "arn:x"}, "ANTHROPIC_API_KEY_SECRET_ARN"),
+        ({"database_app_secret_arn": "arn:x", "answerer": "offline"}, "ANSWERER=offline"),
     ],
 )
 def test_production_refuses_unsafe_settings(overrides: dict, problem: str) -> None:
@@ -33,8 +35,18 @@ def test_production_with_secrets_is_accepted() -> None:
         database_app_secret_arn="arn:aws:secretsmanager:x",
         qdrant_url="https://qdrant.example.com",
         embedding_provider="bedrock",
+        anthropic_api_key_secret_arn="arn:aws:secretsmanager:key",
     )
     assert not settings.is_local
+    assert settings.uses_language_model
+
+
+def test_the_offline_answerer_is_chosen_only_locally_and_explicitly_or_without_a_key() -> None:
+    assert not Settings(environment="development").uses_language_model
+    assert Settings(environment="development", anthropic_api_key="k").uses_language_model
+    assert not Settings(
+        environment="development", anthropic_api_key="k", answerer="offline"
+    ).uses_language_model
 
 
 def test_cors_origins_come_comma_separated_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

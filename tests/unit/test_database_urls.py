@@ -39,6 +39,7 @@ def test_app_url_comes_from_the_secret_with_the_proxy_host_and_tls() -> None:
         database_host="proxy.internal",
         qdrant_url="https://qdrant.example.com",
         embedding_provider="bedrock",
+        anthropic_api_key_secret_arn="arn:aws:secretsmanager:anthropic",
     )
     url = app_url(settings)
     assert (url.username, url.password, url.host, url.port, url.database) == (
@@ -66,6 +67,7 @@ def test_owner_url_falls_back_to_the_secrets_host() -> None:
         database_app_secret_arn=arn,
         qdrant_url="https://qdrant.example.com",
         embedding_provider="bedrock",
+        anthropic_api_key_secret_arn="arn:aws:secretsmanager:anthropic",
     )
     url = owner_url(settings)
     assert (url.username, url.host, url.port, url.database) == (

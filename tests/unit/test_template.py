@@ -45,7 +45,12 @@ def test_http_routes_are_unique_and_on_the_http_api() -> None:
     for spec in SPECS:
         for event in spec.properties.get("Events", {}).values():
             if event["Type"] == "HttpApi":
-                assert event["Properties"]["ApiId"] == {"Ref": "HttpApi"}
+                # The widget API is separate: its CORS is per agent, decided by the chat function.
+                expected = (
+                    "WidgetHttpApi" if event["Properties"]["Path"].startswith("/v1/widget/") else "HttpApi"
+                )
+                assert event["Properties"]["ApiId"] == {"Ref": expected}
+    assert "CorsConfiguration" not in TEMPLATE["Resources"]["WidgetHttpApi"]["Properties"]
 
 
 def test_no_function_gets_wildcard_permissions() -> None:

@@ -14,10 +14,11 @@ from chatapp.config import get_settings
 from chatapp.observability import LambdaHandler, observed
 
 
-def create_app(title: str) -> FastAPI:
+def create_app(title: str, *, console_cors: bool = True) -> FastAPI:
+    """`console_cors=False` for APIs called from other sites (the widget), which set their own CORS."""
     settings = get_settings()
     app = FastAPI(title=f"Buzzi {title}", version=settings.version, docs_url=None, redoc_url=None)
-    if settings.cors_allowed_origins:
+    if console_cors and settings.cors_allowed_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_allowed_origins),

@@ -20,6 +20,7 @@ from chatapp.errors import (
     InvalidInput,
     LimitExceeded,
     NotFound,
+    RateLimited,
     Unauthenticated,
 )
 from chatapp.observability import logger
@@ -31,15 +32,20 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     Conflict: 409,
     LimitExceeded: 402,  # a plan limit: upgrading (paying) lifts it
+    RateLimited: 429,
 }
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(status_code=status, content={"error": body}, headers=headers)
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(status_code=status, content={"error": body}, headers=headers or None)
 
 
 def _status_for(error: DomainError) -> int:
@@ -51,7 +57,8 @@ def _status_for(error: DomainError) -> int:
 
 async def _domain_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    return error_response(_status_for(error), error.code, error.message)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    return error_response(_status_for(error), error.code, error.message, headers)
 
 
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""Knowledge files in S3: presigned uploads, streaming downloads, deletes."""
+"""Objects in S3 (knowledge files by default; `bucket=` names another): presigned uploads,
+streaming downloads, deletes."""
 
 from __future__ import annotations
 
@@ -29,11 +30,16 @@ def _bucket() -> str:
     return get_settings().knowledge_bucket
 
 
-def presign_upload(key: str, content_type: str, size: int) -> PresignedUpload:
+def presign_upload(key: str, content_type: str, size: int, *, bucket: str | None = None) -> PresignedUpload:
     """A PUT URL whose signature covers type and length: S3 refuses any other size or type."""
     url = client("s3").generate_presigned_url(
         "put_object",
-        Params={"Bucket": _bucket(), "Key": key, "ContentType": content_type, "ContentLength": size},
+        Params={
+            "Bucket": bucket or _bucket(),
+            "Key": key,
+            "ContentType": content_type,
+            "ContentLength": size,
+        },
         ExpiresIn=UPLOAD_URL_TTL_SECONDS,
     )
     return PresignedUpload(
@@ -41,11 +47,11 @@ def presign_upload(key: str, content_type: str, size: int) -> PresignedUpload:
     )
 
 
-def head(key: str) -> StoredObject | None:
+def head(key: str, *, bucket: str | None = None) -> StoredObject | None:
     from botocore.exceptions import ClientError
 
     try:
-        response = client("s3").head_object(Bucket=_bucket(), Key=key)
+        response = client("s3").head_object(Bucket=bucket or _bucket(), Key=key)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
             return None

@@ -107,8 +107,10 @@ class FallbackResponses(_JsonConfig):
 
 
 class LlmConfig(_JsonConfig):
+    """The design's example also has `temperature`; the Messages API of the anthropic SDK we ship
+    (2.x) takes none, so it is not accepted rather than silently ignored."""
+
     model: str | None = Field(default=None, max_length=100)
-    temperature: float | None = Field(default=None, ge=0, le=1)
     max_tokens: int | None = Field(default=None, ge=1, le=8192)
     timeout_seconds: float | None = Field(default=None, gt=0, le=120)
     history_token_budget: int | None = Field(default=None, ge=500, le=100_000)

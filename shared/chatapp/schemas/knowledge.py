@@ -122,8 +122,12 @@ class RetrievalOut(BaseModel):
 
 
 class StorageUsageOut(BaseModel):
+    """The company's usage against its plan this month (UTC calendar month)."""
+
     plan: str
     stored_bytes: int
+    messages_this_month: int  # customer, AI and human messages in conversations
+    messages_per_month: int | None  # the plan's limit; None is unlimited
     storage_limit_bytes: int | None
     max_file_size: int | None
     limits: dict[str, Any]

@@ -31,6 +31,7 @@ from chatapp.services.limits import (
     stored_bytes,
 )
 from chatapp.services.principals import Principal
+from chatapp.services.usage import messages_this_month
 from chatapp.text import slugify
 
 DIRECT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # API Gateway + Lambda payloads cap direct uploads
@@ -267,9 +268,12 @@ def storage_usage(principal: Principal) -> StorageUsageOut:
     with tenant_session(principal.context()) as db:
         limits = effective_limits(db, company_id)
         used = stored_bytes(db, company_id)
+        messages = messages_this_month(db, company_id)
     return StorageUsageOut(
         plan=limits.plan_slug,
         stored_bytes=used,
+        messages_this_month=messages,
+        messages_per_month=limits.number("messagesPerMonth"),
         storage_limit_bytes=limits.storage_bytes,
         max_file_size=limits.number("maxFileSize"),
         limits=limits.values,

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from chatapp.db.enums import SubscriptionStatus
-from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
+from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.knowledge import KnowledgeFile
 from chatapp.db.tenancy import system_session
 from chatapp.errors import LimitExceeded
@@ -75,35 +73,11 @@ def require_storage_for(
         )
 
 
-def _month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _next_month(start: datetime) -> datetime:
-    return (
-        start.replace(year=start.year + 1, month=1)
-        if start.month == 12
-        else start.replace(month=start.month + 1)
-    )
-
-
 def meter_storage(company_id: uuid.UUID) -> int:
     """Record the company's current stored bytes on this month's usage row (platform metering)."""
-    now = datetime.now(UTC)
-    period_start = _month_start(now)
-    with system_session("meter knowledge storage") as db:
+    from chatapp.services.usage import meter
+
+    with system_session("measure knowledge storage") as db:
         total = stored_bytes(db, company_id)
-        statement = insert(UsageRecord).values(
-            company_id=company_id,
-            agent_id=None,
-            period_start=period_start,
-            period_end=_next_month(period_start),
-            storage_bytes=total,
-        )
-        db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["company_id", "agent_id", "period_start"],
-                set_={"storage_bytes": total, "updated_at": func.now()},
-            )
-        )
+    meter(company_id, None, storage_bytes=total)
     return total

@@ -1,0 +1,114 @@
+"""The public widget chat API: a browser on a company's site talks to the company's agent.
+
+Heavy modules (anthropic, the retrieval stack) are imported here, at init, so SnapStart's
+snapshot carries them; the after-restore hook drops connections the snapshot froze.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+# The expensive imports happen at init, which SnapStart snapshots: anthropic (~1.5 s here) and, when
+# a Qdrant server is configured, qdrant_client (~1.1 s). No other function imports them.
+import anthropic  # noqa: F401
+from fastapi import Header, Query, Request
+
+from chatapp.api.app import create_app, lambda_handler
+from chatapp.api.widget_cors import install_widget_cors
+from chatapp.config import get_settings
+from chatapp.schemas.widget import (
+    AttachmentRequestIn,
+    AttachmentTicketOut,
+    EndConversationIn,
+    HandoverIn,
+    MessagesOut,
+    SendMessageIn,
+    SendMessageOut,
+    StartConversationIn,
+    StartConversationOut,
+    WidgetPublicConfigOut,
+)
+from chatapp.services import widget_chat
+from chatapp.snapstart import register_after_restore, reopen_connections
+
+if get_settings().qdrant_url:
+    import qdrant_client  # noqa: F401
+
+app = create_app("chat", console_cors=False)
+install_widget_cors(app)
+register_after_restore(reopen_connections)
+
+Origin = Annotated[str | None, Header()]
+SessionToken = Annotated[str | None, Header(alias="Authorization")]
+BASE = "/v1/widget/agents/{agent_id}"
+
+
+def _token(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@app.get(f"{BASE}/config", response_model=WidgetPublicConfigOut)
+async def widget_config(agent_id: uuid.UUID, origin: Origin = None) -> WidgetPublicConfigOut:
+    return widget_chat.public_config(agent_id, origin)
+
+
+@app.post(f"{BASE}/conversations", response_model=StartConversationOut, status_code=201)
+async def start_conversation(
+    agent_id: uuid.UUID, body: StartConversationIn, request: Request, origin: Origin = None
+) -> StartConversationOut:
+    return widget_chat.start_conversation(agent_id, origin, _client_ip(request), body)
+
+
+@app.post(f"{BASE}/conversation/messages", response_model=SendMessageOut)
+async def send_message(
+    agent_id: uuid.UUID,
+    body: SendMessageIn,
+    request: Request,
+    authorization: SessionToken = None,
+    origin: Origin = None,
+) -> SendMessageOut:
+    return widget_chat.send_message(agent_id, _token(authorization), origin, _client_ip(request), body)
+
+
+@app.get(f"{BASE}/conversation/messages", response_model=MessagesOut)
+async def list_messages(
+    agent_id: uuid.UUID,
+    after: Annotated[str | None, Query(max_length=200)] = None,
+    authorization: SessionToken = None,
+    origin: Origin = None,
+) -> MessagesOut:
+    return widget_chat.list_messages(agent_id, _token(authorization), origin, after)
+
+
+@app.post(f"{BASE}/conversation/attachments", response_model=AttachmentTicketOut, status_code=201)
+async def request_attachment(
+    agent_id: uuid.UUID,
+    body: AttachmentRequestIn,
+    request: Request,
+    authorization: SessionToken = None,
+    origin: Origin = None,
+) -> AttachmentTicketOut:
+    return widget_chat.request_attachment(agent_id, _token(authorization), origin, _client_ip(request), body)
+
+
+@app.post(f"{BASE}/conversation/handover", response_model=MessagesOut)
+async def request_handover(
+    agent_id: uuid.UUID, body: HandoverIn, authorization: SessionToken = None, origin: Origin = None
+) -> MessagesOut:
+    return widget_chat.request_handover(agent_id, _token(authorization), origin, body.note)
+
+
+@app.post(f"{BASE}/conversation/end", response_model=MessagesOut)
+async def end_conversation(
+    agent_id: uuid.UUID, body: EndConversationIn, authorization: SessionToken = None, origin: Origin = None
+) -> MessagesOut:
+    return widget_chat.end_conversation(agent_id, _token(authorization), origin, body)
+
+
+handler = lambda_handler(app)

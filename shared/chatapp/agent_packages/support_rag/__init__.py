@@ -1,0 +1,1 @@
+"""support-rag: Buzzi's default agent package."""

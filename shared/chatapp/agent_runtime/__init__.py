@@ -1,0 +1,1 @@
+"""The agent runtime: what an agent package receives, what it returns, and how it is loaded."""

@@ -1,0 +1,82 @@
+"""Claude through the `anthropic` SDK: one client per warm container, the SDK's own retries.
+
+The SDK retries timeouts, 408/409/429 and 5xx (529 "overloaded" included) with exponential
+backoff and honours `retry-after`; we set how many times and how long a call may take, and turn
+a final failure into `LanguageModelUnavailable`, which agents answer with their fallback text.
+`anthropic` costs about 1.5 s to import, so only the chat function loads this module (at init,
+where SnapStart snapshots it).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from chatapp.agent_runtime.interface import LanguageModelUnavailable
+from chatapp.config import get_settings
+from chatapp.errors import DomainError
+from chatapp.observability import logger
+
+_client: Any = None
+_lock = threading.Lock()
+
+
+class AnswererMisconfigured(DomainError):
+    code = "answerer_misconfigured"
+
+
+def _api_key() -> str:
+    settings = get_settings()
+    if settings.anthropic_api_key:
+        return settings.anthropic_api_key
+    if settings.anthropic_api_key_secret_arn:
+        from chatapp.integrations.secrets import secret_json
+
+        return str(secret_json(settings.anthropic_api_key_secret_arn)["api_key"])
+    raise AnswererMisconfigured("ANSWERER=anthropic needs ANTHROPIC_API_KEY or its secret.")
+
+
+def anthropic_client() -> Any:
+    global _client
+    if _client is None:
+        with _lock:
+            if _client is None:
+                import anthropic
+
+                settings = get_settings()
+                _client = anthropic.Anthropic(
+                    api_key=_api_key(),
+                    base_url=settings.anthropic_base_url,
+                    max_retries=settings.llm_max_retries,
+                    timeout=settings.llm_timeout_seconds,
+                )
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the client (tests that change settings; SnapStart restores keep it: HTTP pools reconnect)."""
+    global _client
+    with _lock:
+        _client = None
+
+
+class ClaudeModel:
+    """The `LanguageModel` agent packages call."""
+
+    def __init__(self, timeout_seconds: float | None = None) -> None:
+        self._timeout = timeout_seconds
+
+    def create(self, **request: Any) -> Any:
+        import anthropic
+
+        client = anthropic_client()
+        if self._timeout:
+            client = client.with_options(timeout=self._timeout)
+        try:
+            return client.messages.create(**request)
+        except (anthropic.APITimeoutError, anthropic.APIConnectionError, anthropic.APIStatusError) as error:
+            status = getattr(error, "status_code", None)
+            logger.warning(
+                "language model unavailable", extra={"error_type": type(error).__name__, "status": status}
+            )
+            raise LanguageModelUnavailable(type(error).__name__) from None

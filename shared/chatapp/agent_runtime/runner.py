@@ -1,0 +1,103 @@
+"""Runs an agent's package for one turn, behind the platform's walls.
+
+The package gets a `PlatformRuntime`: retrieval bound to the agent's company and categories (a
+tenant session per search, so even a buggy package cannot reach another company), the language
+model (or None in offline mode) and the offline answerer. A package that raises is logged by
+error type and answered with the agent's fallback text: the customer never sees an error page.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatapp.agent_runtime.interface import LanguageModel, Passage, Reply, Turn
+from chatapp.agent_runtime.offline import offline_answer
+from chatapp.config import get_settings
+from chatapp.db.tenancy import TenantContext, tenant_session
+from chatapp.observability import logger
+from chatapp.services.retrieval import RagSettings, search
+
+DEFAULT_FALLBACK = "Sorry, something went wrong on our side. Please try again, or ask for a person."
+
+
+@dataclass(frozen=True)
+class PackageRef:
+    url: str
+    sha256: str
+    entry_point: str
+
+
+@dataclass
+class PlatformRuntime:
+    company_id: uuid.UUID
+    category_ids: tuple[uuid.UUID, ...]
+    rag: RagSettings
+    llm: LanguageModel | None
+    searches: list[dict[str, Any]] = field(default_factory=list)
+
+    def search(self, query: str, max_results: int | None = None) -> list[Passage]:
+        started = time.perf_counter()
+        limit = min(max_results or self.rag.max_results, 20)
+        with tenant_session(TenantContext.company_service(self.company_id)) as db:
+            found = search(
+                db,
+                self.company_id,
+                list(self.category_ids),
+                query[:2000],
+                limit=limit,
+                relevance_threshold=self.rag.relevance_threshold,
+            )
+        self.searches.append(
+            {
+                "query": query[:200],
+                "results": len(found),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+        )
+        return [
+            Passage(
+                chunk_id=str(hit.chunk_id),
+                file_id=str(hit.file_id),
+                filename=hit.filename,
+                text=hit.text,
+                page_number=hit.page_number,
+                section_title=hit.section_title,
+                score=hit.score,
+                relevance=hit.dense_score,
+            )
+            for hit in found
+        ]
+
+    def offline_answer(self, turn: Turn, passages: list[Passage]) -> Reply:
+        return offline_answer(turn, passages)
+
+
+def language_model(llm_config: dict[str, Any]) -> LanguageModel | None:
+    if not get_settings().uses_language_model:
+        return None
+    from chatapp.agent_runtime.llm import ClaudeModel
+
+    timeout = llm_config.get("timeoutSeconds")
+    return ClaudeModel(float(timeout) if timeout else None)
+
+
+def run_package(package: PackageRef, turn: Turn, runtime: PlatformRuntime) -> tuple[Reply, float]:
+    """The package's reply and how long it took in milliseconds."""
+    from chatapp.agent_runtime.packages import load_entry_point
+
+    started = time.perf_counter()
+    try:
+        respond = load_entry_point(package.url, package.sha256, package.entry_point)
+        reply = respond(turn, runtime)
+        if not isinstance(reply, Reply):
+            raise TypeError("the package did not return a Reply")
+    except Exception as error:  # any package failure becomes the fallback answer
+        logger.error(
+            "agent package failed", extra={"error_type": type(error).__name__, "package": package.url}
+        )
+        text = turn.agent.fallback_responses.get("error") or DEFAULT_FALLBACK
+        reply = Reply(text=str(text), fallback=True)
+    return reply, (time.perf_counter() - started) * 1000

@@ -1,0 +1,160 @@
+"""Requests and responses of the public widget API (a browser on a company's site is the caller)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from chatapp.db.enums import ConversationStatus
+
+
+class CustomerIdentity(BaseModel):
+    """Who the visitor is, as the company's site knows them (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str | None = Field(default=None, min_length=1, max_length=255)
+    name: str | None = Field(default=None, max_length=255)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+() .-]{3,50}$")
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if len(str(value)) > 4000:
+            raise ValueError("metadata is limited to about 4 KB")
+        return value
+
+
+class PageContext(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, max_length=2000)
+    title: str | None = Field(default=None, max_length=500)
+    referrer: str | None = Field(default=None, max_length=2000)
+    locale: str | None = Field(default=None, max_length=20)
+
+
+class WidgetPublicConfigOut(BaseModel):
+    """What the widget script renders: appearance and behaviour, nothing internal."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    agent_id: uuid.UUID
+    agent_name: str
+    theme: str | None
+    position: str | None
+    primary_color: str | None
+    title: str | None
+    subtitle: str | None
+    avatar_url: str | None
+    logo_url: str | None
+    show_branding: bool | None
+    auto_open: bool | None
+    auto_open_delay: int | None
+    welcome_message: str | None
+    placeholder_text: str | None
+    enable_file_upload: bool | None
+    enable_emoji: bool | None
+    custom_css: str | None
+    accepting_messages: bool  # false when the agent is paused or the company cannot chat now
+
+
+class StartConversationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer: CustomerIdentity | None = None
+    page: PageContext | None = None
+
+
+class CitationOut(BaseModel):
+    number: int
+    filename: str
+    page_number: int | None = None
+    section_title: str | None = None
+    chunk_id: uuid.UUID
+    file_id: uuid.UUID
+
+
+class AttachmentOut(BaseModel):
+    type: str
+    name: str
+    size: int
+    mime_type: str = Field(alias="mimeType")
+    key: str
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    role: Literal["user", "assistant", "human_agent", "system"]
+    content: str
+    created_at: datetime
+    attachments: list[dict[str, Any]] = Field(default_factory=list)
+    citations: list[CitationOut] = Field(default_factory=list)
+    sender_name: str | None = None
+
+
+class StartConversationOut(BaseModel):
+    conversation_id: uuid.UUID
+    session_token: str  # the visitor's bearer token for this conversation; shown once
+    expires_at: datetime
+    status: ConversationStatus
+    messages: list[MessageOut]
+
+
+class SendMessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: str = Field(min_length=1, max_length=4000)
+    attachment_keys: list[str] = Field(default_factory=list, max_length=5)
+
+    @field_validator("content")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a message needs some text")
+        return value.strip()
+
+
+class MessagesOut(BaseModel):
+    status: ConversationStatus
+    messages: list[MessageOut]
+    cursor: str | None  # pass back as `after` to get only newer messages
+
+
+class SendMessageOut(MessagesOut):
+    escalated: bool
+
+
+class AttachmentRequestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, max_length=255)
+    mime_type: str = Field(min_length=3, max_length=100)
+    size: int = Field(gt=0)
+
+
+class AttachmentTicketOut(BaseModel):
+    key: str  # send it in `attachment_keys` with the next message
+    upload_url: str
+    upload_headers: dict[str, str]
+    expires_in: int
+
+
+class HandoverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class EndConversationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int | None = Field(default=None, ge=1, le=5)
+    feedback: str | None = Field(default=None, max_length=2000)

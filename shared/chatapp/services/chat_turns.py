@@ -1,0 +1,345 @@
+"""One customer message, start to finish: the conversation engine's turn.
+
+    1. store   (one transaction, the conversation row locked): plan allowance, the message with
+               its sentiment, counters, rules that fire before answering. Escalated or already
+               with a person: the AI stays silent, and the customer gets the handover (or
+               outside-hours) message.
+    2. answer  (no transaction open): the agent's package, with retrieval and the model.
+    3. record  (one transaction, locked again): the reply with its model, tokens, latency, tool
+               calls, citations, retrieval scores and confidence; rules that fire after answering;
+               the rolling summary. If a person took the conversation meanwhile, the AI's reply
+               is dropped.
+Usage is metered after each stored step in the platform's context. Any channel (widget, WhatsApp,
+...) calls `take_customer_message`; what differs per channel is only how the reply travels.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from chatapp.agent_runtime.interface import AgentProfile, Reply, Turn
+from chatapp.agent_runtime.runner import PackageRef, PlatformRuntime, language_model, run_package
+from chatapp.db.enums import AgentStatus, ConversationStatus, MessageRole
+from chatapp.db.models.agents import Agent, AgentPackage
+from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.tenancy import TenantContext, tenant_session
+from chatapp.errors import Conflict
+from chatapp.services import business_hours, conversation_memory, escalation_rules, usage
+from chatapp.services.agents import get_agent
+from chatapp.services.escalations import escalate
+from chatapp.services.knowledge_categories import agent_category_ids
+from chatapp.services.limits import effective_limits
+from chatapp.services.retrieval import RagSettings
+from chatapp.services.sentiment import score
+
+DEFAULT_HANDOVER = "I've asked a member of our team to join. They'll reply here as soon as they can."
+ENDED = (ConversationStatus.RESOLVED, ConversationStatus.ABANDONED)
+
+
+@dataclass
+class TurnOutcome:
+    conversation_id: uuid.UUID
+    status: ConversationStatus
+    message_ids: list[uuid.UUID] = field(default_factory=list)  # the customer's message, then replies
+    escalated: bool = False
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    agent: AgentProfile
+    package: PackageRef
+    category_ids: tuple[uuid.UUID, ...]
+    rag: RagSettings
+    escalation_rules: dict[str, Any]
+    turn: Turn
+
+
+def take_customer_message(
+    company_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    text: str,
+    attachments: list[dict[str, Any]] | None = None,
+    *,
+    now: datetime | None = None,
+) -> TurnOutcome:
+    now = now or datetime.now(UTC)
+    context = TenantContext.company_service(company_id)
+    with tenant_session(context) as db:
+        conversation, agent = _lock(db, conversation_id)
+        if conversation.status in ENDED:
+            raise Conflict("This conversation has ended; start a new one.", code="conversation_ended")
+        usage.require_message_allowance(db, company_id, effective_limits(db, company_id))
+        message = _store_customer_message(db, conversation, agent, text, attachments or [], now)
+        outcome = TurnOutcome(conversation.id, conversation.status, [message.id])
+        prepared = None
+        if conversation.status is ConversationStatus.ACTIVE:
+            customer_turns = _count(db, conversation.id, MessageRole.USER)
+            trigger = escalation_rules.before_answer(
+                agent.escalation_rules, text, message.sentiment, customer_turns
+            )
+            if trigger is not None:
+                escalate(db, conversation, trigger, message.id)
+                outcome.message_ids.append(handover_reply(db, conversation, agent, now).id)
+                outcome.escalated = True
+            else:
+                prepared = _prepare(db, conversation, agent, text, now)
+        outcome.status = conversation.status
+    usage.meter(company_id, agent.id, messages=len(outcome.message_ids))
+    if prepared is None:
+        return outcome
+
+    runtime = PlatformRuntime(
+        company_id=company_id,
+        category_ids=prepared.category_ids,
+        rag=prepared.rag,
+        llm=language_model(prepared.agent.llm_config),
+    )
+    reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
+
+    with tenant_session(context) as db:
+        conversation, agent = _lock(db, conversation_id)
+        if conversation.status is not ConversationStatus.ACTIVE:
+            outcome.status = conversation.status  # a person took over while the AI was thinking
+            return outcome
+        trigger = escalation_rules.after_answer(prepared.escalation_rules, reply)
+        if trigger is not None and trigger.type == "confidence":
+            # A poorly grounded answer is not sent; a person takes the question instead.
+            reply = Reply(
+                text=_handover_text(agent, now),
+                model=reply.model,
+                input_tokens=reply.input_tokens,
+                output_tokens=reply.output_tokens,
+                tool_calls=reply.tool_calls,
+                retrieval_scores=reply.retrieval_scores,
+                confidence=reply.confidence,
+            )
+        elif trigger is not None and not reply.text.strip():
+            reply = Reply(**{**reply.__dict__, "text": _handover_text(agent, now)})
+        stored = _store_reply(db, conversation, agent, reply, latency_ms, runtime.searches)
+        outcome.message_ids.append(stored.id)
+        if trigger is not None:
+            escalate(db, conversation, trigger, stored.id)
+            outcome.escalated = True
+        _update_memory(db, conversation, prepared, runtime)
+        outcome.status = conversation.status
+    cost = usage.estimate_cost(reply.model, reply.input_tokens, reply.output_tokens)
+    usage.meter(
+        company_id,
+        agent.id,
+        messages=1,
+        ai_responses=1,
+        tokens=reply.input_tokens + reply.output_tokens,
+        cost=cost,
+    )
+    return outcome
+
+
+def _lock(db: Session, conversation_id: uuid.UUID) -> tuple[Conversation, Agent]:
+    """The conversation row, locked: one turn at a time per conversation, counters never race."""
+    conversation = db.get(Conversation, conversation_id, with_for_update=True)
+    if conversation is None or conversation.deleted_at is not None:
+        raise Conflict("This conversation no longer exists.", code="conversation_ended")
+    return conversation, get_agent(db, conversation.agent_id)
+
+
+def _count(db: Session, conversation_id: uuid.UUID, role: MessageRole) -> int:
+    return int(
+        db.scalar(
+            select(func.count(Message.id)).where(
+                Message.conversation_id == conversation_id, Message.role == role
+            )
+        )
+        or 0
+    )
+
+
+def _store_customer_message(
+    db: Session,
+    conversation: Conversation,
+    agent: Agent,
+    text: str,
+    attachments: list[dict[str, Any]],
+    now: datetime,
+) -> Message:
+    sentiment = score(text)
+    message = Message(
+        conversation_id=conversation.id,
+        role=MessageRole.USER,
+        content=text,
+        attachments=attachments,
+        sentiment=sentiment,
+        created_at=now,
+    )
+    db.add(message)
+    db.flush()
+    average = db.scalar(
+        select(func.avg(Message.sentiment)).where(
+            Message.conversation_id == conversation.id, Message.role == MessageRole.USER
+        )
+    )
+    conversation.average_sentiment = (
+        Decimal(average).quantize(Decimal("0.01")) if average is not None else None
+    )
+    conversation.message_count = (conversation.message_count or 0) + 1
+    conversation.last_message_at = now
+    conversation.context = conversation_memory.learn_facts(conversation.context or {}, text)
+    _count_agent_messages(db, agent.id, 1)
+    return message
+
+
+def _count_agent_messages(db: Session, agent_id: uuid.UUID, count: int) -> None:
+    db.execute(
+        update(Agent)
+        .where(Agent.id == agent_id)
+        .values(total_messages=func.coalesce(Agent.total_messages, 0) + count)
+    )
+
+
+def _handover_text(agent: Agent, now: datetime) -> str:
+    if not business_hours.is_open(agent.business_hours, now):
+        return business_hours.outside_hours_message(agent.business_hours)
+    return str((agent.fallback_responses or {}).get("handover") or DEFAULT_HANDOVER)
+
+
+def handover_reply(db: Session, conversation: Conversation, agent: Agent, now: datetime) -> Message:
+    open_now = business_hours.is_open(agent.business_hours, now)
+    message = Message(
+        conversation_id=conversation.id,
+        role=MessageRole.ASSISTANT,
+        content=_handover_text(agent, now),
+        metadata_={"kind": "handover", "withinBusinessHours": open_now},
+        created_at=max(datetime.now(UTC), now + timedelta(microseconds=1)),  # after the customer's
+    )
+    db.add(message)
+    db.flush()
+    conversation.message_count = (conversation.message_count or 0) + 1
+    conversation.ai_message_count = (conversation.ai_message_count or 0) + 1
+    _count_agent_messages(db, agent.id, 1)
+    return message
+
+
+def _package_for(db: Session, agent: Agent) -> tuple[PackageRef, dict[str, Any]]:
+    from chatapp.services.agent_packages import resolve_package_for_agent
+
+    url, sha256, entry_point = resolve_package_for_agent(db, agent)
+    defaults = db.scalar(select(AgentPackage.default_config).where(AgentPackage.package_hash == sha256)) or {}
+    return PackageRef(url, sha256, entry_point), defaults
+
+
+def _prepare(db: Session, conversation: Conversation, agent: Agent, text: str, now: datetime) -> _Prepared:
+    from chatapp.config import get_settings
+
+    package, defaults = _package_for(db, agent)
+    llm_config = {
+        "model": get_settings().llm_default_model,
+        **(defaults.get("llmConfig") or {}),
+        **(agent.llm_config or {}),
+    }
+    profile = AgentProfile(
+        agent_id=str(agent.id),
+        company_id=str(agent.company_id),
+        name=agent.name,
+        personality=agent.personality,
+        response_style=agent.response_style or {},
+        system_prompt=agent.system_prompt,
+        llm_config=llm_config,
+        rag_enabled=agent.rag_enabled is not False,
+        rag_config={**(defaults.get("ragConfig") or {}), **(agent.rag_config or {})},
+        enabled_tools=tuple(agent.enabled_tools or defaults.get("enabledTools") or ()),
+        tool_config=agent.tool_config or {},
+        fallback_responses=agent.fallback_responses or {},
+        business_hours_text=business_hours.describe(agent.business_hours),
+    )
+    budget = int(llm_config.get("historyTokenBudget") or conversation_memory.DEFAULT_HISTORY_TOKENS)
+    earlier = conversation_memory.unsummarized(db, conversation, before=now)
+    turn = Turn(
+        agent=profile,
+        message=text,
+        history=conversation_memory.as_history(conversation_memory.window(earlier, budget)),
+        summary=conversation.summary,
+        context=conversation_memory.prompt_context(conversation.context or {}),
+        now=business_hours.local_now(agent.business_hours or {}, now),
+        within_business_hours=business_hours.is_open(agent.business_hours, now),
+    )
+    return _Prepared(
+        agent=profile,
+        package=package,
+        category_ids=tuple(agent_category_ids(db, agent.id)),
+        rag=RagSettings.from_rag_config(profile.rag_config),
+        escalation_rules=agent.escalation_rules or {},
+        turn=turn,
+    )
+
+
+def _store_reply(
+    db: Session,
+    conversation: Conversation,
+    agent: Agent,
+    reply: Reply,
+    latency_ms: float,
+    searches: list[dict[str, Any]],
+) -> Message:
+    citations = [
+        {
+            "number": number,
+            "chunkId": c.chunk_id,
+            "fileId": c.file_id,
+            "filename": c.filename,
+            "pageNumber": c.page_number,
+            "sectionTitle": c.section_title,
+        }
+        for number, c in enumerate(reply.citations, start=1)
+    ]
+    relevance = [s for s in reply.retrieval_scores if s is not None]
+    metadata: dict[str, Any] = {
+        "model": reply.model,
+        "tokens": {"input": reply.input_tokens, "output": reply.output_tokens},
+        "latency": round(latency_ms),
+        "confidence": reply.confidence,
+        "citations": citations,
+        "retrievalScores": list(reply.retrieval_scores),
+        "ragRelevance": round(max(relevance), 3) if relevance else None,
+        "searches": searches,
+        "fallback": reply.fallback,
+        "offline": reply.offline,
+    }
+    message = Message(
+        conversation_id=conversation.id,
+        role=MessageRole.ASSISTANT,
+        content=reply.text,
+        tool_calls=[
+            {"id": call.id, "name": call.name, "arguments": call.arguments, "result": call.result}
+            for call in reply.tool_calls
+        ],
+        metadata_=metadata,
+        created_at=datetime.now(UTC),
+    )
+    db.add(message)
+    db.flush()
+    conversation.message_count = (conversation.message_count or 0) + 1
+    conversation.ai_message_count = (conversation.ai_message_count or 0) + 1
+    conversation.last_message_at = datetime.now(UTC)
+    _count_agent_messages(db, agent.id, 1)
+    return message
+
+
+def _update_memory(
+    db: Session, conversation: Conversation, prepared: _Prepared, runtime: PlatformRuntime
+) -> None:
+    llm_config = prepared.agent.llm_config
+    budget = int(llm_config.get("historyTokenBudget") or conversation_memory.DEFAULT_HISTORY_TOKENS)
+    messages = conversation_memory.unsummarized(db, conversation)
+    kept = conversation_memory.window(messages, budget)
+    overflow = messages[: len(messages) - len(kept)]
+    conversation_memory.fold_into_summary(conversation, overflow, runtime.llm, llm_config.get("model"))
+
+
+def agent_accepts_conversations(agent: Agent) -> bool:
+    return agent.status is AgentStatus.ACTIVE and agent.deleted_at is None

@@ -1,0 +1,85 @@
+"""Customers: persistent profiles matched from the identity a widget or channel passes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from chatapp.db.models.conversations import Customer
+from chatapp.schemas.widget import CustomerIdentity
+
+
+def match_or_create(db: Session, company_id: uuid.UUID, identity: CustomerIdentity | None) -> Customer | None:
+    """The company's customer with this external id, else this email; created when new.
+
+    Anonymous visitors (no external id, email or phone) get no profile: a profile per page view
+    would be noise. The external id is the company's own user id, so it is the strongest match.
+    """
+    if identity is None or not (identity.external_id or identity.email or identity.phone):
+        return None
+    customer = None
+    if identity.external_id:
+        values: dict[str, Any] = {
+            "company_id": company_id,
+            "external_id": identity.external_id,
+            "email": identity.email,
+            "phone": identity.phone,
+            "name": identity.name,
+        }
+        # Concurrent first messages of one customer must not create two profiles.
+        statement = (
+            insert(Customer)
+            .values(**values)
+            .on_conflict_do_nothing(
+                index_elements=["company_id", "external_id"], index_where=text("external_id IS NOT NULL")
+            )
+        )
+        db.execute(statement)
+        customer = db.scalar(
+            select(Customer).where(
+                Customer.company_id == company_id, Customer.external_id == identity.external_id
+            )
+        )
+    elif identity.email:
+        customer = db.scalar(
+            select(Customer)
+            .where(Customer.company_id == company_id, func.lower(Customer.email) == identity.email.lower())
+            .order_by(Customer.created_at)
+            .limit(1)
+        )
+    elif identity.phone:
+        customer = db.scalar(
+            select(Customer)
+            .where(Customer.company_id == company_id, Customer.phone == identity.phone)
+            .limit(1)
+        )
+    if customer is None:
+        customer = Customer(
+            company_id=company_id, email=identity.email, phone=identity.phone, name=identity.name
+        )
+        db.add(customer)
+        db.flush()
+    # What the site tells us now is the freshest truth about name and contact details.
+    for field in ("name", "email", "phone"):
+        value = getattr(identity, field)
+        if value and getattr(customer, field) != value:
+            setattr(customer, field, value)
+    if identity.metadata:
+        customer.metadata_ = {**(customer.metadata_ or {}), **identity.metadata}
+    return customer
+
+
+def count_conversation(db: Session, customer_id: uuid.UUID) -> None:
+    db.execute(
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(
+            total_conversations=func.coalesce(Customer.total_conversations, 0) + 1,
+            last_conversation_at=datetime.now(UTC),
+        )
+    )

@@ -1,0 +1,44 @@
+"""Escalations: hand a conversation to the company's people and keep the AI quiet until it returns."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chatapp.db.enums import ConversationStatus, EscalationStatus
+from chatapp.db.models.conversations import Conversation, Escalation
+from chatapp.services.escalation_rules import Trigger
+
+OPEN_STATUSES = (EscalationStatus.PENDING, EscalationStatus.ASSIGNED, EscalationStatus.IN_PROGRESS)
+
+
+def open_escalation(db: Session, conversation_id: uuid.UUID) -> Escalation | None:
+    return db.scalar(
+        select(Escalation).where(
+            Escalation.conversation_id == conversation_id, Escalation.status.in_(OPEN_STATUSES)
+        )
+    )
+
+
+def escalate(
+    db: Session, conversation: Conversation, trigger: Trigger, message_id: uuid.UUID | None = None
+) -> Escalation:
+    """Queue the conversation for a person (once: a second trigger joins the open escalation)."""
+    existing = open_escalation(db, conversation.id)
+    if conversation.status is ConversationStatus.ACTIVE:
+        conversation.status = ConversationStatus.WAITING_HUMAN
+    if existing is not None:
+        return existing
+    escalation = Escalation(
+        conversation_id=conversation.id,
+        company_id=conversation.company_id,
+        agent_id=conversation.agent_id,
+        reason=trigger.reason[:255],
+        trigger_type=trigger.type,
+        trigger_details={**trigger.details, **({"messageId": str(message_id)} if message_id else {})},
+        priority=trigger.priority,
+    )
+    db.add(escalation)
+    return escalation

@@ -1,0 +1,113 @@
+"""Usage metering: what each company's agents did this month, counted against the plan.
+
+The usage period is the calendar month in UTC, whatever the billing cycle, so "messages this
+month" means the same thing on every plan. One row per company, agent and month (agent NULL
+holds company-wide figures such as storage). Rows are written by the platform (system context)
+with atomic increments, so concurrent turns never lose a count; tenants only read them.
+
+`messagesPerMonth` counts customer messages. The check runs before a message is stored, so two
+messages racing at the very last unit may both pass: the limit is exact to within the number of
+simultaneous turns, which is the usual trade for not serialising every chat on one row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from chatapp.db.models.billing import UsageRecord
+from chatapp.db.tenancy import system_session
+from chatapp.errors import LimitExceeded
+from chatapp.services.limits import EffectiveLimits
+
+# Estimated list prices in USD per million tokens (input, output), by model family. An estimate
+# for dashboards and plan limits, not an invoice; unknown models fall back to the sonnet price.
+PRICE_PER_MILLION: dict[str, tuple[Decimal, Decimal]] = {
+    "haiku": (Decimal("1"), Decimal("5")),
+    "sonnet": (Decimal("3"), Decimal("15")),
+    "opus": (Decimal("5"), Decimal("25")),
+}
+
+
+def usage_period(now: datetime | None = None) -> tuple[datetime, datetime]:
+    start = (now or datetime.now(UTC)).astimezone(UTC)
+    start = start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+    return start, end
+
+
+def estimate_cost(model: str | None, input_tokens: int, output_tokens: int) -> Decimal:
+    if not model or not (input_tokens or output_tokens):
+        return Decimal("0")
+    family = next((name for name in PRICE_PER_MILLION if name in model), "sonnet")
+    price_in, price_out = PRICE_PER_MILLION[family]
+    return (price_in * input_tokens + price_out * output_tokens) / Decimal(1_000_000)
+
+
+def meter(
+    company_id: uuid.UUID,
+    agent_id: uuid.UUID | None,
+    *,
+    messages: int = 0,
+    ai_responses: int = 0,
+    tokens: int = 0,
+    cost: Decimal = Decimal("0"),
+    storage_bytes: int | None = None,
+) -> None:
+    start, end = usage_period()
+    values = {
+        "message_count": messages,
+        "ai_response_count": ai_responses,
+        "token_count": tokens,
+        "estimated_cost": cost,
+    }
+    statement = insert(UsageRecord).values(
+        company_id=company_id,
+        agent_id=agent_id,
+        period_start=start,
+        period_end=end,
+        **values,
+        **({"storage_bytes": storage_bytes} if storage_bytes is not None else {}),
+    )
+    increments = {
+        name: func.coalesce(getattr(UsageRecord, name), 0) + getattr(statement.excluded, name)
+        for name in values
+    }
+    if storage_bytes is not None:
+        increments["storage_bytes"] = statement.excluded.storage_bytes  # a level, not a count
+    with system_session("meter usage") as db:
+        db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["company_id", "agent_id", "period_start"],
+                set_={**increments, "updated_at": func.now()},
+            )
+        )
+
+
+def messages_this_month(db: Session, company_id: uuid.UUID) -> int:
+    start, _ = usage_period()
+    total = db.scalar(
+        select(func.coalesce(func.sum(UsageRecord.message_count), 0)).where(
+            UsageRecord.company_id == company_id, UsageRecord.period_start == start
+        )
+    )
+    return int(total or 0)
+
+
+def require_message_allowance(db: Session, company_id: uuid.UUID, limits: EffectiveLimits) -> None:
+    limit = limits.number("messagesPerMonth")
+    if limit is not None and messages_this_month(db, company_id) >= limit:
+        raise LimitExceeded(
+            f"This month's {limit} messages on the {limits.plan_slug} plan are used up; "
+            "upgrade the plan or wait for next month.",
+            code="message_limit_reached",
+        )

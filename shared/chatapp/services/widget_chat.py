@@ -1,0 +1,394 @@
+"""The public widget API's rules: who may start a conversation, and what a visitor may do in it.
+
+A visitor is anonymous; what they hold is a conversation session token (`bzw_...`, stored as a
+SHA-256 digest in `conversations.session_token`) bound to one agent and one conversation. Every
+query runs in the agent's company's tenant context, so a token can never reach another
+company's data, and is matched together with the agent id from the path.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from chatapp.config import get_settings
+from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, MessageRole
+from chatapp.db.models.agents import Agent
+from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.tenancy import TenantContext, system_session, tenant_session
+from chatapp.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, Unauthenticated
+from chatapp.integrations import storage
+from chatapp.schemas.widget import (
+    AttachmentRequestIn,
+    AttachmentTicketOut,
+    CitationOut,
+    EndConversationIn,
+    MessageOut,
+    MessagesOut,
+    SendMessageIn,
+    SendMessageOut,
+    StartConversationIn,
+    StartConversationOut,
+    WidgetPublicConfigOut,
+)
+from chatapp.security import TokenKind, new_token, token_digest, token_kind
+from chatapp.services import chat_turns, customers, escalation_rules, rate_limits
+from chatapp.services.escalations import escalate
+from chatapp.services.limits import effective_limits
+from chatapp.services.origins import origin_allowed
+from chatapp.services.widget_configs import widget_for_agent
+
+ALLOWED_ORIGINS_TTL_SECONDS = 30
+# Messages committed by slower concurrent transactions can carry earlier timestamps; polls re-send
+# this much overlap and the widget de-duplicates by message id, so nothing is ever skipped.
+POLL_OVERLAP = timedelta(seconds=10)
+ATTACHMENT_TYPES = {
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_origins_cache: dict[uuid.UUID, tuple[float, list[str]]] = {}
+
+
+@lru_cache(maxsize=4096)
+def company_of_agent(agent_id: uuid.UUID) -> uuid.UUID:
+    """Which company an agent belongs to (it never changes, so warm containers remember)."""
+    with system_session("route a widget request to its company") as db:
+        company_id = db.scalar(select(Agent.company_id).where(Agent.id == agent_id))
+    if company_id is None:
+        raise NotFound("No such agent.", code="agent_not_found")
+    return company_id
+
+
+def _context(agent_id: uuid.UUID) -> TenantContext:
+    return TenantContext.company_service(company_of_agent(agent_id))
+
+
+def allowed_origins(agent_id: uuid.UUID) -> list[str]:
+    cached = _origins_cache.get(agent_id)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    with tenant_session(_context(agent_id)) as db:
+        widget = widget_for_agent(db, agent_id)
+        rules = list(widget.allowed_domains or []) if widget else []
+    _origins_cache[agent_id] = (time.monotonic() + ALLOWED_ORIGINS_TTL_SECONDS, rules)
+    return rules
+
+
+def require_origin(agent_id: uuid.UUID, origin: str | None, *, required: bool) -> None:
+    if origin is None and not required:
+        return  # not a browser (a server holding the session token)
+    if not origin_allowed(origin, allowed_origins(agent_id)):
+        raise Forbidden(
+            "This website is not allowed to use this chat widget. "
+            "Add its domain to the widget's allowed domains in the console.",
+            code="origin_not_allowed",
+        )
+
+
+def _live_agent(db: Session, agent_id: uuid.UUID) -> Agent:
+    agent = db.get(Agent, agent_id)
+    if agent is None or agent.deleted_at is not None:
+        raise NotFound("No such agent.", code="agent_not_found")
+    return agent
+
+
+def public_config(agent_id: uuid.UUID, origin: str | None) -> WidgetPublicConfigOut:
+    require_origin(agent_id, origin, required=False)
+    with tenant_session(_context(agent_id)) as db:
+        agent = _live_agent(db, agent_id)
+        widget = widget_for_agent(db, agent_id)
+        if widget is None:
+            raise NotFound("This agent has no widget.", code="widget_not_found")
+        accepting = agent.status is AgentStatus.ACTIVE and _can_chat(db, agent.company_id)
+        return WidgetPublicConfigOut.model_validate(
+            {
+                **{k: getattr(widget, k) for k in WidgetPublicConfigOut.model_fields if hasattr(widget, k)},
+                "agent_id": agent.id,
+                "agent_name": agent.name,
+                "accepting_messages": accepting,
+            }
+        )
+
+
+def _can_chat(db: Session, company_id: uuid.UUID) -> bool:
+    try:
+        effective_limits(db, company_id)
+    except LimitExceeded:
+        return False
+    return True
+
+
+def start_conversation(
+    agent_id: uuid.UUID, origin: str | None, client_ip: str, body: StartConversationIn
+) -> StartConversationOut:
+    settings = get_settings()
+    rate_limits.enforce(f"widget:ip:{client_ip}", settings.widget_rate_per_ip)
+    require_origin(agent_id, origin, required=True)
+    token = new_token(TokenKind.WIDGET)
+    with tenant_session(_context(agent_id)) as db:
+        agent = _live_agent(db, agent_id)
+        if agent.status is not AgentStatus.ACTIVE:
+            raise Conflict("This assistant is not available right now.", code="agent_unavailable")
+        effective_limits(db, agent.company_id)  # a company without a live subscription cannot chat
+        customer = customers.match_or_create(db, agent.company_id, body.customer)
+        identity = body.customer.model_dump(exclude_none=True, exclude={"metadata"}) if body.customer else {}
+        conversation = Conversation(
+            company_id=agent.company_id,
+            agent_id=agent.id,
+            session_token=token_digest(token),
+            channel=ChannelType.WEB,
+            customer_id=str(customer.id) if customer else None,
+            customer_name=identity.get("name"),
+            customer_email=identity.get("email"),
+            customer_phone=identity.get("phone"),
+            customer_metadata=body.customer.metadata if body.customer else {},
+            context={
+                "customer": identity,
+                "page": body.page.model_dump(exclude_none=True) if body.page else {},
+                "origin": origin,
+            },
+        )
+        db.add(conversation)
+        db.flush()
+        if customer is not None:
+            customers.count_conversation(db, customer.id)
+        db.execute(
+            update(Agent)
+            .where(Agent.id == agent.id)
+            .values(total_conversations=Agent.total_conversations + 1)
+        )
+        widget = widget_for_agent(db, agent.id)
+        if widget is not None and widget.welcome_message:
+            db.add(
+                Message(
+                    conversation_id=conversation.id,
+                    role=MessageRole.ASSISTANT,
+                    content=widget.welcome_message,
+                    metadata_={"kind": "welcome"},
+                )
+            )
+        db.flush()
+        return StartConversationOut(
+            conversation_id=conversation.id,
+            session_token=token,
+            expires_at=datetime.now(UTC) + timedelta(hours=settings.widget_session_ttl_hours),
+            status=conversation.status,
+            messages=_messages(db, conversation.id, None),
+        )
+
+
+def _conversation(db: Session, agent_id: uuid.UUID, token: str | None) -> Conversation:
+    if not token or token_kind(token) is not TokenKind.WIDGET:
+        raise Unauthenticated("This chat session is missing or not valid; start a new conversation.")
+    conversation = db.scalar(
+        select(Conversation).where(
+            Conversation.session_token == token_digest(token),
+            Conversation.agent_id == agent_id,
+            Conversation.deleted_at.is_(None),
+        )
+    )
+    ttl = timedelta(hours=get_settings().widget_session_ttl_hours)
+    if conversation is None or conversation.started_at + ttl < datetime.now(UTC):
+        raise Unauthenticated("This chat session has expired; start a new conversation.")
+    return conversation
+
+
+def send_message(
+    agent_id: uuid.UUID, token: str | None, origin: str | None, client_ip: str, body: SendMessageIn
+) -> SendMessageOut:
+    settings = get_settings()
+    require_origin(agent_id, origin, required=False)
+    rate_limits.enforce(f"widget:ip:{client_ip}", settings.widget_rate_per_ip)
+    with tenant_session(_context(agent_id)) as db:
+        conversation = _conversation(db, agent_id, token)
+        conversation_id, company_id = conversation.id, conversation.company_id
+        attachments = _claimed_attachments(db, conversation, body.attachment_keys)
+    rate_limits.enforce(
+        f"widget:conversation:{conversation_id}",
+        settings.widget_rate_per_session,
+        message="You're sending messages very quickly. Please wait a moment.",
+    )
+    try:
+        outcome = chat_turns.take_customer_message(company_id, conversation_id, body.content, attachments)
+    except LimitExceeded as error:
+        if error.code != "message_limit_reached":
+            raise
+        # The visitor gets a kind refusal; the company admin sees the reason in their usage page.
+        raise LimitExceeded(
+            "Sorry, this assistant can't take new messages right now. "
+            "Please contact the company another way.",
+            code="message_limit_reached",
+        ) from None
+    with tenant_session(_context(agent_id)) as db:
+        rows = db.scalars(select(Message).where(Message.id.in_(outcome.message_ids))).all()
+        by_id = {row.id: row for row in rows}
+        messages = [present(by_id[i]) for i in outcome.message_ids if i in by_id]
+        return SendMessageOut(
+            status=outcome.status,
+            messages=messages,
+            cursor=_cursor(max((m.created_at for m in messages), default=None)),
+            escalated=outcome.escalated,
+        )
+
+
+def list_messages(
+    agent_id: uuid.UUID, token: str | None, origin: str | None, after: str | None
+) -> MessagesOut:
+    require_origin(agent_id, origin, required=False)
+    since = _parse_cursor(after)
+    with tenant_session(_context(agent_id)) as db:
+        conversation = _conversation(db, agent_id, token)
+        messages = _messages(db, conversation.id, since)
+        newest = max((m.created_at for m in messages), default=since)
+        return MessagesOut(status=conversation.status, messages=messages, cursor=_cursor(newest))
+
+
+def request_handover(
+    agent_id: uuid.UUID, token: str | None, origin: str | None, note: str | None
+) -> MessagesOut:
+    """The widget's "talk to a human" button."""
+    require_origin(agent_id, origin, required=False)
+    with tenant_session(_context(agent_id)) as db:
+        conversation = _conversation(db, agent_id, token)
+        if conversation.status in chat_turns.ENDED:
+            raise Conflict("This conversation has ended; start a new one.", code="conversation_ended")
+        agent = _live_agent(db, agent_id)
+        before = datetime.now(UTC)
+        already = conversation.status is not ConversationStatus.ACTIVE
+        escalate(db, conversation, escalation_rules.explicit_request(note))
+        if not already:
+            chat_turns.handover_reply(db, conversation, agent, before)
+        return MessagesOut(
+            status=conversation.status,
+            messages=_messages(db, conversation.id, before),
+            cursor=_cursor(datetime.now(UTC)),
+        )
+
+
+def end_conversation(
+    agent_id: uuid.UUID, token: str | None, origin: str | None, body: EndConversationIn
+) -> MessagesOut:
+    require_origin(agent_id, origin, required=False)
+    with tenant_session(_context(agent_id)) as db:
+        conversation = _conversation(db, agent_id, token)
+        if conversation.status not in chat_turns.ENDED:
+            conversation.status = ConversationStatus.RESOLVED
+            conversation.resolved_at = datetime.now(UTC)
+        if body.rating is not None or body.feedback:
+            conversation.context = {
+                **(conversation.context or {}),
+                "rating": {
+                    "score": body.rating,
+                    "feedback": body.feedback,
+                    "at": datetime.now(UTC).isoformat(),
+                },
+            }
+        return MessagesOut(status=conversation.status, messages=[], cursor=None)
+
+
+def request_attachment(
+    agent_id: uuid.UUID, token: str | None, origin: str | None, client_ip: str, body: AttachmentRequestIn
+) -> AttachmentTicketOut:
+    require_origin(agent_id, origin, required=False)
+    rate_limits.enforce(f"widget:ip:{client_ip}", get_settings().widget_rate_per_ip)
+    with tenant_session(_context(agent_id)) as db:
+        conversation = _conversation(db, agent_id, token)
+        widget = widget_for_agent(db, agent_id)
+        if widget is None or widget.enable_file_upload is False:
+            raise Forbidden("File upload is turned off for this chat.", code="file_upload_disabled")
+        if body.mime_type not in ATTACHMENT_TYPES:
+            raise InvalidInput(
+                "This file type can't be sent here; send an image, a PDF or a text file.",
+                code="file_type_not_allowed",
+            )
+        if body.size > MAX_ATTACHMENT_BYTES:
+            raise InvalidInput("Files can be at most 10 MB.", code="file_too_large")
+        name = _SAFE_NAME.sub("_", body.filename)[-100:] or "file"
+        key = f"{conversation.company_id}/{conversation.id}/{uuid.uuid4().hex}/{name}"
+    upload = storage.presign_upload(key, body.mime_type, body.size, bucket=get_settings().attachments_bucket)
+    return AttachmentTicketOut(
+        key=key, upload_url=upload.url, upload_headers=upload.headers, expires_in=upload.expires_in
+    )
+
+
+def _claimed_attachments(db: Session, conversation: Conversation, keys: list[str]) -> list[dict[str, Any]]:
+    """Attachments named in a message must be this conversation's uploads, and must have arrived."""
+    attachments = []
+    prefix = f"{conversation.company_id}/{conversation.id}/"
+    for key in dict.fromkeys(keys):
+        if not key.startswith(prefix) or ".." in key:
+            raise NotFound("No such attachment in this conversation.", code="attachment_not_found")
+        stored = storage.head(key, bucket=get_settings().attachments_bucket)
+        if stored is None:
+            raise Conflict("The attachment has not finished uploading.", code="attachment_not_uploaded")
+        mime = stored.content_type or "application/octet-stream"
+        attachments.append(
+            {
+                "type": "image" if mime.startswith("image/") else "file",
+                "name": key.rsplit("/", 1)[-1],
+                "size": stored.size,
+                "mimeType": mime,
+                "key": key,
+            }
+        )
+    return attachments
+
+
+def _messages(db: Session, conversation_id: uuid.UUID, since: datetime | None) -> list[MessageOut]:
+    query = select(Message).where(Message.conversation_id == conversation_id, Message.role.in_(VISIBLE_ROLES))
+    if since is not None:
+        query = query.where(Message.created_at > since - POLL_OVERLAP)
+    rows = db.scalars(query.order_by(Message.created_at, Message.id).limit(200)).all()
+    return [present(row) for row in rows]
+
+
+def present(message: Message) -> MessageOut:
+    metadata = message.metadata_ or {}
+    return MessageOut(
+        id=message.id,
+        role=message.role.value,  # type: ignore[arg-type]
+        content=message.content,
+        created_at=message.created_at,
+        attachments=[{k: v for k, v in a.items() if k != "key"} for a in message.attachments or []],
+        citations=[
+            CitationOut(
+                number=c["number"],
+                filename=c["filename"],
+                page_number=c.get("pageNumber"),
+                section_title=c.get("sectionTitle"),
+                chunk_id=c["chunkId"],
+                file_id=c["fileId"],
+            )
+            for c in metadata.get("citations") or []
+        ],
+        sender_name=metadata.get("senderName"),
+    )
+
+
+def _cursor(moment: datetime | None) -> str | None:
+    return base64.urlsafe_b64encode(moment.isoformat().encode()).decode() if moment else None
+
+
+def _parse_cursor(cursor: str | None) -> datetime | None:
+    if not cursor:
+        return None
+    try:
+        return datetime.fromisoformat(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("The cursor is not one this API returned.", code="invalid_cursor") from None
