@@ -50,6 +50,7 @@ def cmd_seed(_: list[str]) -> int:
 
     result = seed()
     _print(f"✓ seeded: demo company {result.company_id}, agent {result.agent_id}")
+    _print("  (agent packages are published to S3 by ./run dev, which runs the local AWS services)")
     for email, user_id in result.users.items():
         _print(f"    {email:<28} {user_id}")
     return 0
@@ -83,11 +84,12 @@ def cmd_dev(_: list[str]) -> int:
     sources.provision()
 
     _prepare_database("dev")
+    from chatapp.config import get_settings
     from chatapp.services.identity import issue_dev_session
     from devtools.runner import RouteTable, make_server
     from devtools.seed import seed
 
-    seeded = seed()
+    seeded = seed(with_packages=True)
     sources.start()
 
     for spec in specs:
@@ -109,10 +111,18 @@ def cmd_dev(_: list[str]) -> int:
     for line in routes.describe():
         _print(f"    {line}")
     _print(f"  demo company {seeded.company_id}; users admin@demo.buzzi.local, agent@demo.buzzi.local")
+    answerer = "Claude (ANTHROPIC_API_KEY)" if get_settings().uses_language_model else "OFFLINE answerer"
+    _print(f"  answers   {answerer}; demo agent {seeded.agent_id}")
+    if not get_settings().uses_language_model:
+        _print("            (no ANTHROPIC_API_KEY: replies quote the knowledge base, labelled offline)")
     _print("")
     _print("Try:")
     _print(f"  curl {base}/health")
     _print(f"  curl -H 'Authorization: Bearer {token}' {base}/v1/companies/me")
+    _print(
+        f"  curl -X POST -H 'Origin: {base}' -H 'Content-Type: application/json' -d '{{}}' "
+        f"{base}/v1/widget/agents/{seeded.agent_id}/conversations"
+    )
     _print("  (another token: ./run dev-session agent@demo.buzzi.local)   Ctrl-C stops.")
     try:
         server.serve_forever()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from chatapp.db.enums import AgentStatus, SubscriptionStatus, UserRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
+from chatapp.db.models.channels import WidgetConfig
 from chatapp.db.models.core import Company, User
 from chatapp.db.tenancy import system_session
 
@@ -101,7 +102,15 @@ def _upsert(db: Session, model: type, key: str, values: dict[str, Any]) -> uuid.
     return found
 
 
-def seed() -> SeedResult:
+DEMO_WIDGET_ORIGINS = ["http://127.0.0.1:3000", "http://localhost:3000"]
+
+
+def seed(*, with_packages: bool = False) -> SeedResult:
+    """Idempotent demo data. `with_packages` also publishes the built-in agent packages to (local) S3."""
+    if with_packages:
+        from chatapp.services.agent_packages import publish_builtin_packages
+
+        publish_builtin_packages()
     with system_session("seed local data") as db:
         plan_ids = {
             plan["slug"]: _upsert(db, SubscriptionPlan, "slug", {**plan, "billing_cycle": "monthly"})
@@ -155,4 +164,15 @@ def seed() -> SeedResult:
             db.add(agent)
             db.flush()
             agent_id = agent.id
+        if db.scalar(select(WidgetConfig.id).where(WidgetConfig.agent_id == agent_id)) is None:
+            db.add(
+                WidgetConfig(
+                    company_id=company_id,
+                    agent_id=agent_id,
+                    title="Demo Co",
+                    subtitle="We usually answer right away",
+                    welcome_message="Hi! I'm the Demo Assistant. Ask me anything about Demo Co.",
+                    allowed_domains=DEMO_WIDGET_ORIGINS,  # the local runner's own pages
+                )
+            )
     return SeedResult(company_id=company_id, agent_id=agent_id, users=users)

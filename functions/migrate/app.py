@@ -1,4 +1,4 @@
-"""Applies database migrations as the table owner.
+"""Applies database migrations as the table owner, then publishes the built-in agent packages.
 
 Invoked by CloudFormation as a custom resource on every deploy (so a stack update migrates
 before traffic reaches new code), or directly: `{"action": "upgrade"}`.
@@ -12,6 +12,7 @@ from typing import Any
 
 from chatapp.db.migrate import current_revision, upgrade_to_head
 from chatapp.observability import logger, observed
+from chatapp.services.agent_packages import publish_builtin_packages
 
 PHYSICAL_RESOURCE_ID = "buzzi-database-schema"
 
@@ -42,7 +43,9 @@ def _migrate(event: dict[str, Any]) -> dict[str, Any]:
     upgrade_to_head()
     revision = current_revision()
     logger.info("database migrated", extra={"revision": revision})
-    return {"revision": revision, "skipped": False}
+    # The agent packages that ship with this release, published where agents load them from.
+    published = publish_builtin_packages()
+    return {"revision": revision, "skipped": False, "packages_published": len(published)}
 
 
 @observed

@@ -134,5 +134,3 @@ def new_tenant(owner_engine: Engine, label: str) -> KnowledgeTenant:
     with Session(owner_engine) as db, db.begin():
         data = create_company(db, label, create_platform_rows(db))
     return KnowledgeTenant(data=data, api=ApiClient())
-
-

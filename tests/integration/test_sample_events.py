@@ -54,7 +54,7 @@ def custom_resource_endpoint() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 @pytest.mark.parametrize(
     ("spec", "path"), CASES, ids=lambda v: getattr(v, "name", getattr(v, "logical_id", ""))
 )
-def test_sample_event(spec, path: Path, tenants: Tenants, custom_resource_endpoint) -> None:
+def test_sample_event(spec, path: Path, tenants: Tenants, custom_resource_endpoint, local_aws) -> None:
     response_url, received = custom_resource_endpoint
     raw = (
         path.read_text()

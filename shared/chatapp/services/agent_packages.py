@@ -159,6 +159,9 @@ def _publish_builtin(metadata: PackagePublishIn, zip_bytes: bytes) -> uuid.UUID 
         _lock_default(db)  # first, in the same order as set_active and set_default take their locks
         row = _by_slug(db, metadata.slug)
         if row is not None and row.package_hash == digest:
+            # Recorded already; make sure the bytes are there too (a fresh local S3, a wiped bucket).
+            if not _object_exists(get_settings().agent_packages_bucket, key):
+                upload(zip_bytes)
             return None
         row = _record(db, row, metadata, _s3_url(key), digest, len(zip_bytes))
         upload(zip_bytes)

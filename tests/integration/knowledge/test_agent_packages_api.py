@@ -387,6 +387,15 @@ def test_publishing_the_built_in_packages_is_idempotent(tmp_path: Path, owner_en
     assert len(stored_keys(f"{slug}/")) == 2
     assert agent_packages.publish_builtin_packages(tmp_path) == []
 
+    # A bucket that lost the object (local S3 starts empty; the database persists) gets it back.
+    with Session(owner_engine) as db:
+        current = db.get(AgentPackage, package_id)
+        assert current is not None
+        key = f"{slug}/{current.package_hash}.zip"
+    boto3.client("s3").delete_object(Bucket=get_settings().agent_packages_bucket, Key=key)
+    assert agent_packages.publish_builtin_packages(tmp_path) == []
+    assert key in stored_keys(f"{slug}/")
+
 
 def test_without_built_in_packages_nothing_is_published(tmp_path: Path) -> None:
     assert agent_packages.publish_builtin_packages(tmp_path / "absent") == []
