@@ -146,6 +146,12 @@ def cmd_ingest_folder(args: list[str]) -> int:
     return main(args)
 
 
+def cmd_bench_chat(args: list[str]) -> int:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench_chat.py"), *args], cwd=ROOT
+    ).returncode
+
+
 def cmd_bench_knowledge(args: list[str]) -> int:
     script = ROOT / "scripts" / "bench_knowledge.py"
     return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
@@ -159,6 +165,7 @@ COMMANDS = {
     "bench": cmd_bench,
     "migrate": cmd_migrate,
     "seed": cmd_seed,
+    "bench-chat": cmd_bench_chat,
     "dev-session": cmd_dev_session,
 }
 

@@ -15,6 +15,7 @@ Usage is metered after each stored step in the platform's context. Any channel (
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.agent_runtime.interface import AgentProfile, Reply, Turn
 from chatapp.agent_runtime.runner import PackageRef, PlatformRuntime, language_model, run_package
-from chatapp.db.enums import AgentStatus, ConversationStatus, MessageRole
+from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.tenancy import TenantContext, tenant_session
@@ -47,7 +48,7 @@ ENDED = (ConversationStatus.RESOLVED, ConversationStatus.ABANDONED)
 class TurnOutcome:
     conversation_id: uuid.UUID
     status: ConversationStatus
-    message_ids: list[uuid.UUID] = field(default_factory=list)  # the customer's message, then replies
+    messages: list[Message] = field(default_factory=list)  # the customer's message, then replies
     escalated: bool = False
 
 
@@ -58,6 +59,9 @@ class _Prepared:
     category_ids: tuple[uuid.UUID, ...]
     rag: RagSettings
     escalation_rules: dict[str, Any]
+    fallback_responses: dict[str, Any]
+    business_hours: dict[str, Any]
+    earlier: list[Message]  # unsummarised messages before this turn, oldest first
     turn: Turn
 
 
@@ -77,7 +81,7 @@ def take_customer_message(
             raise Conflict("This conversation has ended; start a new one.", code="conversation_ended")
         usage.require_message_allowance(db, company_id, effective_limits(db, company_id))
         message = _store_customer_message(db, conversation, agent, text, attachments or [], now)
-        outcome = TurnOutcome(conversation.id, conversation.status, [message.id])
+        outcome = TurnOutcome(conversation.id, conversation.status, [message])
         prepared = None
         if conversation.status is ConversationStatus.ACTIVE:
             customer_turns = _count(db, conversation.id, MessageRole.USER)
@@ -86,33 +90,62 @@ def take_customer_message(
             )
             if trigger is not None:
                 escalate(db, conversation, trigger, message.id)
-                outcome.message_ids.append(handover_reply(db, conversation, agent, now).id)
+                outcome.messages.append(handover_reply(db, conversation, agent, now))
                 outcome.escalated = True
             else:
                 prepared = _prepare(db, conversation, agent, text, now)
         outcome.status = conversation.status
-    usage.meter(company_id, agent.id, messages=len(outcome.message_ids))
+    agent_id = agent.id
     if prepared is None:
+        usage.meter(company_id, agent_id, messages=len(outcome.messages))
         return outcome
 
-    runtime = PlatformRuntime(
-        company_id=company_id,
-        category_ids=prepared.category_ids,
-        rag=prepared.rag,
-        llm=language_model(prepared.agent.llm_config),
-    )
-    reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
+    reply: Reply | None = None
+    try:
+        runtime = PlatformRuntime(
+            company_id=company_id,
+            category_ids=prepared.category_ids,
+            rag=prepared.rag,
+            llm=language_model(prepared.agent.llm_config),
+        )
+        reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
+        _record_reply(context, outcome, prepared, reply, latency_ms, runtime, now)
+    finally:  # the customer's message is metered even if recording the reply failed
+        answered = len(outcome.messages) > 1
+        tokens = (reply.input_tokens + reply.output_tokens) if reply and answered else 0
+        usage.meter(
+            company_id,
+            agent_id,
+            messages=len(outcome.messages),
+            ai_responses=1 if answered else 0,
+            tokens=tokens,
+            cost=usage.estimate_cost(reply.model, reply.input_tokens, reply.output_tokens)
+            if reply and answered
+            else Decimal("0"),
+        )
+    return outcome
 
+
+def _record_reply(
+    context: TenantContext,
+    outcome: TurnOutcome,
+    prepared: _Prepared,
+    reply: Reply,
+    latency_ms: float,
+    runtime: PlatformRuntime,
+    now: datetime,
+) -> None:
     with tenant_session(context) as db:
-        conversation, agent = _lock(db, conversation_id)
+        conversation = _lock_conversation(db, outcome.conversation_id)
         if conversation.status is not ConversationStatus.ACTIVE:
             outcome.status = conversation.status  # a person took over while the AI was thinking
-            return outcome
+            return
         trigger = escalation_rules.after_answer(prepared.escalation_rules, reply)
+        handover = _handover_text(prepared.fallback_responses, prepared.business_hours, now)
         if trigger is not None and trigger.type == "confidence":
             # A poorly grounded answer is not sent; a person takes the question instead.
             reply = Reply(
-                text=_handover_text(agent, now),
+                text=handover,
                 model=reply.model,
                 input_tokens=reply.input_tokens,
                 output_tokens=reply.output_tokens,
@@ -121,31 +154,26 @@ def take_customer_message(
                 confidence=reply.confidence,
             )
         elif trigger is not None and not reply.text.strip():
-            reply = Reply(**{**reply.__dict__, "text": _handover_text(agent, now)})
-        stored = _store_reply(db, conversation, agent, reply, latency_ms, runtime.searches)
-        outcome.message_ids.append(stored.id)
+            reply = Reply(**{**reply.__dict__, "text": handover})
+        stored = _store_reply(db, conversation, reply, latency_ms, runtime.searches)
+        outcome.messages.append(stored)
         if trigger is not None:
             escalate(db, conversation, trigger, stored.id)
             outcome.escalated = True
-        _update_memory(db, conversation, prepared, runtime)
+        _update_memory(conversation, prepared, [*prepared.earlier, outcome.messages[0], stored], runtime)
         outcome.status = conversation.status
-    cost = usage.estimate_cost(reply.model, reply.input_tokens, reply.output_tokens)
-    usage.meter(
-        company_id,
-        agent.id,
-        messages=1,
-        ai_responses=1,
-        tokens=reply.input_tokens + reply.output_tokens,
-        cost=cost,
-    )
-    return outcome
 
 
-def _lock(db: Session, conversation_id: uuid.UUID) -> tuple[Conversation, Agent]:
+def _lock_conversation(db: Session, conversation_id: uuid.UUID) -> Conversation:
     """The conversation row, locked: one turn at a time per conversation, counters never race."""
     conversation = db.get(Conversation, conversation_id, with_for_update=True)
     if conversation is None or conversation.deleted_at is not None:
         raise Conflict("This conversation no longer exists.", code="conversation_ended")
+    return conversation
+
+
+def _lock(db: Session, conversation_id: uuid.UUID) -> tuple[Conversation, Agent]:
+    conversation = _lock_conversation(db, conversation_id)
     return conversation, get_agent(db, conversation.agent_id)
 
 
@@ -202,10 +230,10 @@ def _count_agent_messages(db: Session, agent_id: uuid.UUID, count: int) -> None:
     )
 
 
-def _handover_text(agent: Agent, now: datetime) -> str:
-    if not business_hours.is_open(agent.business_hours, now):
-        return business_hours.outside_hours_message(agent.business_hours)
-    return str((agent.fallback_responses or {}).get("handover") or DEFAULT_HANDOVER)
+def _handover_text(fallbacks: dict[str, Any] | None, hours: dict[str, Any] | None, now: datetime) -> str:
+    if not business_hours.is_open(hours, now):
+        return business_hours.outside_hours_message(hours)
+    return str((fallbacks or {}).get("handover") or DEFAULT_HANDOVER)
 
 
 def handover_reply(db: Session, conversation: Conversation, agent: Agent, now: datetime) -> Message:
@@ -213,7 +241,7 @@ def handover_reply(db: Session, conversation: Conversation, agent: Agent, now: d
     message = Message(
         conversation_id=conversation.id,
         role=MessageRole.ASSISTANT,
-        content=_handover_text(agent, now),
+        content=_handover_text(agent.fallback_responses, agent.business_hours, now),
         metadata_={"kind": "handover", "withinBusinessHours": open_now},
         created_at=max(datetime.now(UTC), now + timedelta(microseconds=1)),  # after the customer's
     )
@@ -225,12 +253,24 @@ def handover_reply(db: Session, conversation: Conversation, agent: Agent, now: d
     return message
 
 
+_PACKAGE_TTL_SECONDS = 30.0
+_package_cache: dict[tuple[Any, ...], tuple[float, PackageRef, dict[str, Any]]] = {}
+
+
 def _package_for(db: Session, agent: Agent) -> tuple[PackageRef, dict[str, Any]]:
+    """Which package the agent runs, and its default config; remembered briefly by warm containers,
+    so a change of default package reaches every agent within half a minute."""
     from chatapp.services.agent_packages import resolve_package_for_agent
 
+    key = (agent.package_id, agent.custom_package_url, agent.custom_package_hash)
+    cached = _package_cache.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1], cached[2]
     url, sha256, entry_point = resolve_package_for_agent(db, agent)
     defaults = db.scalar(select(AgentPackage.default_config).where(AgentPackage.package_hash == sha256)) or {}
-    return PackageRef(url, sha256, entry_point), defaults
+    package = PackageRef(url, sha256, entry_point)
+    _package_cache[key] = (time.monotonic() + _PACKAGE_TTL_SECONDS, package, defaults)
+    return package, defaults
 
 
 def _prepare(db: Session, conversation: Conversation, agent: Agent, text: str, now: datetime) -> _Prepared:
@@ -274,6 +314,9 @@ def _prepare(db: Session, conversation: Conversation, agent: Agent, text: str, n
         category_ids=tuple(agent_category_ids(db, agent.id)),
         rag=RagSettings.from_rag_config(profile.rag_config),
         escalation_rules=agent.escalation_rules or {},
+        fallback_responses=agent.fallback_responses or {},
+        business_hours=agent.business_hours or {},
+        earlier=earlier,
         turn=turn,
     )
 
@@ -281,7 +324,6 @@ def _prepare(db: Session, conversation: Conversation, agent: Agent, text: str, n
 def _store_reply(
     db: Session,
     conversation: Conversation,
-    agent: Agent,
     reply: Reply,
     latency_ms: float,
     searches: list[dict[str, Any]],
@@ -326,20 +368,17 @@ def _store_reply(
     conversation.message_count = (conversation.message_count or 0) + 1
     conversation.ai_message_count = (conversation.ai_message_count or 0) + 1
     conversation.last_message_at = datetime.now(UTC)
-    _count_agent_messages(db, agent.id, 1)
+    _count_agent_messages(db, conversation.agent_id, 1)
     return message
 
 
 def _update_memory(
-    db: Session, conversation: Conversation, prepared: _Prepared, runtime: PlatformRuntime
+    conversation: Conversation, prepared: _Prepared, messages: list[Message], runtime: PlatformRuntime
 ) -> None:
+    """Fold what no longer fits the history window into the summary (`messages`: unsummarised,
+    oldest first, this turn's included)."""
     llm_config = prepared.agent.llm_config
     budget = int(llm_config.get("historyTokenBudget") or conversation_memory.DEFAULT_HISTORY_TOKENS)
-    messages = conversation_memory.unsummarized(db, conversation)
     kept = conversation_memory.window(messages, budget)
     overflow = messages[: len(messages) - len(kept)]
     conversation_memory.fold_into_summary(conversation, overflow, runtime.llm, llm_config.get("model"))
-
-
-def agent_accepts_conversations(agent: Agent) -> bool:
-    return agent.status is AgentStatus.ACTIVE and agent.deleted_at is None

@@ -34,28 +34,43 @@ class Window:
         return max(1, int((self.resets_at - datetime.now(UTC)).total_seconds() + 0.999))
 
 
-def count_hit(key: str, limit: int, window_seconds: int = 60, now: datetime | None = None) -> Window:
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    limit: int
+    message: str | None = None  # what the caller is told when it is exceeded
+
+
+def count_hits(limits: list[Limit], window_seconds: int = 60, now: datetime | None = None) -> list[Window]:
+    """Count one hit on each key, in one statement (one round trip however many limits apply)."""
     now = now or datetime.now(UTC)
     epoch = int(now.timestamp())
     start = datetime.fromtimestamp(epoch - epoch % window_seconds, UTC)
     end = start + timedelta(seconds=window_seconds)
-    statement = insert(RateLimitRecord).values(
-        key=key[:255], window_start=start, window_end=end, request_count=1, limit_value=limit
-    )
+    rows = [
+        {
+            "key": limit.key[:255],
+            "window_start": start,
+            "window_end": end,
+            "request_count": 1,
+            "limit_value": limit.limit,
+        }
+        for limit in limits
+    ]
+    statement = insert(RateLimitRecord).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["key", "window_start"],
         set_={"request_count": RateLimitRecord.request_count + 1, "updated_at": func.now()},
-    ).returning(RateLimitRecord.request_count)
+    ).returning(RateLimitRecord.key, RateLimitRecord.request_count)
     with system_session("rate limit") as db:
-        count = db.execute(statement).scalar_one()
-    return Window(count=count, limit=limit, resets_at=end)
+        counts = {key: count for key, count in db.execute(statement).all()}
+    return [Window(count=counts[limit.key[:255]], limit=limit.limit, resets_at=end) for limit in limits]
 
 
-def enforce(key: str, limit: int, window_seconds: int = 60, *, message: str | None = None) -> Window:
-    window = count_hit(key, limit, window_seconds)
-    if window.exceeded:
-        raise RateLimited(message, retry_after=window.retry_after_seconds)
-    return window
+def enforce(*limits: Limit, window_seconds: int = 60) -> None:
+    for limit, window in zip(limits, count_hits(list(limits), window_seconds), strict=True):
+        if window.exceeded:
+            raise RateLimited(limit.message, retry_after=window.retry_after_seconds)
 
 
 def prune(older_than: timedelta = timedelta(days=1)) -> int:

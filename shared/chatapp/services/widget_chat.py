@@ -138,7 +138,7 @@ def start_conversation(
     agent_id: uuid.UUID, origin: str | None, client_ip: str, body: StartConversationIn
 ) -> StartConversationOut:
     settings = get_settings()
-    rate_limits.enforce(f"widget:ip:{client_ip}", settings.widget_rate_per_ip)
+    rate_limits.enforce(_ip_limit(client_ip))
     require_origin(agent_id, origin, required=True)
     token = new_token(TokenKind.WIDGET)
     with tenant_session(_context(agent_id)) as db:
@@ -209,20 +209,25 @@ def _conversation(db: Session, agent_id: uuid.UUID, token: str | None) -> Conver
     return conversation
 
 
+def _ip_limit(client_ip: str) -> rate_limits.Limit:
+    return rate_limits.Limit(f"widget:ip:{client_ip}", get_settings().widget_rate_per_ip)
+
+
 def send_message(
     agent_id: uuid.UUID, token: str | None, origin: str | None, client_ip: str, body: SendMessageIn
 ) -> SendMessageOut:
-    settings = get_settings()
     require_origin(agent_id, origin, required=False)
-    rate_limits.enforce(f"widget:ip:{client_ip}", settings.widget_rate_per_ip)
     with tenant_session(_context(agent_id)) as db:
         conversation = _conversation(db, agent_id, token)
         conversation_id, company_id = conversation.id, conversation.company_id
         attachments = _claimed_attachments(db, conversation, body.attachment_keys)
     rate_limits.enforce(
-        f"widget:conversation:{conversation_id}",
-        settings.widget_rate_per_session,
-        message="You're sending messages very quickly. Please wait a moment.",
+        _ip_limit(client_ip),
+        rate_limits.Limit(
+            f"widget:conversation:{conversation_id}",
+            get_settings().widget_rate_per_session,
+            "You're sending messages very quickly. Please wait a moment.",
+        ),
     )
     try:
         outcome = chat_turns.take_customer_message(company_id, conversation_id, body.content, attachments)
@@ -235,16 +240,13 @@ def send_message(
             "Please contact the company another way.",
             code="message_limit_reached",
         ) from None
-    with tenant_session(_context(agent_id)) as db:
-        rows = db.scalars(select(Message).where(Message.id.in_(outcome.message_ids))).all()
-        by_id = {row.id: row for row in rows}
-        messages = [present(by_id[i]) for i in outcome.message_ids if i in by_id]
-        return SendMessageOut(
-            status=outcome.status,
-            messages=messages,
-            cursor=_cursor(max((m.created_at for m in messages), default=None)),
-            escalated=outcome.escalated,
-        )
+    messages = [present(message) for message in outcome.messages]
+    return SendMessageOut(
+        status=outcome.status,
+        messages=messages,
+        cursor=_cursor(max((m.created_at for m in messages), default=None)),
+        escalated=outcome.escalated,
+    )
 
 
 def list_messages(
@@ -306,7 +308,7 @@ def request_attachment(
     agent_id: uuid.UUID, token: str | None, origin: str | None, client_ip: str, body: AttachmentRequestIn
 ) -> AttachmentTicketOut:
     require_origin(agent_id, origin, required=False)
-    rate_limits.enforce(f"widget:ip:{client_ip}", get_settings().widget_rate_per_ip)
+    rate_limits.enforce(_ip_limit(client_ip))
     with tenant_session(_context(agent_id)) as db:
         conversation = _conversation(db, agent_id, token)
         widget = widget_for_agent(db, agent_id)
