@@ -9,6 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text
 
+from chatapp.db.counters import COUNTER_FUNCTIONS
 from chatapp.db.migrate import alembic_config, upgrade_to_head
 from chatapp.db.models.registry import metadata
 from devtools.embedded_db import ensure_database
@@ -45,7 +46,7 @@ def test_upgrade_on_empty_database_matches_models(empty_database: Engine) -> Non
     tables, enums, functions = _chatapp_objects(empty_database)
     assert tables == len(metadata.tables)
     assert enums == 11
-    assert functions == 4
+    assert functions == 4 + len(COUNTER_FUNCTIONS)  # policy helpers, then counters (0004)
 
 
 def test_downgrade_removes_everything_and_upgrade_again_works(empty_database: Engine) -> None:

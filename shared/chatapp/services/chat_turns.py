@@ -9,7 +9,7 @@
                calls, citations, retrieval scores and confidence; rules that fire after answering;
                the rolling summary. If a person took the conversation meanwhile, the AI's reply
                is dropped.
-Usage is metered after each stored step in the platform's context. Any channel (widget, WhatsApp,
+Usage is counted inside the same transactions as the messages it counts. Any channel (widget, WhatsApp,
 ...) calls `take_customer_message`; what differs per channel is only how the reply travels.
 """
 
@@ -95,34 +95,18 @@ def take_customer_message(
             else:
                 prepared = _prepare(db, conversation, agent, text, now)
         outcome.status = conversation.status
-    agent_id = agent.id
+        usage.record(db, company_id, agent.id, messages=len(outcome.messages))
     if prepared is None:
-        usage.meter(company_id, agent_id, messages=len(outcome.messages))
         return outcome
 
-    reply: Reply | None = None
-    try:
-        runtime = PlatformRuntime(
-            company_id=company_id,
-            category_ids=prepared.category_ids,
-            rag=prepared.rag,
-            llm=language_model(prepared.agent.llm_config),
-        )
-        reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
-        _record_reply(context, outcome, prepared, reply, latency_ms, runtime, now)
-    finally:  # the customer's message is metered even if recording the reply failed
-        answered = len(outcome.messages) > 1
-        tokens = (reply.input_tokens + reply.output_tokens) if reply and answered else 0
-        usage.meter(
-            company_id,
-            agent_id,
-            messages=len(outcome.messages),
-            ai_responses=1 if answered else 0,
-            tokens=tokens,
-            cost=usage.estimate_cost(reply.model, reply.input_tokens, reply.output_tokens)
-            if reply and answered
-            else Decimal("0"),
-        )
+    runtime = PlatformRuntime(
+        company_id=company_id,
+        category_ids=prepared.category_ids,
+        rag=prepared.rag,
+        llm=language_model(prepared.agent.llm_config),
+    )
+    reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
+    _record_reply(context, outcome, prepared, reply, latency_ms, runtime, now)
     return outcome
 
 
@@ -162,6 +146,15 @@ def _record_reply(
             outcome.escalated = True
         _update_memory(conversation, prepared, [*prepared.earlier, outcome.messages[0], stored], runtime)
         outcome.status = conversation.status
+        usage.record(
+            db,
+            conversation.company_id,
+            conversation.agent_id,
+            messages=1,
+            ai_responses=1,
+            tokens=reply.input_tokens + reply.output_tokens,
+            cost=usage.estimate_cost(reply.model, reply.input_tokens, reply.output_tokens),
+        )
 
 
 def _lock_conversation(db: Session, conversation_id: uuid.UUID) -> Conversation:

@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -91,6 +91,39 @@ def meter(
                 set_={**increments, "updated_at": func.now()},
             )
         )
+
+
+_METER = text(
+    "SELECT chatapp_meter_usage(:company, :agent, :starts, :ends, :messages, :ai_responses, :tokens, :cost)"
+)
+
+
+def record(
+    db: Session,
+    company_id: uuid.UUID,
+    agent_id: uuid.UUID | None,
+    *,
+    messages: int = 0,
+    ai_responses: int = 0,
+    tokens: int = 0,
+    cost: Decimal = Decimal("0"),
+) -> None:
+    """Count usage inside the caller's transaction (so it commits or rolls back with what it counts),
+    through `chatapp_meter_usage`, which only adds and only for the transaction's own company."""
+    start, end = usage_period()
+    db.execute(
+        _METER,
+        {
+            "company": company_id,
+            "agent": agent_id,
+            "starts": start,
+            "ends": end,
+            "messages": messages,
+            "ai_responses": ai_responses,
+            "tokens": tokens,
+            "cost": cost,
+        },
+    )
 
 
 def messages_this_month(db: Session, company_id: uuid.UUID) -> int:

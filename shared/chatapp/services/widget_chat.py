@@ -138,10 +138,10 @@ def start_conversation(
     agent_id: uuid.UUID, origin: str | None, client_ip: str, body: StartConversationIn
 ) -> StartConversationOut:
     settings = get_settings()
-    rate_limits.enforce(_ip_limit(client_ip))
     require_origin(agent_id, origin, required=True)
     token = new_token(TokenKind.WIDGET)
     with tenant_session(_context(agent_id)) as db:
+        rate_limits.enforce(_ip_limit(client_ip), db=db)
         agent = _live_agent(db, agent_id)
         if agent.status is not AgentStatus.ACTIVE:
             raise Conflict("This assistant is not available right now.", code="agent_unavailable")
@@ -220,15 +220,16 @@ def send_message(
     with tenant_session(_context(agent_id)) as db:
         conversation = _conversation(db, agent_id, token)
         conversation_id, company_id = conversation.id, conversation.company_id
+        rate_limits.enforce(
+            _ip_limit(client_ip),
+            rate_limits.Limit(
+                f"widget:conversation:{conversation_id}",
+                get_settings().widget_rate_per_session,
+                "You're sending messages very quickly. Please wait a moment.",
+            ),
+            db=db,
+        )
         attachments = _claimed_attachments(db, conversation, body.attachment_keys)
-    rate_limits.enforce(
-        _ip_limit(client_ip),
-        rate_limits.Limit(
-            f"widget:conversation:{conversation_id}",
-            get_settings().widget_rate_per_session,
-            "You're sending messages very quickly. Please wait a moment.",
-        ),
-    )
     try:
         outcome = chat_turns.take_customer_message(company_id, conversation_id, body.content, attachments)
     except LimitExceeded as error:
@@ -308,8 +309,8 @@ def request_attachment(
     agent_id: uuid.UUID, token: str | None, origin: str | None, client_ip: str, body: AttachmentRequestIn
 ) -> AttachmentTicketOut:
     require_origin(agent_id, origin, required=False)
-    rate_limits.enforce(_ip_limit(client_ip))
     with tenant_session(_context(agent_id)) as db:
+        rate_limits.enforce(_ip_limit(client_ip), db=db)
         conversation = _conversation(db, agent_id, token)
         widget = widget_for_agent(db, agent_id)
         if widget is None or widget.enable_file_upload is False:
