@@ -24,19 +24,24 @@ def local_now(hours: dict[str, Any], now: datetime) -> datetime:
 
 
 def is_open(hours: dict[str, Any] | None, now: datetime) -> bool:
-    """No schedule means always staffed; a day missing from a schedule means closed that day."""
+    """No schedule means always staffed; a day missing from a schedule means closed that day.
+    A shift that ends before it starts runs overnight: Friday 22:00-06:00 covers early Saturday."""
     schedule = (hours or {}).get("schedule") or {}
     if not schedule:
         return True
     here = local_now(hours or {}, now)
-    today = schedule.get(WEEKDAYS[here.weekday()])
-    if not today:
-        return False
-    start, end = time.fromisoformat(today["start"]), time.fromisoformat(today["end"])
     moment = here.time().replace(tzinfo=None)
-    if start <= end:
-        return start <= moment < end
-    return moment >= start or moment < end  # overnight shift, e.g. 22:00-06:00
+    today = schedule.get(WEEKDAYS[here.weekday()])
+    if today:
+        start, end = time.fromisoformat(today["start"]), time.fromisoformat(today["end"])
+        if start <= moment < end or (end <= start <= moment):
+            return True
+    yesterday = schedule.get(WEEKDAYS[(here.weekday() - 1) % 7])
+    if yesterday:
+        start, end = time.fromisoformat(yesterday["start"]), time.fromisoformat(yesterday["end"])
+        if end <= start and moment < end:
+            return True
+    return False
 
 
 def describe(hours: dict[str, Any] | None) -> str | None:
