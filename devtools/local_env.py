@@ -33,6 +33,8 @@ def configure(profile: Profile) -> str:
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
     if not os.environ.get("DATABASE_URL"):
-        url = server_url(profile, _DATABASE_NAMES[profile])
+        # BUZZI_TEST_DATABASE lets two test runs share the embedded server without sharing a database.
+        name = os.environ.get("BUZZI_TEST_DATABASE") if profile == "test" else None
+        url = server_url(profile, name or _DATABASE_NAMES[profile])
         os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
     return os.environ["DATABASE_URL"]
