@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     llm_max_retries: int = Field(default=2, ge=0, le=5)
     attachments_bucket: str = "buzzi-attachments"  # files customers send in conversations
+    support_idle_minutes: int = Field(default=10, ge=1)  # idle support agents become "away"
     widget_session_ttl_hours: int = Field(default=24 * 30, ge=1)
     widget_rate_per_session: int = Field(default=30, ge=1)  # messages per minute per conversation
     widget_rate_per_ip: int = Field(default=120, ge=1)  # widget requests per minute per IP address

@@ -77,8 +77,7 @@ def take_customer_message(
     context = TenantContext.company_service(company_id)
     with tenant_session(context) as db:
         conversation, agent = _lock(db, conversation_id)
-        if conversation.status in ENDED:
-            raise Conflict("This conversation has ended; start a new one.", code="conversation_ended")
+        reopen_if_ended(conversation)
         usage.require_message_allowance(db, company_id, effective_limits(db, company_id))
         message = _store_customer_message(db, conversation, agent, text, attachments or [], now)
         outcome = TurnOutcome(conversation.id, conversation.status, [message])
@@ -155,6 +154,15 @@ def _record_reply(
             tokens=reply.input_tokens + reply.output_tokens,
             cost=usage.estimate_cost(reply.model, reply.input_tokens, reply.output_tokens),
         )
+
+
+def reopen_if_ended(conversation: Conversation) -> None:
+    """A customer writing again after the conversation was resolved gets the AI, not the last human."""
+    if conversation.status in ENDED:
+        conversation.status = ConversationStatus.ACTIVE
+        conversation.assigned_agent_id = None
+        conversation.is_human_agent = False
+        conversation.resolved_at = None
 
 
 def _lock_conversation(db: Session, conversation_id: uuid.UUID) -> Conversation:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,4 +42,21 @@ def escalate(
         priority=trigger.priority,
     )
     db.add(escalation)
+    db.flush()
+    assign_automatically(db, conversation, escalation)
     return escalation
+
+
+def assign_automatically(db: Session, conversation: Conversation, escalation: Escalation) -> None:
+    """Hand the conversation to the least-loaded online agent with room, if there is one."""
+    from chatapp.services.agent_presence import pick_agent
+
+    now = datetime.now(UTC)
+    assignee = pick_agent(db, conversation.company_id, now)
+    if assignee is None:
+        return  # stays in the queue for a claim
+    escalation.assigned_to = assignee
+    escalation.status = EscalationStatus.ASSIGNED
+    conversation.assigned_agent_id = assignee
+    conversation.is_human_agent = True
+    conversation.status = ConversationStatus.WITH_HUMAN

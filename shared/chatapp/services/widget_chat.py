@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chatapp.config import get_settings
-from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, MessageRole
+from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
@@ -41,7 +41,8 @@ from chatapp.schemas.widget import (
 )
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
 from chatapp.services import chat_turns, customers, escalation_rules, rate_limits
-from chatapp.services.escalations import escalate
+from chatapp.services.agent_presence import free_seat
+from chatapp.services.escalations import escalate, open_escalation
 from chatapp.services.limits import effective_limits
 from chatapp.services.origins import origin_allowed
 from chatapp.services.widget_configs import widget_for_agent
@@ -269,8 +270,7 @@ def request_handover(
     require_origin(agent_id, origin, required=False)
     with tenant_session(_context(agent_id)) as db:
         conversation = _conversation(db, agent_id, token)
-        if conversation.status in chat_turns.ENDED:
-            raise Conflict("This conversation has ended; start a new one.", code="conversation_ended")
+        chat_turns.reopen_if_ended(conversation)
         agent = _live_agent(db, agent_id)
         before = datetime.now(UTC)
         already = conversation.status is not ConversationStatus.ACTIVE
@@ -293,6 +293,12 @@ def end_conversation(
         if conversation.status not in chat_turns.ENDED:
             conversation.status = ConversationStatus.RESOLVED
             conversation.resolved_at = datetime.now(UTC)
+            conversation.is_human_agent = False
+        waiting = open_escalation(db, conversation.id)
+        if waiting is not None:  # the customer left before (or while) a person helped
+            waiting.status = EscalationStatus.ABANDONED
+            waiting.resolved_at = datetime.now(UTC)
+            free_seat(db, waiting.assigned_to)
         if body.rating is not None or body.feedback:
             conversation.context = {
                 **(conversation.context or {}),

@@ -120,8 +120,10 @@ def test_the_talk_to_a_human_button_and_ending_with_a_rating(shop: ChatShop, own
         "POST", "/conversation/end", token=visitor.token, json_body={"rating": 5, "feedback": "Great"}
     )
     assert ended.status == 200 and ended.body["status"] == "resolved"
+    # Writing again reopens it with the AI, not silently with the last person.
     after = visitor.send("one more thing")
-    assert after.status == 409 and after.body["error"]["code"] == "conversation_ended"
+    assert after.status == 200 and after.body["status"] == "active"
+    assert [m["role"] for m in after.body["messages"]] == ["user", "assistant"]
     owner_session.expire_all()
     conversation = owner_session.get(Conversation, uuid.UUID(visitor.conversation_id))
     assert conversation is not None and conversation.context["rating"]["score"] == 5

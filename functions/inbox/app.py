@@ -1,0 +1,111 @@
+"""The human inbox (console): escalation queue, takeover, replies, notes, presence."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+from chatapp.api.app import create_app, lambda_handler
+from chatapp.api.auth import Authenticated
+from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus
+from chatapp.schemas.inbox import (
+    ConversationDetailOut,
+    ConversationSummaryOut,
+    EscalationOut,
+    InboxMessageOut,
+    NoteIn,
+    NoteOut,
+    PresenceIn,
+    PresenceOut,
+    ReplyIn,
+    ResolveIn,
+    TransferIn,
+)
+from chatapp.services import inbox
+
+app = create_app("inbox")
+
+
+@app.get("/v1/inbox/escalations", response_model=list[EscalationOut])
+async def list_queue(principal: Authenticated, status: EscalationStatus | None = None) -> list[EscalationOut]:
+    return inbox.list_queue(principal, status)
+
+
+@app.post("/v1/inbox/escalations/{escalation_id}/claim", response_model=EscalationOut)
+async def claim(escalation_id: uuid.UUID, principal: Authenticated) -> EscalationOut:
+    return inbox.claim(principal, escalation_id)
+
+
+@app.post("/v1/inbox/escalations/{escalation_id}/transfer", response_model=EscalationOut)
+async def transfer(escalation_id: uuid.UUID, body: TransferIn, principal: Authenticated) -> EscalationOut:
+    return inbox.transfer(principal, escalation_id, body.user_id)
+
+
+@app.get("/v1/inbox/conversations", response_model=list[ConversationSummaryOut])
+async def list_conversations(
+    principal: Authenticated,
+    status: ConversationStatus | None = None,
+    agent_id: uuid.UUID | None = None,
+    channel: ChannelType | None = None,
+    assigned: Literal["me", "unassigned"] | None = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ConversationSummaryOut]:
+    return inbox.list_conversations(
+        principal,
+        status=status,
+        agent_id=agent_id,
+        channel=channel.value if channel else None,
+        assigned=assigned,
+        search=search,
+        limit=limit,
+    )
+
+
+@app.get("/v1/inbox/conversations/{conversation_id}", response_model=ConversationDetailOut)
+async def conversation_detail(conversation_id: uuid.UUID, principal: Authenticated) -> ConversationDetailOut:
+    return inbox.conversation_detail(principal, conversation_id)
+
+
+@app.post(
+    "/v1/inbox/conversations/{conversation_id}/messages", response_model=InboxMessageOut, status_code=201
+)
+async def reply(conversation_id: uuid.UUID, body: ReplyIn, principal: Authenticated) -> InboxMessageOut:
+    return inbox.reply(principal, conversation_id, body.content)
+
+
+@app.post("/v1/inbox/conversations/{conversation_id}/resolve", response_model=ConversationSummaryOut)
+async def resolve(
+    conversation_id: uuid.UUID, body: ResolveIn, principal: Authenticated
+) -> ConversationSummaryOut:
+    return inbox.resolve(principal, conversation_id, body.notes)
+
+
+@app.post("/v1/inbox/conversations/{conversation_id}/return-to-ai", response_model=ConversationSummaryOut)
+async def return_to_ai(conversation_id: uuid.UUID, principal: Authenticated) -> ConversationSummaryOut:
+    return inbox.return_to_ai(principal, conversation_id)
+
+
+@app.post("/v1/inbox/conversations/{conversation_id}/notes", response_model=NoteOut, status_code=201)
+async def add_note(conversation_id: uuid.UUID, body: NoteIn, principal: Authenticated) -> NoteOut:
+    return inbox.add_note(principal, conversation_id, body.content)
+
+
+@app.put("/v1/inbox/presence", response_model=PresenceOut)
+async def update_presence(body: PresenceIn, principal: Authenticated) -> PresenceOut:
+    return inbox.update_presence(principal, body)
+
+
+@app.post("/v1/inbox/presence/heartbeat", response_model=PresenceOut)
+async def heartbeat(principal: Authenticated) -> PresenceOut:
+    return inbox.heartbeat(principal)
+
+
+@app.get("/v1/inbox/team", response_model=list[PresenceOut])
+async def team_presence(principal: Authenticated) -> list[PresenceOut]:
+    return inbox.team_presence(principal)
+
+
+handler = lambda_handler(app)
