@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
@@ -23,7 +23,15 @@ from chatapp.schemas.inbox import (
     ResolveIn,
     TransferIn,
 )
-from chatapp.services import inbox
+from chatapp.schemas.team import (
+    CannedResponseIn,
+    CannedResponseOut,
+    CannedResponsePatch,
+    CustomerErasureOut,
+    CustomerPatch,
+    CustomerProfileOut,
+)
+from chatapp.services import canned_responses, customer_profiles, inbox
 
 app = create_app("inbox")
 
@@ -106,6 +114,48 @@ async def heartbeat(principal: Authenticated) -> PresenceOut:
 @app.get("/v1/inbox/team", response_model=list[PresenceOut])
 async def team_presence(principal: Authenticated) -> list[PresenceOut]:
     return inbox.team_presence(principal)
+
+
+@app.get("/v1/inbox/canned-responses", response_model=list[CannedResponseOut])
+async def list_canned_responses(
+    principal: Authenticated, agent_id: uuid.UUID | None = None
+) -> list[CannedResponseOut]:
+    return canned_responses.list_responses(principal, agent_id)
+
+
+@app.post("/v1/inbox/canned-responses", response_model=CannedResponseOut, status_code=201)
+async def create_canned_response(body: CannedResponseIn, principal: Authenticated) -> CannedResponseOut:
+    return canned_responses.create_response(principal, body)
+
+
+@app.patch("/v1/inbox/canned-responses/{response_id}", response_model=CannedResponseOut)
+async def update_canned_response(
+    response_id: uuid.UUID, body: CannedResponsePatch, principal: Authenticated
+) -> CannedResponseOut:
+    return canned_responses.update_response(principal, response_id, body)
+
+
+@app.delete("/v1/inbox/canned-responses/{response_id}", status_code=204)
+async def delete_canned_response(response_id: uuid.UUID, principal: Authenticated) -> Response:
+    canned_responses.delete_response(principal, response_id)
+    return Response(status_code=204)
+
+
+@app.get("/v1/inbox/customers/{customer_id}", response_model=CustomerProfileOut)
+async def customer_profile(customer_id: uuid.UUID, principal: Authenticated) -> CustomerProfileOut:
+    return customer_profiles.profile(principal, customer_id)
+
+
+@app.patch("/v1/inbox/customers/{customer_id}", response_model=CustomerProfileOut)
+async def update_customer(
+    customer_id: uuid.UUID, body: CustomerPatch, principal: Authenticated
+) -> CustomerProfileOut:
+    return customer_profiles.update_profile(principal, customer_id, body)
+
+
+@app.delete("/v1/inbox/customers/{customer_id}", response_model=CustomerErasureOut)
+async def erase_customer(customer_id: uuid.UUID, principal: Authenticated) -> CustomerErasureOut:
+    return customer_profiles.erase(principal, customer_id)
 
 
 handler = lambda_handler(app)

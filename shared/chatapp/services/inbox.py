@@ -34,6 +34,7 @@ from chatapp.schemas.inbox import (
 )
 from chatapp.services import agent_presence, usage
 from chatapp.services.authorization import require_role
+from chatapp.services.canned_responses import expand_shortcuts
 from chatapp.services.escalation_rules import Trigger
 from chatapp.services.escalations import OPEN_STATUSES, escalate, open_escalation
 from chatapp.services.principals import Principal
@@ -172,6 +173,15 @@ def reply(
         if escalation is not None and escalation.wait_time is None:
             escalation.wait_time = _seconds_since(escalation.created_at, now)
         author = db.get(User, me)
+        content = expand_shortcuts(
+            db,
+            content,
+            conversation.agent_id,
+            {
+                "customer_name": conversation.customer_name,
+                "agent_name": author.name if author else None,
+            },
+        )
         message = Message(
             conversation_id=conversation.id,
             role=MessageRole.HUMAN_AGENT,

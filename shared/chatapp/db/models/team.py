@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, true
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_array, updated_at, uuid_pk
@@ -52,6 +52,14 @@ class CannedResponse(Base):
         Index("canned_responses_company_idx", "company_id"),
         Index("canned_responses_shortcut_idx", "shortcut"),
         Index("canned_responses_category_idx", "category"),
+        # Not in the design: a shortcut typed in a reply must name one response per company.
+        Index(
+            "canned_responses_company_shortcut_uidx",
+            "company_id",
+            "shortcut",
+            unique=True,
+            postgresql_where=text("shortcut IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
