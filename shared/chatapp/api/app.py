@@ -11,6 +11,7 @@ from mangum import Mangum
 
 from chatapp.api.errors import install_error_handlers
 from chatapp.config import get_settings
+from chatapp.db.audit_trail import RequestMetadata, current_request, normalised_ip
 from chatapp.observability import LambdaHandler, observed
 
 
@@ -34,6 +35,10 @@ def lambda_handler(app: FastAPI) -> LambdaHandler:
     asgi: Callable[[dict[str, Any], Any], Any] = Mangum(app, lifespan="off", api_gateway_base_path="/")
 
     def handler(event: dict[str, Any], context: Any) -> Any:
+        http = (event.get("requestContext") or {}).get("http") or {}
+        current_request.set(
+            RequestMetadata(ip=normalised_ip(http.get("sourceIp")), user_agent=http.get("userAgent"))
+        )
         return asgi(event, context)
 
     return observed(handler)

@@ -1,0 +1,66 @@
+"""Reading the audit log: company admins page through their own company's entries, newest first."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from chatapp.db.models.audit import AuditLog
+from chatapp.db.tenancy import ContextRole, tenant_session
+from chatapp.errors import InvalidInput
+from chatapp.schemas.audit import AuditEntryOut, AuditPageOut
+from chatapp.services.authorization import require_role
+from chatapp.services.principals import Principal
+
+
+def page(
+    principal: Principal,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    action: str | None = None,
+    resource_type: str | None = None,
+) -> AuditPageOut:
+    require_role(principal, (ContextRole.COMPANY_ADMIN,))
+    with tenant_session(principal.context()) as db:
+        # Company rows only: the platform's own entries (no company) are not a tenant's to read.
+        query = select(AuditLog).where(AuditLog.company_id == principal.company_id)
+        if action:
+            query = query.where(AuditLog.action == action)
+        if resource_type:
+            query = query.where(AuditLog.resource_type == resource_type)
+        if cursor:
+            at, entry_id = _parse(cursor)
+            query = query.where(
+                or_(AuditLog.created_at < at, and_(AuditLog.created_at == at, AuditLog.id < entry_id))
+            )
+        rows = db.scalars(
+            query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(limit + 1)
+        ).all()
+        items = [
+            AuditEntryOut.model_validate(
+                {**{k: getattr(r, k) for k in AuditEntryOut.model_fields}, "ip_address": _text(r.ip_address)}
+            )
+            for r in rows[:limit]
+        ]
+        last = rows[limit - 1] if len(rows) > limit else None
+        return AuditPageOut(items=items, next_cursor=_cursor(last.created_at, last.id) if last else None)
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _cursor(at: datetime, entry_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{entry_id}".encode()).decode()
+
+
+def _parse(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        at, entry_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(at), uuid.UUID(entry_id)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("The cursor is not one this API returned.", code="invalid_cursor") from None
