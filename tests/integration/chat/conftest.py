@@ -3,6 +3,9 @@ anthropic SDK talking HTTP to a local fake Messages API when a test needs a lang
 
 from __future__ import annotations
 
+import http.client
+import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +14,8 @@ import pytest
 from sqlalchemy import Engine
 
 from devtools.fake_anthropic import FakeAnthropic
+from devtools.runner import RouteTable, make_server
+from devtools.template import functions
 from tests.integration.http import ApiResponse
 from tests.integration.stack import KnowledgeTenant, LocalAws, new_tenant
 
@@ -118,6 +123,58 @@ class ChatShop:
         self.local_aws.drain()
         assert self.tenant.file(file_id)["status"] == "indexed"
         return file_id
+
+
+@pytest.fixture(scope="module")
+def runner() -> Iterator[int]:
+    server = make_server(RouteTable(functions()), port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_port
+    server.shutdown()
+
+
+class Browser:
+    """A page on a company's site calling the widget API over real HTTP through the local runner."""
+
+    def __init__(self, port: int, agent_id: str, origin: str = SHOP) -> None:
+        self.port, self.agent_id, self.origin, self.token = port, agent_id, origin, ""
+        self.conversation_id = ""
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Origin": self.origin, "Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        payload = json.dumps(body).encode() if body is not None else None
+        connection.request(method, f"/v1/widget/agents/{self.agent_id}{path}", body=payload, headers=headers)
+        response = connection.getresponse()
+        raw = response.read()
+        return (
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            json.loads(raw) if raw else None,
+        )
+
+    def start(self) -> int:
+        status, _, body = self.call("POST", "/conversations", {"customer": {"name": "Grace"}})
+        if status == 201:
+            self.token, self.conversation_id = body["session_token"], body["conversation_id"]
+        return status
+
+    def ask(self, text: str) -> tuple[int, Any]:
+        status, _, body = self.call("POST", "/conversation/messages", {"content": text})
+        return status, body
+
+
+def console(port: int, token: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """A console call over real HTTP through the local runner."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    payload = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    connection.request(method, path, body=payload, headers=headers)
+    response = connection.getresponse()
+    raw = response.read()
+    return response.status, json.loads(raw) if raw else None
 
 
 def open_shop(owner_engine: Engine, local_aws: LocalAws, label: str) -> ChatShop:

@@ -2,58 +2,11 @@
 
 from __future__ import annotations
 
-import http.client
-import json
-import threading
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from chatapp.db.models.billing import CompanySubscription
-from devtools.runner import RouteTable, make_server
-from devtools.template import functions
-from tests.integration.chat.conftest import SHOP, ChatShop
-
-
-@pytest.fixture(scope="module")
-def runner() -> Iterator[int]:
-    server = make_server(RouteTable(functions()), port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_port
-    server.shutdown()
-
-
-class Browser:
-    def __init__(self, port: int, agent_id: str, origin: str = SHOP) -> None:
-        self.port, self.agent_id, self.origin, self.token = port, agent_id, origin, ""
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, dict[str, str], Any]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Origin": self.origin, "Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        payload = json.dumps(body).encode() if body is not None else None
-        connection.request(method, f"/v1/widget/agents/{self.agent_id}{path}", body=payload, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
-        return (
-            response.status,
-            {k.lower(): v for k, v in response.getheaders()},
-            json.loads(raw) if raw else None,
-        )
-
-    def start(self) -> int:
-        status, _, body = self.call("POST", "/conversations", {"customer": {"name": "Grace"}})
-        if status == 201:
-            self.token = body["session_token"]
-        return status
-
-    def ask(self, text: str) -> tuple[int, Any]:
-        status, _, body = self.call("POST", "/conversation/messages", {"content": text})
-        return status, body
+from tests.integration.chat.conftest import SHOP, Browser, ChatShop
 
 
 def test_ask_cite_escalate_limit_and_isolation_over_http(

@@ -16,7 +16,7 @@ from chatapp.db.models.team import SupportAgentStatus
 from chatapp.db.tenancy import ContextRole, TenantContext, tenant_session
 from chatapp.services import agent_presence, inbox
 from chatapp.services.principals import Principal, PrincipalKind
-from tests.integration.chat.conftest import ChatShop
+from tests.integration.chat.conftest import Browser, ChatShop, console
 from tests.integration.tenant_data import _session_token
 
 
@@ -35,60 +35,62 @@ def _online(shop: ChatShop, who: str = "support", max_chats: int = 2) -> None:
     assert response.status == 200, response.body
 
 
-def test_the_takeover_story(shop: ChatShop, owner_session: Session) -> None:
+def test_the_takeover_story_over_http(runner: int, shop: ChatShop, owner_session: Session) -> None:
+    """Customer escalates, an agent with room gets it at once, replies in the widget, the AI keeps
+    quiet, the agent resolves, and the customer's next message is the AI's again."""
     shop.configure(escalation_rules={"keywords": ["lawyer"]})
-    _online(shop)
-    visitor = shop.visit(customer={"name": "Ada", "email": "ada@example.com"})
-    escalated = visitor.send("My lawyer will call you")
-    assert escalated.body["status"] == "with_human"  # assigned at once: an agent had room
-    support_id = shop.tenant.data.support_agent_id
-    escalation = owner_session.scalar(
-        select(Escalation).where(Escalation.conversation_id == uuid.UUID(visitor.conversation_id))
+    support = shop.tenant.data.tokens["support"]
+    status, _ = console(
+        runner, support, "PUT", "/v1/inbox/presence", {"status": "online", "max_concurrent_chats": 2}
     )
+    assert status == 200
+    browser = Browser(runner, shop.agent_id)
+    assert browser.start() == 201
+    status, body = browser.ask("My lawyer will call you")
+    assert status == 200 and body["status"] == "with_human"  # assigned at once: an agent had room
+    conversation_id = uuid.UUID(browser.conversation_id)
+    escalation = owner_session.scalar(select(Escalation).where(Escalation.conversation_id == conversation_id))
+    support_id = shop.tenant.data.support_agent_id
     assert (
         escalation is not None
         and escalation.assigned_to == support_id
         and escalation.status.value == "assigned"
     )
 
-    mine = _console(shop, "support", "GET", "/v1/inbox/conversations?assigned=me")
-    assert visitor.conversation_id in [c["id"] for c in mine.body]
-    replied = _console(
-        shop,
-        "support",
+    status, mine = console(runner, support, "GET", "/v1/inbox/conversations?assigned=me")
+    assert str(conversation_id) in [c["id"] for c in mine]
+    status, _ = console(
+        runner,
+        support,
         "POST",
-        f"/v1/inbox/conversations/{visitor.conversation_id}/messages",
-        json_body={"content": "Hi Ada, I'm here. How can I help?"},
+        f"/v1/inbox/conversations/{conversation_id}/messages",
+        {"content": "Hi, I'm here. How can I help?"},
     )
-    assert replied.status == 201, replied.body
-    poll = visitor.poll().body
+    assert status == 201
+    _, _, poll = browser.call("GET", "/conversation/messages")
     human = [m for m in poll["messages"] if m["role"] == "human_agent"]
-    assert human and human[0]["content"] == "Hi Ada, I'm here. How can I help?"
+    assert [m["content"] for m in human] == ["Hi, I'm here. How can I help?"]
     assert human[0]["sender_name"] == "support"
 
-    silent = visitor.send("I want my money back")
-    assert [m["role"] for m in silent.body["messages"]] == ["user"]  # the AI stays out of it
+    status, body = browser.ask("I want my money back")
+    assert [m["role"] for m in body["messages"]] == ["user"]  # the AI stays out of it
 
-    note = _console(
-        shop,
-        "support",
-        "POST",
-        f"/v1/inbox/conversations/{visitor.conversation_id}/notes",
-        json_body={"content": "VIP"},
+    status, _ = console(
+        runner, support, "POST", f"/v1/inbox/conversations/{conversation_id}/notes", {"content": "VIP"}
     )
-    assert note.status == 201
-    detail = _console(shop, "support", "GET", f"/v1/inbox/conversations/{visitor.conversation_id}").body
+    assert status == 201
+    status, detail = console(runner, support, "GET", f"/v1/inbox/conversations/{conversation_id}")
     assert [n["content"] for n in detail["notes"]] == ["VIP"]
     assert [m["role"] for m in detail["messages"]].count("human_agent") == 1
 
-    resolved = _console(
-        shop,
-        "support",
+    status, resolved = console(
+        runner,
+        support,
         "POST",
-        f"/v1/inbox/conversations/{visitor.conversation_id}/resolve",
-        json_body={"notes": "Refund issued"},
+        f"/v1/inbox/conversations/{conversation_id}/resolve",
+        {"notes": "Refund issued"},
     )
-    assert resolved.status == 200 and resolved.body["status"] == "resolved"
+    assert status == 200 and resolved["status"] == "resolved"
     owner_session.expire_all()
     escalation = owner_session.get(Escalation, escalation.id)
     assert escalation is not None and escalation.status.value == "resolved"
@@ -96,8 +98,8 @@ def test_the_takeover_story(shop: ChatShop, owner_session: Session) -> None:
     seat = owner_session.scalar(select(SupportAgentStatus).where(SupportAgentStatus.user_id == support_id))
     assert seat is not None and seat.current_chat_count == 0
 
-    again = visitor.send("One more question about helmets")  # answered by the AI, not the last human
-    assert again.body["status"] == "active" and again.body["messages"][-1]["role"] == "assistant"
+    status, again = browser.ask("One more question about helmets")  # the AI answers, not the last human
+    assert again["status"] == "active" and again["messages"][-1]["role"] == "assistant"
 
 
 def test_returning_a_conversation_to_the_ai(shop: ChatShop) -> None:
