@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import Response
 
+from chatapp.api.access import ADMIN, PLATFORM
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.schemas.agent_packages import PackageOut, PackageSummaryOut, PackageUploadIn
@@ -23,7 +24,7 @@ async def list_agents(principal: Authenticated, include_archived: bool = False) 
     return agents.list_agents(principal, include_archived=include_archived)
 
 
-@app.post("/v1/agents", status_code=201, response_model=None)
+@app.post("/v1/agents", status_code=201, response_model=None, tags=[ADMIN])
 async def create_agent(
     body: AdminAgentIn, principal: Authenticated, company_id: uuid.UUID | None = None
 ) -> AgentOut:
@@ -35,12 +36,12 @@ async def read_agent(agent_id: uuid.UUID, principal: Authenticated) -> AgentOut:
     return agents.read_agent(principal, agent_id)
 
 
-@app.patch("/v1/agents/{agent_id}", response_model=None)
+@app.patch("/v1/agents/{agent_id}", response_model=None, tags=[ADMIN])
 async def update_agent(agent_id: uuid.UUID, body: AdminAgentPatch, principal: Authenticated) -> AgentOut:
     return agents.update_agent(principal, agent_id, body)
 
 
-@app.delete("/v1/agents/{agent_id}", status_code=204)
+@app.delete("/v1/agents/{agent_id}", status_code=204, tags=[ADMIN])
 async def delete_agent(agent_id: uuid.UUID, principal: Authenticated) -> Response:
     agents.delete_agent(principal, agent_id)
     return Response(status_code=204)
@@ -51,7 +52,7 @@ async def read_widget(agent_id: uuid.UUID, principal: Authenticated) -> WidgetCo
     return widget_configs.read_widget(principal, agent_id)
 
 
-@app.put("/v1/agents/{agent_id}/widget", response_model=WidgetConfigOut)
+@app.put("/v1/agents/{agent_id}/widget", response_model=WidgetConfigOut, tags=[ADMIN])
 async def save_widget(agent_id: uuid.UUID, body: WidgetConfigIn, principal: Authenticated) -> WidgetConfigOut:
     return widget_configs.save_widget(principal, agent_id, body)
 
@@ -61,32 +62,32 @@ async def list_available_packages(principal: Authenticated) -> list[PackageSumma
     return agent_packages.list_available_packages(principal)
 
 
-@app.get("/v1/admin/agent-packages", response_model=list[PackageOut])
+@app.get("/v1/admin/agent-packages", response_model=list[PackageOut], tags=[PLATFORM])
 async def list_packages(principal: Authenticated) -> list[PackageOut]:
     return agent_packages.list_packages(principal)
 
 
-@app.post("/v1/admin/agent-packages", status_code=201, response_model=PackageOut)
+@app.post("/v1/admin/agent-packages", status_code=201, response_model=PackageOut, tags=[PLATFORM])
 async def publish_package(body: PackageUploadIn, principal: Authenticated) -> PackageOut:
     return agent_packages.publish_package(principal, body, body.zip_bytes())
 
 
-@app.get("/v1/admin/agent-packages/{package_id}", response_model=PackageOut)
+@app.get("/v1/admin/agent-packages/{package_id}", response_model=PackageOut, tags=[PLATFORM])
 async def read_package(package_id: uuid.UUID, principal: Authenticated) -> PackageOut:
     return agent_packages.get_package(principal, package_id)
 
 
-@app.post("/v1/admin/agent-packages/{package_id}/activate", response_model=PackageOut)
+@app.post("/v1/admin/agent-packages/{package_id}/activate", response_model=PackageOut, tags=[PLATFORM])
 async def activate_package(package_id: uuid.UUID, principal: Authenticated) -> PackageOut:
     return agent_packages.set_active(principal, package_id, True)
 
 
-@app.post("/v1/admin/agent-packages/{package_id}/deactivate", response_model=PackageOut)
+@app.post("/v1/admin/agent-packages/{package_id}/deactivate", response_model=PackageOut, tags=[PLATFORM])
 async def deactivate_package(package_id: uuid.UUID, principal: Authenticated) -> PackageOut:
     return agent_packages.set_active(principal, package_id, False)
 
 
-@app.post("/v1/admin/agent-packages/{package_id}/default", response_model=PackageOut)
+@app.post("/v1/admin/agent-packages/{package_id}/default", response_model=PackageOut, tags=[PLATFORM])
 async def make_default_package(package_id: uuid.UUID, principal: Authenticated) -> PackageOut:
     return agent_packages.set_default(principal, package_id)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Query
 
+from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.schemas.audit import AuditPageOut
@@ -22,7 +23,7 @@ async def get_my_company(principal: Authenticated) -> CompanyOut:
     return companies.get_own_company(principal)
 
 
-@app.get("/v1/companies/me/audit-logs", response_model=AuditPageOut)
+@app.get("/v1/companies/me/audit-logs", response_model=AuditPageOut, tags=[ADMIN])
 async def audit_log(
     principal: Authenticated,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

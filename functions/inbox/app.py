@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import Query, Response
 
+from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus
@@ -123,19 +124,19 @@ async def list_canned_responses(
     return canned_responses.list_responses(principal, agent_id)
 
 
-@app.post("/v1/inbox/canned-responses", response_model=CannedResponseOut, status_code=201)
+@app.post("/v1/inbox/canned-responses", response_model=CannedResponseOut, status_code=201, tags=[ADMIN])
 async def create_canned_response(body: CannedResponseIn, principal: Authenticated) -> CannedResponseOut:
     return canned_responses.create_response(principal, body)
 
 
-@app.patch("/v1/inbox/canned-responses/{response_id}", response_model=CannedResponseOut)
+@app.patch("/v1/inbox/canned-responses/{response_id}", response_model=CannedResponseOut, tags=[ADMIN])
 async def update_canned_response(
     response_id: uuid.UUID, body: CannedResponsePatch, principal: Authenticated
 ) -> CannedResponseOut:
     return canned_responses.update_response(principal, response_id, body)
 
 
-@app.delete("/v1/inbox/canned-responses/{response_id}", status_code=204)
+@app.delete("/v1/inbox/canned-responses/{response_id}", status_code=204, tags=[ADMIN])
 async def delete_canned_response(response_id: uuid.UUID, principal: Authenticated) -> Response:
     canned_responses.delete_response(principal, response_id)
     return Response(status_code=204)
@@ -153,7 +154,7 @@ async def update_customer(
     return customer_profiles.update_profile(principal, customer_id, body)
 
 
-@app.delete("/v1/inbox/customers/{customer_id}", response_model=CustomerErasureOut)
+@app.delete("/v1/inbox/customers/{customer_id}", response_model=CustomerErasureOut, tags=[ADMIN])
 async def erase_customer(customer_id: uuid.UUID, principal: Authenticated) -> CustomerErasureOut:
     return customer_profiles.erase(principal, customer_id)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
+from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.db.enums import FileStatus
@@ -34,19 +35,19 @@ async def list_categories(principal: Authenticated) -> list[CategoryOut]:
     return knowledge_categories.list_categories(principal)
 
 
-@app.post("/v1/knowledge/categories", response_model=CategoryOut, status_code=201)
+@app.post("/v1/knowledge/categories", response_model=CategoryOut, status_code=201, tags=[ADMIN])
 async def create_category(body: CategoryIn, principal: Authenticated) -> CategoryOut:
     return knowledge_categories.create_category(principal, body)
 
 
-@app.patch("/v1/knowledge/categories/{category_id}", response_model=CategoryOut)
+@app.patch("/v1/knowledge/categories/{category_id}", response_model=CategoryOut, tags=[ADMIN])
 async def update_category(
     category_id: uuid.UUID, body: CategoryPatch, principal: Authenticated
 ) -> CategoryOut:
     return knowledge_categories.update_category(principal, category_id, body)
 
 
-@app.delete("/v1/knowledge/categories/{category_id}", status_code=204)
+@app.delete("/v1/knowledge/categories/{category_id}", status_code=204, tags=[ADMIN])
 async def delete_category(category_id: uuid.UUID, principal: Authenticated) -> Response:
     knowledge_categories.delete_category(principal, category_id)
     return Response(status_code=204)
@@ -57,7 +58,7 @@ async def get_agent_categories(agent_id: uuid.UUID, principal: Authenticated) ->
     return knowledge_categories.get_agent_categories(principal, agent_id)
 
 
-@app.put("/v1/agents/{agent_id}/knowledge-categories", response_model=AgentCategoriesOut)
+@app.put("/v1/agents/{agent_id}/knowledge-categories", response_model=AgentCategoriesOut, tags=[ADMIN])
 async def set_agent_categories(
     agent_id: uuid.UUID, body: AgentCategoriesIn, principal: Authenticated
 ) -> AgentCategoriesOut:
@@ -71,17 +72,17 @@ async def test_retrieval(
     return retrieval.retrieve_for_agent(principal, agent_id, body.query, body.max_results)
 
 
-@app.post("/v1/knowledge/files/uploads", response_model=UploadTicketOut, status_code=201)
+@app.post("/v1/knowledge/files/uploads", response_model=UploadTicketOut, status_code=201, tags=[ADMIN])
 async def request_upload(body: UploadRequestIn, principal: Authenticated) -> UploadTicketOut:
     return knowledge_files.request_upload(principal, body)
 
 
-@app.post("/v1/knowledge/files/{file_id}/confirm", response_model=FileOut, status_code=202)
+@app.post("/v1/knowledge/files/{file_id}/confirm", response_model=FileOut, status_code=202, tags=[ADMIN])
 async def confirm_upload(file_id: uuid.UUID, principal: Authenticated) -> FileOut:
     return knowledge_files.confirm_upload(principal, file_id)
 
 
-@app.post("/v1/knowledge/files", response_model=FileOut, status_code=202)
+@app.post("/v1/knowledge/files", response_model=FileOut, status_code=202, tags=[ADMIN])
 async def upload_direct(
     request: Request,
     principal: Authenticated,
@@ -112,13 +113,13 @@ async def get_file(file_id: uuid.UUID, principal: Authenticated) -> FileOut:
     return knowledge_files.get_file(principal, file_id)
 
 
-@app.delete("/v1/knowledge/files/{file_id}", status_code=204)
+@app.delete("/v1/knowledge/files/{file_id}", status_code=204, tags=[ADMIN])
 async def delete_file(file_id: uuid.UUID, principal: Authenticated) -> Response:
     knowledge_files.delete_file(principal, file_id)
     return Response(status_code=204)
 
 
-@app.post("/v1/knowledge/files/{file_id}/reindex", response_model=FileOut, status_code=202)
+@app.post("/v1/knowledge/files/{file_id}/reindex", response_model=FileOut, status_code=202, tags=[ADMIN])
 async def reindex_file(file_id: uuid.UUID, principal: Authenticated) -> FileOut:
     return knowledge_files.reindex_file(principal, file_id)
 

@@ -81,6 +81,8 @@ def read_agent(principal: Principal, agent_id: uuid.UUID) -> AgentOut:
 def create_agent(principal: Principal, data: AgentIn, company_id: uuid.UUID | None = None) -> AgentOut:
     require_permission(principal, "agents", "write")
     _refuse_admin_fields(principal, data)
+    if principal.company_id is not None and company_id not in (None, principal.company_id):
+        raise NotFound("No such company.", code="company_not_found")
     company_id = principal.company_id or company_id
     if company_id is None:
         raise InvalidInput("Say which company the agent belongs to.", code="company_required")

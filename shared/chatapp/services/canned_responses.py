@@ -51,6 +51,8 @@ def _flush(db: Session) -> None:
 def list_responses(principal: Principal, agent_id: uuid.UUID | None = None) -> list[CannedResponseOut]:
     require_role(principal, _STAFF)
     with tenant_session(principal.context()) as db:
+        if agent_id is not None:
+            _check_agents(db, [agent_id])
         rows = db.scalars(select(CannedResponse).order_by(CannedResponse.title)).all()
         return [
             CannedResponseOut.model_validate(row)

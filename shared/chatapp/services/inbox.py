@@ -33,6 +33,7 @@ from chatapp.schemas.inbox import (
     PresenceOut,
 )
 from chatapp.services import agent_presence, usage
+from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_role
 from chatapp.services.canned_responses import expand_shortcuts
 from chatapp.services.escalation_rules import Trigger
@@ -259,6 +260,8 @@ def list_conversations(
     me = _staff(principal)
     with tenant_session(principal.context()) as db:
         query = select(Conversation).where(Conversation.deleted_at.is_(None))
+        if agent_id:
+            get_agent(db, agent_id)  # a filter's id is checked like a path's
         if status:
             query = query.where(Conversation.status == status)
         if agent_id:

@@ -59,6 +59,12 @@ def _storage_key(company_id: uuid.UUID, file_id: uuid.UUID, filename: str) -> st
     return f"{company_id}/{file_id}/{safe}"
 
 
+def _require_category(db: Session, category_id: uuid.UUID) -> None:
+    """Another company's category ids are indistinguishable from unknown ones."""
+    if db.get(KnowledgeCategory, category_id) is None:
+        raise NotFound("No such knowledge category.", code="category_not_found")
+
+
 def _validate_new_file(
     db: Session,
     company_id: uuid.UUID,
@@ -67,8 +73,7 @@ def _validate_new_file(
     mime_type: str | None,
     size: int,
 ) -> tuple[str, EffectiveLimits]:
-    if db.get(KnowledgeCategory, category_id) is None:
-        raise NotFound("No such knowledge category.", code="category_not_found")
+    _require_category(db, category_id)
     normalised = mime_type_for(filename, mime_type)
     if normalised is None:
         raise InvalidInput(
@@ -143,14 +148,15 @@ def upload_direct(
 ) -> FileOut:
     require_permission(principal, "knowledge", "write")
     company_id = _company(principal)
-    if not content:
-        raise InvalidInput("The file is empty.", code="empty_file")
-    if len(content) > DIRECT_UPLOAD_MAX_BYTES:
-        raise InvalidInput(
-            "Files over 5 MB must use an upload URL (POST /v1/knowledge/files/uploads).",
-            code="use_upload_url",
-        )
     with tenant_session(principal.context()) as db:
+        _require_category(db, category_id)  # ids are checked before anything else is judged
+        if not content:
+            raise InvalidInput("The file is empty.", code="empty_file")
+        if len(content) > DIRECT_UPLOAD_MAX_BYTES:
+            raise InvalidInput(
+                "Files over 5 MB must use an upload URL (POST /v1/knowledge/files/uploads).",
+                code="use_upload_url",
+            )
         normalised, _ = _validate_new_file(db, company_id, category_id, filename, mime_type, len(content))
         file_id = uuid.uuid4()
         key = _storage_key(company_id, file_id, filename)
@@ -232,6 +238,8 @@ def list_files(
             | ((KnowledgeFile.created_at == created) & (KnowledgeFile.id < last_id))
         )
     with tenant_session(principal.context()) as db:
+        if category_id:
+            _require_category(db, category_id)
         rows = list(db.scalars(query))
     page = rows[:limit]
     next_cursor = _encode_cursor(page[-1]) if len(rows) > limit else None

@@ -1,0 +1,231 @@
+"""The authorisation matrix, generated from the routes themselves.
+
+Every console route of template.yaml is found in its function's FastAPI app; requests are built
+from the app's OpenAPI (path, query and body, with ids of company A wherever an id goes). Then:
+  * company B's admin using company A's ids gets 404 on every route that takes an object id, in
+    the path or in the body: the object does not exist for them;
+  * a support agent without granted permissions gets 403 on routes tagged `admin` or `platform`,
+    and company admins get 403 on `platform` routes.
+A new endpoint is covered by adding it to the template; one the generator cannot build a request
+for fails here until it can.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chatapp.api.access import ADMIN, PLATFORM
+from chatapp.db.models.agents import AgentPackage
+from chatapp.db.models.conversations import Customer, Escalation
+from chatapp.db.models.core import Session as ConsoleSession
+from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
+from chatapp.db.models.team import CannedResponse
+from devtools.template import functions
+from tests.integration.conftest import Tenants
+from tests.integration.http import ApiClient
+
+# Routes anyone may call (no session): nothing to authorise.
+PUBLIC_PREFIXES = (
+    "/health",
+    "/version",
+    "/v1/widget/",
+    "/v1/auth/signup",
+    "/v1/auth/slug-available",
+    "/v1/auth/magic-link",
+    "/v1/auth/verify",
+    "/v1/auth/oauth/",
+)
+
+
+@dataclass(frozen=True)
+class ConsoleRoute:
+    function: str
+    method: str
+    path: str
+    operation: dict[str, Any]
+    components: dict[str, Any]
+
+    @property
+    def tags(self) -> set[str]:
+        return set(self.operation.get("tags", []))
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _console_routes() -> list[ConsoleRoute]:
+    routes = []
+    for spec in functions():
+        if not spec.routes or all(r.path.startswith(PUBLIC_PREFIXES) for r in spec.routes):
+            continue
+        spec.load_handler()
+        openapi = sys.modules[f"buzzi_functions.{spec.logical_id}"].app.openapi()
+        for route in spec.routes:
+            if route.path.startswith(PUBLIC_PREFIXES):
+                continue
+            operation = openapi["paths"].get(route.path, {}).get(route.method.lower())
+            assert operation is not None, (
+                f"{route.method} {route.path} is in template.yaml but not in the app"
+            )
+            routes.append(ConsoleRoute(spec.logical_id, route.method, route.path, operation, openapi))
+    return routes
+
+
+ROUTES = _console_routes()
+ID_NAMES = (
+    "company_id",
+    "agent_id",
+    "conversation_id",
+    "escalation_id",
+    "category_id",
+    "file_id",
+    "customer_id",
+    "response_id",
+    "session_id",
+    "user_id",
+)
+
+
+def _company_a_ids(tenants: Tenants, db: Session) -> dict[str, Any]:
+    a = tenants.a
+    conversation = a.conversations["unassigned"]
+    return {
+        "company_id": a.company_id,
+        "agent_id": a.agent_id,
+        "conversation_id": conversation,
+        "escalation_id": db.scalar(select(Escalation.id).where(Escalation.conversation_id == conversation)),
+        "category_id": db.scalar(
+            select(KnowledgeCategory.id).where(KnowledgeCategory.company_id == a.company_id)
+        ),
+        "file_id": db.scalar(select(KnowledgeFile.id).where(KnowledgeFile.company_id == a.company_id)),
+        "customer_id": db.scalar(select(Customer.id).where(Customer.company_id == a.company_id)),
+        "response_id": db.scalar(select(CannedResponse.id).where(CannedResponse.company_id == a.company_id)),
+        "session_id": db.scalar(select(ConsoleSession.id).where(ConsoleSession.user_id == a.admin_id)),
+        "package_id": db.scalar(select(AgentPackage.id).limit(1)),
+        "user_id": a.support_agent_id,
+        "provider": "google",
+    }
+
+
+def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = components["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    for union in ("anyOf", "oneOf"):
+        if union in schema:
+            options = [o for o in schema[union] if o.get("type") != "null"]
+            return _resolve(options[0], components)
+    return schema
+
+
+def _example(schema: dict[str, Any], name: str, route: ConsoleRoute, ids: dict[str, Any]) -> Any:
+    schema = _resolve(schema, route.components)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        return {
+            key: _example(value, key, route, ids)
+            for key, value in schema.get("properties", {}).items()
+            if key in schema.get("required", []) or key.endswith("_ids")
+        }
+    if kind == "array":
+        singular = name.removesuffix("s")
+        if singular in ids:  # category_ids, agent_ids: company A's, to check ids inside bodies
+            return [str(ids[singular])]
+        return [_example(schema["items"], singular, route, ids)] if schema.get("minItems") else []
+    if kind == "integer":
+        return max(schema.get("minimum", 1), schema.get("exclusiveMinimum", 0) + 1)
+    if kind == "number":
+        return schema.get("minimum", 0.5)
+    if kind == "boolean":
+        return True
+    if schema.get("format") == "uuid" or name in ids:
+        return str(ids.get(name) or uuid.uuid4())
+    samples = {
+        "slug": "matrix",
+        "shortcut": "/matrix",
+        "entry_point": "agent:respond",
+        "mime_type": "text/plain",
+        "filename": "a.txt",
+        "query": "returns",
+        "zip_base64": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==",
+    }
+    return samples.get(name, "x" * max(1, schema.get("minLength", 1)))
+
+
+def _request(route: ConsoleRoute, ids: dict[str, Any]) -> tuple[str, Any]:
+    path = route.path
+    query = []
+    for parameter in route.operation.get("parameters", []):
+        name = parameter["name"]
+        if parameter["in"] == "path":
+            assert name in ids, f"{route}: no sample id for path parameter {name!r}"
+            path = path.replace("{" + name + "}", str(ids[name]))
+        elif parameter["in"] == "query" and (parameter.get("required") or name in ids):
+            query.append(f"{name}={_example(parameter['schema'], name, route, ids)}")
+    body = None
+    content = route.operation.get("requestBody", {}).get("content", {})
+    if "application/json" in content:
+        body = _example(content["application/json"]["schema"], "body", route, ids)
+    return path + ("?" + "&".join(query) if query else ""), body
+
+
+def _references_company_a(path: str, body: Any, ids: dict[str, Any]) -> bool:
+    return any(str(ids[name]) in path or str(ids[name]) in str(body) for name in ID_NAMES)
+
+
+def _takes_object_ids(route: ConsoleRoute) -> bool:
+    """Whether a request to the route carries a company-owned id (decided with placeholder ids)."""
+    placeholders: dict[str, Any] = {name: uuid.uuid4() for name in ID_NAMES}
+    placeholders |= {"package_id": uuid.uuid4(), "provider": "google"}
+    path, body = _request(route, placeholders)
+    return _references_company_a(path, body, placeholders)
+
+
+@pytest.fixture(scope="module")
+def ids(tenants: Tenants, owner_engine: Any) -> dict[str, Any]:
+    with Session(owner_engine) as db:
+        found = _company_a_ids(tenants, db)
+    missing = [k for k, v in found.items() if v is None]
+    assert not missing, f"company A fixture lacks {missing}"
+    return found
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if PLATFORM in r.tags or _takes_object_ids(r)], ids=str)
+def test_company_b_cannot_reach_company_a_objects(
+    route: ConsoleRoute, api: ApiClient, tenants: Tenants, ids: dict[str, Any]
+) -> None:
+    path, body = _request(route, ids)
+    expected = {403} if PLATFORM in route.tags else {404}
+    response = api.request(route.method, path, token=tenants.b.tokens["admin"], json_body=body)
+    assert response.status in expected, (str(route), path, body, response.status, response.body)
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.tags & {ADMIN, PLATFORM}], ids=str)
+def test_support_agents_cannot_call_admin_routes(
+    route: ConsoleRoute, api: ApiClient, tenants: Tenants, ids: dict[str, Any]
+) -> None:
+    path, body = _request(route, ids)
+    response = api.request(route.method, path, token=tenants.a.tokens["support"], json_body=body)
+    assert response.status == 403, (str(route), path, body, response.status, response.body)
+    if PLATFORM in route.tags:
+        admin = api.request(route.method, path, token=tenants.a.tokens["admin"], json_body=body)
+        assert admin.status == 403, (str(route), admin.status, admin.body)
+
+
+def test_every_console_route_is_in_the_matrix() -> None:
+    assert len(ROUTES) >= 40
+    assert sum(1 for r in ROUTES if _takes_object_ids(r)) >= 30
+    assert {r.function for r in ROUTES} >= {
+        "AgentsFunction",
+        "KnowledgeFunction",
+        "InboxFunction",
+        "CompaniesFunction",
+    }
