@@ -100,6 +100,16 @@ class LocalEventSources:
         self.create_queues()
         self.create_buckets()
         os.environ.update(self.environment())
+        self.verify_email_sender()
+
+    def verify_email_sender(self) -> None:
+        """SES only sends from verified identities; locally the configured sender is verified."""
+        import boto3
+
+        from chatapp.config import Settings
+
+        # Settings() rather than get_settings(): the cached settings must not predate the fresh environment.
+        boto3.client("ses").verify_email_identity(EmailAddress=Settings().email_from)
 
     def create_buckets(self) -> dict[str, str]:
         """Buckets of the template, named after their logical ids (S3 names are lower case)."""

@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     widget_rate_per_ip: int = Field(default=120, ge=1)  # widget requests per minute per IP address
 
     session_ttl_hours: int = Field(default=24 * 7, ge=1)
+    # Sign-in (functions/auth): magic links by e-mail (Amazon SES) and Google OpenID Connect.
+    console_url: str = "http://127.0.0.1:5173"  # where sign-in links point: {console_url}/auth/verify?token=
+    email_from: str = "no-reply@buzzi.local"  # the SES-verified sender of sign-in mail
+    magic_link_ttl_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    oauth_state_ttl_minutes: int = Field(default=10, ge=1, le=60)
+    signin_rate_per_ip: int = Field(default=10, ge=1)  # sign-in attempts per minute per IP address
+    signin_rate_per_email: int = Field(default=5, ge=1)  # sign-in attempts per minute per e-mail address
+    trial_days: int = Field(default=14, ge=1)  # sign-up trials, when the plan sets no "trialDays" limit
+    google_client_id: str | None = None  # unset: Google sign-in is off
+    google_client_secret: str | None = None
+    google_client_secret_arn: str | None = None  # Secrets Manager JSON {"client_secret": "..."}
+    google_issuer: str = "https://accounts.google.com"
+    google_authorization_endpoint: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_endpoint: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
+    google_jwks_uri: str = "https://www.googleapis.com/oauth2/v3/certs"
     allow_dev_sessions: bool = False
     # Comma-separated in the environment (the template joins a CommaDelimitedList).
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()

@@ -26,7 +26,7 @@ from chatapp.db.models.agents import AgentPackage
 from chatapp.db.models.conversations import Customer, Escalation
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
-from chatapp.db.models.team import CannedResponse
+from chatapp.db.models.team import CannedResponse, Invitation
 from devtools.template import functions
 from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient
@@ -41,6 +41,7 @@ PUBLIC_PREFIXES = (
     "/v1/auth/magic-link",
     "/v1/auth/verify",
     "/v1/auth/oauth/",
+    "/v1/team/invitations/accept",
 )
 
 
@@ -89,6 +90,7 @@ ID_NAMES = (
     "customer_id",
     "response_id",
     "session_id",
+    "invitation_id",
     "user_id",
 )
 
@@ -108,6 +110,7 @@ def _company_a_ids(tenants: Tenants, db: Session) -> dict[str, Any]:
         "customer_id": db.scalar(select(Customer.id).where(Customer.company_id == a.company_id)),
         "response_id": db.scalar(select(CannedResponse.id).where(CannedResponse.company_id == a.company_id)),
         "session_id": db.scalar(select(ConsoleSession.id).where(ConsoleSession.user_id == a.admin_id)),
+        "invitation_id": db.scalar(select(Invitation.id).where(Invitation.company_id == a.company_id)),
         "package_id": db.scalar(select(AgentPackage.id).limit(1)),
         "user_id": a.support_agent_id,
         "provider": "google",
@@ -146,6 +149,8 @@ def _example(schema: dict[str, Any], name: str, route: ConsoleRoute, ids: dict[s
         return schema.get("minimum", 0.5)
     if kind == "boolean":
         return True
+    if schema.get("format") == "email":
+        return "matrix@example.com"
     if schema.get("format") == "uuid" or name in ids:
         return str(ids.get(name) or uuid.uuid4())
     samples = {

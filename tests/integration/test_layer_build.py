@@ -20,7 +20,9 @@ def _acceptable(tag: str) -> bool:
     python, abi, platform = tag.split("-")
     if platform == "any":
         return python.startswith("py") or python == "cp312"
-    if python != "cp312" or abi not in ("cp312", "abi3"):
+    # abi3 wheels built for an earlier CPython 3 (e.g. cryptography's cp311-abi3) load on 3.12 too.
+    stable_abi = abi == "abi3" and python.startswith("cp3") and int(python[3:]) <= 12
+    if not (python == "cp312" and abi == "cp312") and not stable_abi:
         return False
     legacy = {"manylinux1_x86_64": (2, 5), "manylinux2010_x86_64": (2, 12), "manylinux2014_x86_64": (2, 17)}
     if platform in legacy:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 
 from chatapp.db.tenancy import ContextRole
 from chatapp.errors import Unauthenticated
@@ -19,12 +19,15 @@ from chatapp.services.principals import Principal
 
 
 async def current_principal(
+    request: Request,
     authorization_header: Annotated[str | None, Header(alias="Authorization")] = None,
 ) -> Principal:
     scheme, _, token = (authorization_header or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated()
-    return identity.authenticate_bearer(token.strip())
+    # Mangum fills `client` from API Gateway's requestContext.http.sourceIp (users' IP allowlists).
+    client_ip = request.client.host if request.client else None
+    return identity.authenticate_bearer(token.strip(), client_ip=client_ip)
 
 
 Authenticated = Annotated[Principal, Depends(current_principal)]

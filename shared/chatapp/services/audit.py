@@ -1,4 +1,5 @@
-"""The audit trail: one small writer for every audited action (sign-ins now, console changes next).
+"""Explicit audit entries: events the automatic trail (`chatapp.db.audit_trail`, which records what
+a signed-in user's session changes) does not see, such as sign-ins, sign-outs and refused attempts.
 
 `record` adds a row to `chatapp_audit_logs` inside the caller's transaction, so an audited change
 and its entry commit or roll back together. Failed attempts (a refused sign-in) have no transaction
@@ -7,25 +8,15 @@ of their own worth keeping: write them in a fresh `system_session`, after the fa
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from chatapp.db.audit_trail import normalised_ip
 from chatapp.db.models.audit import AuditLog
 
 _USER_AGENT_LENGTH = 500
-
-
-def _ip_or_none(ip: str | None) -> str | None:
-    """The INET column takes addresses only: anything else (a missing or 'unknown' source) is None."""
-    if not ip:
-        return None
-    try:
-        return str(ipaddress.ip_address(ip))
-    except ValueError:
-        return None
 
 
 def record(
@@ -62,7 +53,7 @@ def record(
             resource_type=resource_type,
             resource_id=resource_id,
             details=payload,
-            ip_address=_ip_or_none(ip),
+            ip_address=normalised_ip(ip),
             user_agent=user_agent[:_USER_AGENT_LENGTH] if user_agent else None,
             success=success,
             error_message=error,

@@ -6,10 +6,13 @@ is asking. They match on token digests only and return a principal, never rows.
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session as DbSession
 
 from chatapp.config import get_settings
 from chatapp.db.models.channels import ApiKey
@@ -29,20 +32,47 @@ def _require_active(company_status: str | None) -> None:
         raise Forbidden("This company's account is not active.", code="company_inactive")
 
 
-def authenticate_bearer(token: str) -> Principal:
+def ip_allowed(allowlist: list[Any] | None, client_ip: str | None) -> bool:
+    """A user's `ip_allowlist` holds addresses and CIDR networks; empty means any address.
+    An unknown caller address never matches a non-empty list, and malformed entries match nothing."""
+    if not allowlist:
+        return True
+    try:
+        address = ipaddress.ip_address(client_ip or "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    for entry in allowlist:
+        try:
+            if address in ipaddress.ip_network(str(entry).strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def require_allowed_ip(allowlist: list[Any] | None, client_ip: str | None) -> None:
+    if not ip_allowed(allowlist, client_ip):
+        raise Forbidden("Your account may not be used from this network address.", code="ip_not_allowed")
+
+
+def authenticate_bearer(token: str, *, client_ip: str | None = None) -> Principal:
+    """`client_ip` is the caller's address, checked against the user's IP allowlist (sessions only)."""
     kind = token_kind(token)
     if kind is TokenKind.SESSION:
-        return _authenticate_session(token)
+        return _authenticate_session(token, client_ip)
     if kind is TokenKind.API_KEY:
         return _authenticate_api_key(token)
     raise Unauthenticated()
 
 
-def _authenticate_session(token: str) -> Principal:
+def _authenticate_session(token: str, client_ip: str | None) -> Principal:
     now = datetime.now(UTC)
+    ttl = timedelta(hours=get_settings().session_ttl_hours)
     with system_session("authenticate console session token") as db:
         row = db.execute(
-            select(User, Company.status)
+            select(User, Company.status, Session.id, Session.expires)
             .join(Session, Session.user_id == User.id)
             .outerjoin(Company, Company.id == User.company_id)
             .where(
@@ -53,11 +83,15 @@ def _authenticate_session(token: str) -> Principal:
                 or_(User.access_expires_at.is_(None), User.access_expires_at > now),
             )
         ).one_or_none()
-    if row is None:
-        raise Unauthenticated()
-    user, company_status = row
-    if user.company_id is not None:
-        _require_active(company_status)
+        if row is None:
+            raise Unauthenticated()
+        user, company_status, session_id, expires = row
+        if user.company_id is not None:
+            _require_active(company_status)
+        require_allowed_ip(user.ip_allowlist, client_ip)
+        # Sliding renewal: at most one write, and only once less than half the lifetime remains.
+        if expires - now < ttl / 2:
+            db.execute(update(Session).where(Session.id == session_id).values(expires=now + ttl))
     return Principal(
         kind=PrincipalKind.USER,
         id=user.id,
@@ -95,16 +129,27 @@ def _authenticate_api_key(token: str) -> Principal:
     )
 
 
-def issue_session(user_id: uuid.UUID, *, ttl: timedelta | None = None) -> tuple[str, datetime]:
-    """Create a console session for an existing, active user. Returns (token, expiry)."""
+def add_session(
+    db: DbSession, user_id: uuid.UUID, *, ttl: timedelta | None = None
+) -> tuple[uuid.UUID, str, datetime]:
+    """Add a console session row inside `db`'s transaction. Returns (session id, token, expiry);
+    only the token's digest is stored, so the token exists nowhere else once returned."""
     ttl = ttl or timedelta(hours=get_settings().session_ttl_hours)
     token = new_token(TokenKind.SESSION)
     expires = datetime.now(UTC) + ttl
+    session = Session(session_token=token_digest(token), user_id=user_id, expires=expires)
+    db.add(session)
+    db.flush()
+    return session.id, token, expires
+
+
+def issue_session(user_id: uuid.UUID, *, ttl: timedelta | None = None) -> tuple[str, datetime]:
+    """Create a console session for an existing, active user. Returns (token, expiry)."""
     with system_session("issue console session") as db:
         user = db.get(User, user_id)
         if user is None or not user.is_active or user.deleted_at is not None:
             raise NotFound("No active user with this id.", code="user_not_found")
-        db.add(Session(session_token=token_digest(token), user_id=user_id, expires=expires))
+        _, token, expires = add_session(db, user_id, ttl=ttl)
         db.execute(update(User).where(User.id == user_id).values(last_login_at=datetime.now(UTC)))
     return token, expires
 

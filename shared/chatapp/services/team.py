@@ -1,0 +1,250 @@
+"""The team: members and their roles, invitations (seats counted against the plan), profiles.
+
+A user belongs to one company, so an invitation for an address that already has an account
+elsewhere is refused. Company admins manage the team but cannot touch their own role, rights or
+access (no self-escalation, no locking yourself out), and nobody here can make a master admin.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from chatapp.config import get_settings
+from chatapp.db.enums import InvitationStatus, UserRole
+from chatapp.db.models.core import Company, User
+from chatapp.db.models.team import Invitation
+from chatapp.db.tenancy import ContextRole, system_session, tenant_session
+from chatapp.errors import Conflict, Forbidden, LimitExceeded, NotFound, Unauthenticated
+from chatapp.integrations import email
+from chatapp.schemas.auth import SessionIssuedOut
+from chatapp.schemas.team_members import (
+    InvitationAcceptIn,
+    InvitationIn,
+    InvitationOut,
+    MemberOut,
+    MemberPatch,
+    ProfilePatch,
+)
+from chatapp.security import TokenKind, new_token, token_digest
+from chatapp.services import auth_flows
+from chatapp.services.authorization import require_permission
+from chatapp.services.limits import effective_limits
+from chatapp.services.principals import Principal
+
+INVITATION_TTL = timedelta(days=7)
+
+
+def _company(principal: Principal) -> uuid.UUID:
+    if principal.company_id is None or principal.user_id is None:
+        raise Forbidden("Teams belong to a company; act within one.", code="company_required")
+    return principal.company_id
+
+
+def _member(db: Session, user_id: uuid.UUID, company_id: uuid.UUID) -> User:
+    user = db.get(User, user_id)
+    if user is None or user.company_id != company_id or user.deleted_at is not None:
+        raise NotFound("No such team member.", code="user_not_found")
+    return user
+
+
+def list_members(principal: Principal) -> list[MemberOut]:
+    company_id = _company(principal)
+    require_permission(principal, "team", "read")
+    with tenant_session(principal.context()) as db:
+        users = db.scalars(
+            select(User)
+            .where(User.company_id == company_id, User.deleted_at.is_(None))
+            .order_by(User.created_at)
+        ).all()
+        return [MemberOut.model_validate({**_columns(u), "permissions": u.permissions or {}}) for u in users]
+
+
+def update_member(principal: Principal, user_id: uuid.UUID, patch: MemberPatch) -> MemberOut:
+    company_id = _company(principal)
+    require_permission(principal, "team", "write")
+    if user_id == principal.user_id:
+        raise Forbidden("Ask another admin to change your own role, rights or access.", code="self_change")
+    with tenant_session(principal.context()) as db:
+        user = _member(db, user_id, company_id)
+        changes = patch.model_dump(exclude_unset=True)
+        if "role" in changes:
+            changes["role"] = UserRole(changes["role"])
+            if principal.role is not ContextRole.COMPANY_ADMIN:
+                raise Forbidden("Only company admins change roles.", code="role_not_allowed")
+        for field, value in changes.items():
+            setattr(user, field, value)
+        db.flush()
+        return MemberOut.model_validate({**_columns(user), "permissions": user.permissions or {}})
+
+
+def update_profile(principal: Principal, patch: ProfilePatch) -> MemberOut:
+    _company(principal)
+    with tenant_session(principal.context()) as db:
+        user = db.get(User, principal.user_id)
+        if user is None:
+            raise NotFound("No such user.", code="user_not_found")
+        for field, value in patch.model_dump(exclude_unset=True).items():
+            setattr(user, field, value)
+        db.flush()
+        return MemberOut.model_validate({**_columns(user), "permissions": user.permissions or {}})
+
+
+def _columns(user: User) -> dict[str, object]:
+    return {name: getattr(user, name) for name in MemberOut.model_fields}
+
+
+# ---------------------------------------------------------------- invitations
+
+
+def invite(principal: Principal, data: InvitationIn) -> InvitationOut:
+    company_id = _company(principal)
+    require_permission(principal, "team", "write")
+    address = str(data.email).lower()
+    with system_session("an invitation's address may belong to any company") as db:
+        holder = db.execute(select(User.id, User.company_id).where(func.lower(User.email) == address)).first()
+    if holder is not None:
+        if holder.company_id == company_id:
+            raise Conflict("This person is already in your team.", code="already_member")
+        raise Conflict(
+            "This e-mail address already has an account elsewhere; a person belongs to one company.",
+            code="email_in_other_company",
+        )
+    token = new_token(TokenKind.VERIFICATION)
+    with tenant_session(principal.context()) as db:
+        _require_seat(db, company_id)
+        db.execute(  # one open invitation per address: the newest
+            update(Invitation)
+            .where(Invitation.email == address, Invitation.status == InvitationStatus.PENDING)
+            .values(status=InvitationStatus.REVOKED)
+        )
+        invitation = Invitation(
+            company_id=company_id,
+            invited_by=principal.user_id,
+            email=address,
+            role=UserRole(data.role),
+            token=token_digest(token),
+            expires_at=datetime.now(UTC) + INVITATION_TTL,
+        )
+        db.add(invitation)
+        db.flush()
+        db.refresh(invitation)
+        company_name = db.scalar(select(Company.name).where(Company.id == company_id))
+        result = InvitationOut.model_validate(invitation)
+    _send(address, token, company_name or "your team")
+    return result
+
+
+def _require_seat(db: Session, company_id: uuid.UUID) -> None:
+    seats = effective_limits(db, company_id).number("supportSeats")
+    if seats is None:
+        return
+    members = db.scalar(
+        select(func.count(User.id)).where(
+            User.company_id == company_id, User.is_active.is_(True), User.deleted_at.is_(None)
+        )
+    )
+    pending = db.scalar(
+        select(func.count(Invitation.id)).where(
+            Invitation.company_id == company_id,
+            Invitation.status == InvitationStatus.PENDING,
+            Invitation.expires_at > datetime.now(UTC),
+        )
+    )
+    if (members or 0) + (pending or 0) >= seats:
+        raise LimitExceeded(
+            f"Your plan has {seats} seats and all are taken or invited. "
+            "Deactivate a member, revoke an invitation, or upgrade for more.",
+            code="seat_limit_reached",
+        )
+
+
+def _send(address: str, token: str, company_name: str) -> None:
+    link = f"{get_settings().console_url}/invitations/accept?token={token}"
+    email.send(
+        email.Email(
+            to=address,
+            subject=f"You're invited to {company_name} on Buzzi",
+            text=f"You have been invited to join {company_name} on Buzzi.\n\nAccept: {link}\n\n"
+            f"The invitation expires in {INVITATION_TTL.days} days.",
+        )
+    )
+
+
+def list_invitations(principal: Principal) -> list[InvitationOut]:
+    _company(principal)
+    require_permission(principal, "team", "read")
+    with tenant_session(principal.context()) as db:
+        rows = db.scalars(select(Invitation).order_by(Invitation.created_at.desc()).limit(200)).all()
+        return [InvitationOut.model_validate(row) for row in rows]
+
+
+def _open_invitation(db: Session, invitation_id: uuid.UUID) -> Invitation:
+    invitation = db.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation.", code="invitation_not_found")
+    if invitation.status is not InvitationStatus.PENDING:
+        raise Conflict(f"This invitation is {invitation.status.value}.", code="invitation_closed")
+    return invitation
+
+
+def resend(principal: Principal, invitation_id: uuid.UUID) -> InvitationOut:
+    company_id = _company(principal)
+    require_permission(principal, "team", "write")
+    token = new_token(TokenKind.VERIFICATION)
+    with tenant_session(principal.context()) as db:
+        invitation = _open_invitation(db, invitation_id)
+        invitation.token = token_digest(token)  # the old link stops working
+        invitation.expires_at = datetime.now(UTC) + INVITATION_TTL
+        db.flush()
+        result = InvitationOut.model_validate(invitation)
+        company_name = db.scalar(select(Company.name).where(Company.id == company_id))
+    _send(result.email, token, company_name or "your team")
+    return result
+
+
+def revoke(principal: Principal, invitation_id: uuid.UUID) -> InvitationOut:
+    _company(principal)
+    require_permission(principal, "team", "write")
+    with tenant_session(principal.context()) as db:
+        invitation = _open_invitation(db, invitation_id)
+        invitation.status = InvitationStatus.REVOKED
+        db.flush()
+        return InvitationOut.model_validate(invitation)
+
+
+def accept(data: InvitationAcceptIn, caller: auth_flows.Caller) -> SessionIssuedOut:
+    """Public: the invited person sets their name and is signed in as a member of the company."""
+    invalid = Unauthenticated("This invitation link is not valid any more; ask for a new one.")
+    invalid.code = "invitation_invalid"
+    with system_session("accept an invitation (nobody is signed in yet)") as db:
+        invitation = db.scalar(
+            select(Invitation).where(Invitation.token == token_digest(data.token)).with_for_update()
+        )
+        if (
+            invitation is None
+            or invitation.status is not InvitationStatus.PENDING
+            or invitation.expires_at <= datetime.now(UTC)
+        ):
+            raise invalid
+        if db.scalar(select(User.id).where(func.lower(User.email) == invitation.email)) is not None:
+            raise Conflict(
+                "This e-mail address already has an account; a person belongs to one company.",
+                code="email_in_other_company",
+            )
+        user = User(
+            email=invitation.email,
+            name=data.name.strip(),
+            role=invitation.role,
+            company_id=invitation.company_id,
+            email_verified=datetime.now(UTC),  # the link proved the address
+        )
+        db.add(user)
+        db.flush()
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.accepted_at = datetime.now(UTC)
+        invitation.accepted_by = user.id
+        return auth_flows.start_session(db, user, caller, method="invitation", email_verified=True)
