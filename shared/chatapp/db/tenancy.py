@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from chatapp.db.engine import app_sessionmaker
+from chatapp.db.ownership import TENANT_COMPANY
 from chatapp.observability import logger
 
 
@@ -62,6 +63,7 @@ def _session_with(
     role: ContextRole, company_id: uuid.UUID | None, user_id: uuid.UUID | None
 ) -> Iterator[Session]:
     with app_sessionmaker()() as session, session.begin():
+        session.info[TENANT_COMPANY] = company_id if role is not ContextRole.MASTER_ADMIN else None
         session.execute(
             _SET_CONTEXT,
             {

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from chatapp.db.enums import AgentStatus
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.channels import WidgetConfig
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from chatapp.schemas.agents import (
@@ -43,7 +44,7 @@ _JSON_FIELDS = {
 
 def get_agent(db: Session, agent_id: uuid.UUID) -> Agent:
     """The agent, if it exists, is not deleted and the session's tenant context can see it."""
-    agent = db.get(Agent, agent_id)
+    agent = owned(db, Agent, agent_id)
     if agent is None or agent.deleted_at is not None:
         raise NotFound("No such agent.", code="agent_not_found")
     return agent

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.team import CannedResponse
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, NotFound
 from chatapp.schemas.team import CannedResponseIn, CannedResponseOut, CannedResponsePatch
@@ -24,7 +25,7 @@ _STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 
 
 def _response(db: Session, response_id: uuid.UUID) -> CannedResponse:
-    row = db.get(CannedResponse, response_id)
+    row = owned(db, CannedResponse, response_id)
     if row is None:
         raise NotFound("No such canned response.", code="canned_response_not_found")
     return row

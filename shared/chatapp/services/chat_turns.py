@@ -30,6 +30,7 @@ from chatapp.agent_runtime.runner import PackageRef, PlatformRuntime, language_m
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
 from chatapp.services import business_hours, conversation_memory, escalation_rules, usage
@@ -167,7 +168,7 @@ def reopen_if_ended(conversation: Conversation) -> None:
 
 def _lock_conversation(db: Session, conversation_id: uuid.UUID) -> Conversation:
     """The conversation row, locked: one turn at a time per conversation, counters never race."""
-    conversation = db.get(Conversation, conversation_id, with_for_update=True)
+    conversation = owned(db, Conversation, conversation_id, lock=True)
     if conversation is None or conversation.deleted_at is not None:
         raise Conflict("This conversation no longer exists.", code="conversation_ended")
     return conversation

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.config import get_settings
 from chatapp.db.models.conversations import Conversation, Customer, Message
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import NotFound
 from chatapp.integrations.aws import client
@@ -27,7 +28,7 @@ _STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 
 
 def _customer(db: Session, customer_id: uuid.UUID) -> Customer:
-    row = db.get(Customer, customer_id)
+    row = owned(db, Customer, customer_id)
     if row is None:
         raise NotFound("No such customer.", code="customer_not_found")
     return row

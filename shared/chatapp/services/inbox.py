@@ -21,6 +21,7 @@ from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, ConversationNote, Escalation, Message
 from chatapp.db.models.core import User
 from chatapp.db.models.team import SupportAgentStatus
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chatapp.schemas.inbox import (
@@ -57,14 +58,14 @@ def _is_admin(principal: Principal) -> bool:
 
 
 def _conversation(db: Session, conversation_id: uuid.UUID, *, lock: bool = False) -> Conversation:
-    conversation = db.get(Conversation, conversation_id, with_for_update=lock)
+    conversation = owned(db, Conversation, conversation_id, lock=lock)
     if conversation is None or conversation.deleted_at is not None:
         raise NotFound("No such conversation.", code="conversation_not_found")
     return conversation
 
 
 def _escalation(db: Session, escalation_id: uuid.UUID) -> Escalation:
-    escalation = db.get(Escalation, escalation_id)
+    escalation = owned(db, Escalation, escalation_id)
     if escalation is None:
         raise NotFound("No such escalation.", code="escalation_not_found")
     return escalation
@@ -130,7 +131,7 @@ def transfer(principal: Principal, escalation_id: uuid.UUID, to_user: uuid.UUID)
             raise Forbidden(
                 "Only its agent or an admin can transfer a conversation.", code="not_your_conversation"
             )
-        target = db.get(User, to_user)
+        target = owned(db, User, to_user)
         if target is None or target.deleted_at is not None or target.company_id != escalation.company_id:
             raise NotFound("No such team member.", code="user_not_found")
         if target.role not in (UserRole.SUPPORT_AGENT, UserRole.COMPANY_ADMIN) or not target.is_active:

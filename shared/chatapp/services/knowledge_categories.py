@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.models.agents import AgentKnowledgeCategory
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from chatapp.schemas.knowledge import AgentCategoriesOut, CategoryIn, CategoryOut, CategoryPatch
@@ -23,7 +24,7 @@ MAX_DEPTH = 10
 
 
 def _category(db: Session, category_id: uuid.UUID) -> KnowledgeCategory:
-    category = db.get(KnowledgeCategory, category_id)
+    category = owned(db, KnowledgeCategory, category_id)
     if category is None:
         raise NotFound("No such knowledge category.", code="category_not_found")
     return category

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.enums import FileStatus
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from chatapp.integrations import queues, storage
@@ -45,7 +46,7 @@ def _company(principal: Principal) -> uuid.UUID:
 
 
 def _file(db: Session, file_id: uuid.UUID) -> KnowledgeFile:
-    row = db.get(KnowledgeFile, file_id)
+    row = owned(db, KnowledgeFile, file_id)
     if row is None:
         raise NotFound("No such file.", code="file_not_found")
     return row
@@ -61,7 +62,7 @@ def _storage_key(company_id: uuid.UUID, file_id: uuid.UUID, filename: str) -> st
 
 def _require_category(db: Session, category_id: uuid.UUID) -> None:
     """Another company's category ids are indistinguishable from unknown ones."""
-    if db.get(KnowledgeCategory, category_id) is None:
+    if owned(db, KnowledgeCategory, category_id) is None:
         raise NotFound("No such knowledge category.", code="category_not_found")
 
 

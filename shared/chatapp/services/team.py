@@ -17,6 +17,7 @@ from chatapp.config import get_settings
 from chatapp.db.enums import InvitationStatus, UserRole
 from chatapp.db.models.core import Company, User
 from chatapp.db.models.team import Invitation
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, system_session, tenant_session
 from chatapp.errors import Conflict, Forbidden, LimitExceeded, NotFound, Unauthenticated
 from chatapp.integrations import email
@@ -45,7 +46,7 @@ def _company(principal: Principal) -> uuid.UUID:
 
 
 def _member(db: Session, user_id: uuid.UUID, company_id: uuid.UUID) -> User:
-    user = db.get(User, user_id)
+    user = owned(db, User, user_id)
     if user is None or user.company_id != company_id or user.deleted_at is not None:
         raise NotFound("No such team member.", code="user_not_found")
     return user
@@ -183,7 +184,7 @@ def list_invitations(principal: Principal) -> list[InvitationOut]:
 
 
 def _open_invitation(db: Session, invitation_id: uuid.UUID) -> Invitation:
-    invitation = db.get(Invitation, invitation_id)
+    invitation = owned(db, Invitation, invitation_id)
     if invitation is None:
         raise NotFound("No such invitation.", code="invitation_not_found")
     if invitation.status is not InvitationStatus.PENDING:

@@ -23,6 +23,7 @@ from chatapp.config import get_settings
 from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, Unauthenticated
 from chatapp.integrations import storage
@@ -103,7 +104,7 @@ def require_origin(agent_id: uuid.UUID, origin: str | None, *, required: bool) -
 
 
 def _live_agent(db: Session, agent_id: uuid.UUID) -> Agent:
-    agent = db.get(Agent, agent_id)
+    agent = owned(db, Agent, agent_id)
     if agent is None or agent.deleted_at is not None:
         raise NotFound("No such agent.", code="agent_not_found")
     return agent
