@@ -101,6 +101,19 @@ class LocalEventSources:
         self.create_buckets()
         os.environ.update(self.environment())
         self.verify_email_sender()
+        self.create_secrets_key()
+
+    def create_secrets_key(self) -> None:
+        """The KMS key that seals channel credentials and webhook secrets (envelope encryption)."""
+        import boto3
+
+        from chatapp.config import Settings
+
+        kms = boto3.client("kms")
+        alias = Settings().secrets_kms_key_id
+        if not any(a["AliasName"] == alias for a in kms.list_aliases()["Aliases"]):
+            key_id = kms.create_key(Description="Buzzi local secrets")["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName=alias, TargetKeyId=key_id)
 
     def verify_email_sender(self) -> None:
         """SES only sends from verified identities; locally the configured sender is verified."""

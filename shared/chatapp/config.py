@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     llm_default_model: str = "claude-sonnet-5"
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     llm_max_retries: int = Field(default=2, ge=0, le=5)
+    secrets_kms_key_id: str = "alias/buzzi-secrets"  # envelope encryption of channel and webhook secrets
     attachments_bucket: str = "buzzi-attachments"  # files customers send in conversations
     support_idle_minutes: int = Field(default=10, ge=1)  # idle support agents become "away"
     widget_session_ttl_hours: int = Field(default=24 * 30, ge=1)
