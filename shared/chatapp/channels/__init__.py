@@ -1,0 +1,1 @@
+"""Messaging channels: verifying inbound webhooks, normalising their events, sending replies."""

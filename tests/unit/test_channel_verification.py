@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from chatapp.channels import verification as v
+
+BODY = b'{"object":"whatsapp_business_account","entry":[]}'
+
+
+def test_meta_handshake_and_signature() -> None:
+    query = {"hub.mode": "subscribe", "hub.verify_token": "tok", "hub.challenge": "1158201444"}
+    assert v.meta_handshake("tok", query) == "1158201444"
+    with pytest.raises(v.WebhookRejected):
+        v.meta_handshake("other", query)
+    good = "sha256=" + hmac.new(b"app-secret", BODY, hashlib.sha256).hexdigest()
+    v.meta_signature("app-secret", BODY, good)
+    for bad in (None, "", "sha256=00", good.replace("sha256=", "sha1=")):
+        with pytest.raises(v.WebhookRejected):
+            v.meta_signature("app-secret", BODY, bad)
+    with pytest.raises(v.WebhookRejected):
+        v.meta_signature("app-secret", BODY + b" ", good)  # the raw body is what is signed
+
+
+def test_telegram_secret_token() -> None:
+    v.telegram_secret("s3cret", "s3cret")
+    for bad in (None, "", "S3cret"):
+        with pytest.raises(v.WebhookRejected):
+            v.telegram_secret("s3cret", bad)
+
+
+def test_slack_signature_and_replay_window() -> None:
+    now = time.time()
+    stamp = str(int(now))
+    signature = "v0=" + hmac.new(b"signing", f"v0:{stamp}:".encode() + BODY, hashlib.sha256).hexdigest()
+    v.slack_signature("signing", stamp, BODY, signature, now=now)
+    with pytest.raises(v.WebhookRejected, match="stale"):
+        v.slack_signature("signing", stamp, BODY, signature, now=now + 301)
+    with pytest.raises(v.WebhookRejected):
+        v.slack_signature("other", stamp, BODY, signature, now=now)
+    with pytest.raises(v.WebhookRejected):
+        v.slack_signature("signing", None, BODY, signature, now=now)
+
+
+def test_custom_signature() -> None:
+    now = int(time.time())
+    signature = v.sign_custom("whk", now, BODY)
+    v.custom_signature("whk", str(now), BODY, signature)
+    with pytest.raises(v.WebhookRejected):
+        v.custom_signature("whk", str(now - 3600), BODY, v.sign_custom("whk", now - 3600, BODY))
+    with pytest.raises(v.WebhookRejected):
+        v.custom_signature("whk", str(now), b"{}", signature)
+
+
+def _keys() -> tuple[Any, dict[str, Any]]:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    return private, {**public, "kid": "k1"}
+
+
+def test_teams_bearer_token() -> None:
+    private, jwk = _keys()
+    issuer = "https://api.botframework.com"
+    claims = {
+        "iss": issuer,
+        "aud": "app-id",
+        "exp": int(time.time()) + 600,
+        "serviceurl": "https://smba.example",
+    }
+    token = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k1"})
+    assert v.teams_token(f"Bearer {token}", "app-id", issuer, [jwk])["serviceurl"] == "https://smba.example"
+    other_private, _ = _keys()
+    forged = jwt.encode(claims, other_private, algorithm="RS256", headers={"kid": "k1"})
+    expired = jwt.encode(
+        {**claims, "exp": int(time.time()) - 3600}, private, algorithm="RS256", headers={"kid": "k1"}
+    )
+    wrong_audience = jwt.encode(
+        {**claims, "aud": "someone-else"}, private, algorithm="RS256", headers={"kid": "k1"}
+    )
+    wrong_issuer = jwt.encode(
+        {**claims, "iss": "https://evil"}, private, algorithm="RS256", headers={"kid": "k1"}
+    )
+    unknown_key = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k2"})
+    for bad in (forged, expired, wrong_audience, wrong_issuer, unknown_key):
+        with pytest.raises(v.WebhookRejected):
+            v.teams_token(f"Bearer {bad}", "app-id", issuer, [jwk])
+    with pytest.raises(v.WebhookRejected):
+        v.teams_token(None, "app-id", issuer, [jwk])
