@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     llm_default_model: str = "claude-sonnet-5"
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     llm_max_retries: int = Field(default=2, ge=0, le=5)
+    # Where each channel family's webhooks arrive (Lambda function URLs on AWS; the local runner
+    # serves them under /_url/<function>). JSON in the environment: {"telegram": "https://..."}.
+    channel_webhook_urls: dict[str, str] = {
+        family: f"http://127.0.0.1:3000/_url/{family.title()}WebhookFunction"
+        for family in ("meta", "telegram", "slack", "teams", "custom")
+    }
     secrets_kms_key_id: str = "alias/buzzi-secrets"  # envelope encryption of channel and webhook secrets
     attachments_bucket: str = "buzzi-attachments"  # files customers send in conversations
     support_idle_minutes: int = Field(default=10, ge=1)  # idle support agents become "away"

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.api.access import ADMIN, PLATFORM
 from chatapp.db.models.agents import AgentPackage
+from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Customer, Escalation
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
@@ -91,6 +92,7 @@ ID_NAMES = (
     "response_id",
     "session_id",
     "invitation_id",
+    "channel_id",
     "user_id",
 )
 
@@ -111,6 +113,7 @@ def _company_a_ids(tenants: Tenants, db: Session) -> dict[str, Any]:
         "response_id": db.scalar(select(CannedResponse.id).where(CannedResponse.company_id == a.company_id)),
         "session_id": db.scalar(select(ConsoleSession.id).where(ConsoleSession.user_id == a.admin_id)),
         "invitation_id": db.scalar(select(Invitation.id).where(Invitation.company_id == a.company_id)),
+        "channel_id": db.scalar(select(ChannelConfig.id).where(ChannelConfig.company_id == a.company_id)),
         "package_id": db.scalar(select(AgentPackage.id).limit(1)),
         "user_id": a.support_agent_id,
         "provider": "google",
