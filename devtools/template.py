@@ -43,6 +43,9 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return document
 
 
+FUNCTION_URL_PREFIX = "/_url/"
+
+
 @dataclass(frozen=True)
 class Route:
     method: str  # GET, POST, ... or ANY
@@ -138,6 +141,9 @@ def functions(template: dict[str, Any] | None = None, root: Path = ROOT) -> list
                 sqs_sources.append(event_properties)
             elif event["Type"] in ("Schedule", "ScheduleV2"):
                 schedules.append(event_properties)
+        if "FunctionUrlConfig" in properties:
+            # A Lambda function URL: locally served under /_url/<function>/..., as the same v2 events.
+            routes.append(Route("ANY", f"{FUNCTION_URL_PREFIX}{logical_id}/{{proxy+}}"))
         specs.append(
             FunctionSpec(
                 logical_id=logical_id,

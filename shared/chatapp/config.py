@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     knowledge_bucket: str = "buzzi-knowledge"
     agent_packages_bucket: str = "buzzi-agent-packages"
     ingest_queue_url: str | None = None
+    channel_inbound_queue_url: str | None = None  # verified channel events, answered by a worker
+    channel_outbound_queue_url: str | None = None  # replies to send through the platforms' APIs
+    webhook_queue_url: str | None = None  # outbound webhook deliveries (services/webhook_events.py)
 
     # Conversations: the language model, and what runs when there is none.
     # "anthropic" needs ANTHROPIC_API_KEY (or its secret); "offline" answers from retrieved passages,
@@ -70,6 +73,13 @@ class Settings(BaseSettings):
         family: f"http://127.0.0.1:3000/_url/{family.title()}WebhookFunction"
         for family in ("meta", "telegram", "slack", "teams", "custom")
     }
+    # Platform APIs (tests point them at local fakes).
+    graph_api_base_url: str = "https://graph.facebook.com/v21.0"
+    telegram_api_base_url: str = "https://api.telegram.org"
+    slack_api_base_url: str = "https://slack.com/api"
+    teams_token_url: str = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"  # noqa: S105
+    teams_issuer: str = "https://api.botframework.com"
+    teams_jwks_url: str = "https://login.botframework.com/v1/.well-known/keys"
     secrets_kms_key_id: str = "alias/buzzi-secrets"  # envelope encryption of channel and webhook secrets
     attachments_bucket: str = "buzzi-attachments"  # files customers send in conversations
     support_idle_minutes: int = Field(default=10, ge=1)  # idle support agents become "away"

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.api.access import ADMIN, PLATFORM
 from chatapp.db.models.agents import AgentPackage
-from chatapp.db.models.channels import ChannelConfig
+from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook
 from chatapp.db.models.conversations import Customer, Escalation
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
@@ -43,6 +43,8 @@ PUBLIC_PREFIXES = (
     "/v1/auth/verify",
     "/v1/auth/oauth/",
     "/v1/team/invitations/accept",
+    "/v1/public/",  # API-key routes: covered by tests/integration/api_keys
+    "/_url/",  # Lambda function URLs: channel webhooks, verified by the platforms' signatures
 )
 
 
@@ -92,7 +94,9 @@ ID_NAMES = (
     "response_id",
     "session_id",
     "invitation_id",
+    "key_id",
     "channel_id",
+    "webhook_id",
     "user_id",
 )
 
@@ -113,8 +117,10 @@ def _company_a_ids(tenants: Tenants, db: Session) -> dict[str, Any]:
         "response_id": db.scalar(select(CannedResponse.id).where(CannedResponse.company_id == a.company_id)),
         "session_id": db.scalar(select(ConsoleSession.id).where(ConsoleSession.user_id == a.admin_id)),
         "invitation_id": db.scalar(select(Invitation.id).where(Invitation.company_id == a.company_id)),
+        "key_id": db.scalar(select(ApiKey.id).where(ApiKey.company_id == a.company_id)),
         "channel_id": db.scalar(select(ChannelConfig.id).where(ChannelConfig.company_id == a.company_id)),
         "package_id": db.scalar(select(AgentPackage.id).limit(1)),
+        "webhook_id": db.scalar(select(Webhook.id).where(Webhook.company_id == a.company_id)),
         "user_id": a.support_agent_id,
         "provider": "google",
     }

@@ -59,6 +59,7 @@ def test_sample_event(spec, path: Path, tenants: Tenants, custom_resource_endpoi
     raw = (
         path.read_text()
         .replace("{{session_token}}", tenants.a.tokens["admin"])
+        .replace("{{api_key}}", tenants.a.tokens["api_key"])
         .replace("{{company_id}}", str(tenants.a.company_id))
         .replace("{{agent_id}}", str(tenants.a.agent_id))
         .replace("{{response_url}}", response_url)

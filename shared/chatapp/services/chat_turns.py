@@ -33,7 +33,7 @@ from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
-from chatapp.services import business_hours, conversation_memory, escalation_rules, usage
+from chatapp.services import business_hours, conversation_memory, escalation_rules, usage, webhook_events
 from chatapp.services.agents import get_agent
 from chatapp.services.escalations import escalate
 from chatapp.services.knowledge_categories import agent_category_ids
@@ -51,6 +51,7 @@ class TurnOutcome:
     status: ConversationStatus
     messages: list[Message] = field(default_factory=list)  # the customer's message, then replies
     escalated: bool = False
+    duplicate: bool = False  # a platform redelivered a message this conversation already has
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,21 @@ def take_customer_message(
     attachments: list[dict[str, Any]] | None = None,
     *,
     now: datetime | None = None,
+    platform_message_id: str | None = None,
 ) -> TurnOutcome:
+    """`platform_message_id` (channels) makes redelivery harmless: turns on one conversation run one
+    at a time under its row lock, so checking for the id here answers each platform message once."""
     now = now or datetime.now(UTC)
     context = TenantContext.company_service(company_id)
     with tenant_session(context) as db:
         conversation, agent = _lock(db, conversation_id)
+        if platform_message_id and _already_has(db, conversation.id, platform_message_id):
+            return TurnOutcome(conversation.id, conversation.status, duplicate=True)
         reopen_if_ended(conversation)
         usage.require_message_allowance(db, company_id, effective_limits(db, company_id))
         message = _store_customer_message(db, conversation, agent, text, attachments or [], now)
+        if platform_message_id:
+            message.metadata_ = {"platformMessageId": platform_message_id}
         outcome = TurnOutcome(conversation.id, conversation.status, [message])
         prepared = None
         if conversation.status is ConversationStatus.ACTIVE:
@@ -157,6 +165,18 @@ def _record_reply(
         )
 
 
+def _already_has(db: Session, conversation_id: uuid.UUID, platform_message_id: str) -> bool:
+    found = db.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.metadata_["platformMessageId"].astext == platform_message_id,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def reopen_if_ended(conversation: Conversation) -> None:
     """A customer writing again after the conversation was resolved gets the AI, not the last human."""
     if conversation.status in ENDED:
@@ -209,6 +229,19 @@ def _store_customer_message(
     )
     db.add(message)
     db.flush()
+    webhook_events.emit(
+        db,
+        company_id=conversation.company_id,
+        agent_id=conversation.agent_id,
+        event_type="message.received",
+        data={
+            "conversation_id": conversation.id,
+            "message_id": message.id,
+            "role": message.role,
+            "content": message.content,
+            "created_at": message.created_at,
+        },
+    )
     average = db.scalar(
         select(func.avg(Message.sentiment)).where(
             Message.conversation_id == conversation.id, Message.role == MessageRole.USER

@@ -83,3 +83,21 @@ def count_conversation(db: Session, customer_id: uuid.UUID) -> None:
             last_conversation_at=datetime.now(UTC),
         )
     )
+
+
+def match_by_channel(
+    db: Session, company_id: uuid.UUID, channel: str, sender_id: str, name: str | None
+) -> Customer:
+    """The company's customer known on `channel` as `sender_id` (`channel_ids`), created when new."""
+    customer = db.scalar(
+        select(Customer)
+        .where(Customer.company_id == company_id, Customer.channel_ids[channel].astext == sender_id)
+        .limit(1)
+    )
+    if customer is None:
+        customer = Customer(company_id=company_id, name=name, channel_ids={channel: sender_id})
+        db.add(customer)
+        db.flush()
+    elif name and not customer.name:
+        customer.name = name
+    return customer

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.enums import ConversationStatus, EscalationStatus
 from chatapp.db.models.conversations import Conversation, Escalation
+from chatapp.services import webhook_events
 from chatapp.services.escalation_rules import Trigger
 
 OPEN_STATUSES = (EscalationStatus.PENDING, EscalationStatus.ASSIGNED, EscalationStatus.IN_PROGRESS)
@@ -43,6 +44,19 @@ def escalate(
     )
     db.add(escalation)
     db.flush()
+    webhook_events.emit(
+        db,
+        company_id=conversation.company_id,
+        agent_id=conversation.agent_id,
+        event_type="escalation.created",
+        data={
+            "escalation_id": escalation.id,
+            "conversation_id": conversation.id,
+            "trigger_type": escalation.trigger_type,
+            "reason": escalation.reason,
+            "priority": escalation.priority,
+        },
+    )
     assign_automatically(db, conversation, escalation)
     return escalation
 

@@ -20,11 +20,13 @@ from chatapp.db.models.core import Company, Session, User
 from chatapp.db.tenancy import ContextRole, system_session
 from chatapp.errors import Forbidden, NotFound, Unauthenticated
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
+from chatapp.services import rate_limits, usage
 from chatapp.services.principals import Principal, PrincipalKind
 
 _ACTIVE_COMPANY = "active"
 # "Last used" is for people deciding which keys to revoke; a write per request would cost more.
 _LAST_USED_PRECISION = timedelta(minutes=1)
+DEFAULT_API_KEY_RATE_LIMIT = 100  # requests per minute, the design's default
 
 
 def _require_active(company_status: str | None) -> None:
@@ -117,9 +119,20 @@ def _authenticate_api_key(token: str) -> Principal:
         if row is None:
             raise Unauthenticated()
         key, company_status = row
+        _require_active(company_status)
+        # Every request counts against the key's own per-minute limit; a refusal rolls back this
+        # transaction (no "last used", no metered call), so a blocked key stays blocked till the minute ends.
+        rate_limits.enforce(
+            rate_limits.Limit(
+                f"api:key:{key.id}",
+                key.rate_limit or DEFAULT_API_KEY_RATE_LIMIT,
+                f"This API key may make {key.rate_limit or DEFAULT_API_KEY_RATE_LIMIT} requests a minute.",
+            ),
+            db=db,
+        )
         if key.last_used_at is None or now - key.last_used_at > _LAST_USED_PRECISION:
             db.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    _require_active(company_status)
+        usage.record(db, key.company_id, None, api_calls=1)
     return Principal(
         kind=PrincipalKind.API_KEY,
         id=key.id,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import String, case, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from chatapp.db.enums import ConversationStatus, EscalationStatus, MessageRole, UserRole
+from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole, UserRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, ConversationNote, Escalation, Message
 from chatapp.db.models.core import User
@@ -33,7 +33,7 @@ from chatapp.schemas.inbox import (
     PresenceIn,
     PresenceOut,
 )
-from chatapp.services import agent_presence, usage
+from chatapp.services import agent_presence, usage, webhook_events
 from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_role
 from chatapp.services.canned_responses import expand_shortcuts
@@ -203,7 +203,13 @@ def reply(
         )
         usage.record(db, conversation.company_id, conversation.agent_id, messages=1)
         db.flush()
-        return _present(message)
+        reply_out = _present(message)
+        company_id, channel = conversation.company_id, conversation.channel
+    if channel is not ChannelType.WEB:  # the widget polls; other channels get the reply pushed
+        from chatapp.services.channel_inbound import queue_delivery
+
+        queue_delivery(company_id, reply_out.id)
+    return reply_out
 
 
 def resolve(
@@ -240,6 +246,13 @@ def _close(
         if outcome is EscalationStatus.RESOLVED:
             conversation.status = ConversationStatus.RESOLVED
             conversation.resolved_at = now
+            webhook_events.emit(
+                db,
+                company_id=conversation.company_id,
+                agent_id=conversation.agent_id,
+                event_type="conversation.resolved",
+                data={"conversation_id": conversation.id, "resolved_at": now, "resolved_by": "human"},
+            )
         else:
             conversation.status = ConversationStatus.ACTIVE
             conversation.assigned_agent_id = None

@@ -94,7 +94,8 @@ def meter(
 
 
 _METER = text(
-    "SELECT chatapp_meter_usage(:company, :agent, :starts, :ends, :messages, :ai_responses, :tokens, :cost)"
+    "SELECT chatapp_meter_usage("
+    ":company, :agent, :starts, :ends, :messages, :ai_responses, :tokens, :cost, :api_calls)"
 )
 
 
@@ -107,6 +108,7 @@ def record(
     ai_responses: int = 0,
     tokens: int = 0,
     cost: Decimal = Decimal("0"),
+    api_calls: int = 0,
 ) -> None:
     """Count usage inside the caller's transaction (so it commits or rolls back with what it counts),
     through `chatapp_meter_usage`, which only adds and only for the transaction's own company."""
@@ -122,6 +124,7 @@ def record(
             "ai_responses": ai_responses,
             "tokens": tokens,
             "cost": cost,
+            "api_calls": api_calls,
         },
     )
 

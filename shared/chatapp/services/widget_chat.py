@@ -41,7 +41,7 @@ from chatapp.schemas.widget import (
     WidgetPublicConfigOut,
 )
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import chat_turns, customers, escalation_rules, rate_limits
+from chatapp.services import chat_turns, customers, escalation_rules, rate_limits, webhook_events
 from chatapp.services.agent_presence import free_seat
 from chatapp.services.escalations import escalate, open_escalation
 from chatapp.services.limits import effective_limits
@@ -168,6 +168,21 @@ def start_conversation(
         )
         db.add(conversation)
         db.flush()
+        webhook_events.emit(
+            db,
+            company_id=agent.company_id,
+            agent_id=agent.id,
+            event_type="conversation.created",
+            data={
+                "conversation_id": conversation.id,
+                "agent_id": agent.id,
+                "channel": conversation.channel,
+                "customer_id": conversation.customer_id,
+                "customer_name": conversation.customer_name,
+                "customer_email": conversation.customer_email,
+                "started_at": conversation.started_at,
+            },
+        )
         if customer is not None:
             customers.count_conversation(db, customer.id)
         db.execute(
@@ -295,6 +310,17 @@ def end_conversation(
             conversation.status = ConversationStatus.RESOLVED
             conversation.resolved_at = datetime.now(UTC)
             conversation.is_human_agent = False
+            webhook_events.emit(
+                db,
+                company_id=conversation.company_id,
+                agent_id=conversation.agent_id,
+                event_type="conversation.resolved",
+                data={
+                    "conversation_id": conversation.id,
+                    "resolved_at": conversation.resolved_at,
+                    "resolved_by": "customer",
+                },
+            )
         waiting = open_escalation(db, conversation.id)
         if waiting is not None:  # the customer left before (or while) a person helped
             waiting.status = EscalationStatus.ABANDONED

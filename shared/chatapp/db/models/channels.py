@@ -108,7 +108,7 @@ class Webhook(Base):
     agent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chatapp_agents.id"))
     name: Mapped[str] = mapped_column(String(255))
     url: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(Text)  # sealed (secret_box); Text since migration 0007
     events: Mapped[list[Any]] = json_array(nullable=False)
     headers: Mapped[dict[str, Any] | None] = json_object()
     is_active: Mapped[bool | None] = mapped_column(server_default=true())

@@ -1,0 +1,65 @@
+"""The public REST API, called with a company API key: conversations, messages, analytics."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query
+
+from chatapp.api.app import create_app, lambda_handler
+from chatapp.api.auth import Authenticated
+from chatapp.db.enums import ConversationStatus
+from chatapp.schemas.public_api import (
+    AnalyticsSummaryOut,
+    ConversationPageOut,
+    PublicConversationDetailOut,
+    PublicMessageIn,
+    PublicSendOut,
+)
+from chatapp.services import public_api
+
+app = create_app("public api", console_cors=False)
+
+
+@app.get("/v1/public/conversations", response_model=ConversationPageOut)
+async def list_conversations(
+    principal: Authenticated,
+    status: ConversationStatus | None = None,
+    agent_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ConversationPageOut:
+    return public_api.list_conversations(
+        principal, status=status, agent_id=agent_id, since=since, cursor=cursor, limit=limit
+    )
+
+
+@app.get("/v1/public/conversations/{conversation_id}", response_model=PublicConversationDetailOut)
+async def get_conversation(
+    conversation_id: uuid.UUID, principal: Authenticated
+) -> PublicConversationDetailOut:
+    return public_api.get_conversation(principal, conversation_id)
+
+
+@app.post(
+    "/v1/public/conversations/{conversation_id}/messages", response_model=PublicSendOut, status_code=201
+)
+async def send_message(
+    conversation_id: uuid.UUID, body: PublicMessageIn, principal: Authenticated
+) -> PublicSendOut:
+    return public_api.send_message(principal, conversation_id, body.content, body.sender)
+
+
+@app.get("/v1/public/analytics/summary", response_model=AnalyticsSummaryOut)
+async def analytics_summary(
+    principal: Authenticated,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+) -> AnalyticsSummaryOut:
+    return public_api.analytics_summary(principal, start, end)
+
+
+handler = lambda_handler(app)

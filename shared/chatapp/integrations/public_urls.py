@@ -1,0 +1,115 @@
+"""Outbound URLs the platform calls for a tenant (webhooks): public internet addresses only.
+
+A URL a customer gives us must not make our functions call into our own network (SSRF): loopback,
+private (RFC 1918), link-local (the cloud metadata service at 169.254.169.254), carrier-grade NAT
+(100.64.0.0/10), unique-local IPv6, multicast, unspecified and reserved addresses are refused.
+Host names are resolved and every address they resolve to is checked, at creation and again before
+each delivery (DNS can change). Local development and tests may use http and loopback, so a test
+can run a receiver on 127.0.0.1; private networks stay refused everywhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from chatapp.errors import InvalidInput
+
+Resolver = Callable[[str, int], list[str]]
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class UrlNotAllowed(InvalidInput):
+    code = "webhook_url_not_allowed"
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (A and AAAA)."""
+    try:
+        infos: list[Any] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise UrlNotAllowed(
+            f"The host {host!r} does not resolve.", code="webhook_host_unresolvable"
+        ) from error
+    return [str(info[4][0]) for info in infos]
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, NAT64, 6to4, Teredo): that is where it goes."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    return None
+
+
+def is_public(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and (embedded := _embedded_ipv4(address)) is not None:
+        address = embedded
+    if isinstance(address, ipaddress.IPv4Address) and address in _CGNAT:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
+        return False
+    special = (
+        address.is_loopback,
+        address.is_private,  # RFC 1918, unique-local fc00::/7, and more
+        address.is_link_local,  # 169.254.0.0/16 (instance metadata), fe80::/10
+        address.is_multicast,
+        address.is_unspecified,
+        address.is_reserved,
+    )
+    return address.is_global and not any(special)
+
+
+def _is_loopback(address: IpAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def check_url(url: str, *, local: bool, resolver: Resolver = resolve) -> str:
+    """The URL, if the platform may call it; else UrlNotAllowed (a 400 with a clear code).
+
+    `local` (development and tests) allows http and loopback addresses."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as error:
+        raise UrlNotAllowed("This is not a valid URL.", code="webhook_url_invalid") from error
+    if parts.scheme not in ("http", "https"):
+        raise UrlNotAllowed("Webhook URLs must start with https://.", code="webhook_url_scheme")
+    if parts.scheme == "http" and not local:
+        raise UrlNotAllowed("Webhook URLs must use https.", code="webhook_url_https_required")
+    host = parts.hostname
+    if not host:
+        raise UrlNotAllowed("The URL has no host.", code="webhook_url_invalid")
+    if parts.username is not None or parts.password is not None:
+        raise UrlNotAllowed(
+            "Put credentials in a custom header, not in the URL.", code="webhook_url_credentials"
+        )
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolver(host, port)]
+    if not addresses:
+        raise UrlNotAllowed(f"The host {host!r} does not resolve.", code="webhook_host_unresolvable")
+    for address in addresses:
+        if is_public(address) or (local and _is_loopback(address)):
+            continue
+        raise UrlNotAllowed(
+            "Webhook URLs must point at a public internet address; "
+            f"{host!r} resolves to a private or reserved one.",
+            code="webhook_url_not_public",
+        )
+    return url.strip()

@@ -1,0 +1,272 @@
+"""The public REST API: a company's own systems read conversations, send messages and read
+analytics with an API key.
+
+Only API keys are accepted here (a console session gets 403 `api_key_required`), each call needs
+the key's scope for it (`read:conversations`, `write:messages`, `read:analytics`), and it runs in
+the key's company context (`company_service`), so row-level security shows that company only;
+every object fetched by id is checked against it too (another company's id is simply not found).
+Rate limits, "last used" and metering happen when the key authenticates (`identity`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole
+from chatapp.db.models.agents import Agent
+from chatapp.db.models.billing import UsageRecord
+from chatapp.db.models.channels import ApiKey
+from chatapp.db.models.conversations import Conversation, Escalation, Message
+from chatapp.db.ownership import owned
+from chatapp.db.tenancy import tenant_session
+from chatapp.errors import Forbidden, InvalidInput, NotFound
+from chatapp.schemas.public_api import (
+    AnalyticsSummaryOut,
+    ConversationPageOut,
+    PublicConversationDetailOut,
+    PublicConversationOut,
+    PublicMessageOut,
+    PublicSendOut,
+)
+from chatapp.services import chat_turns, usage
+from chatapp.services.authorization import require_permission
+from chatapp.services.channel_inbound import queue_delivery
+from chatapp.services.principals import Principal, PrincipalKind
+
+VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
+DEFAULT_ANALYTICS_DAYS = 30
+
+
+def require_key(principal: Principal, scope: str) -> uuid.UUID:
+    """The key's company, if `principal` is an API key holding `scope` (e.g. "read:conversations")."""
+    if principal.kind is not PrincipalKind.API_KEY or principal.company_id is None:
+        raise Forbidden(
+            "This API is called with a company API key; console sessions use the console API.",
+            code="api_key_required",
+        )
+    action, _, area = scope.partition(":")
+    require_permission(principal, area, action)
+    return principal.company_id
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _conversation(db: Session, conversation_id: uuid.UUID, *, lock: bool = False) -> Conversation:
+    conversation = owned(db, Conversation, conversation_id, lock=lock)
+    if conversation is None or conversation.deleted_at is not None:
+        raise NotFound("No such conversation.", code="conversation_not_found")
+    return conversation
+
+
+def present(message: Message) -> PublicMessageOut:
+    return PublicMessageOut(
+        id=message.id,
+        role=message.role.value,  # type: ignore[arg-type]
+        content=message.content,
+        created_at=message.created_at,
+        sender_name=(message.metadata_ or {}).get("senderName"),
+        attachments=[{k: v for k, v in a.items() if k != "key"} for a in message.attachments or []],
+    )
+
+
+# ---------------------------------------------------------------- conversations
+
+
+def _cursor(conversation: Conversation) -> str:
+    raw = f"{conversation.started_at.isoformat()}|{conversation.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        started, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return _utc(datetime.fromisoformat(started)), uuid.UUID(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput(
+            "This cursor is not valid; start from the first page.", code="invalid_cursor"
+        ) from None
+
+
+def list_conversations(
+    principal: Principal,
+    *,
+    status: ConversationStatus | None = None,
+    agent_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> ConversationPageOut:
+    """Newest first by start time (which never changes, so pages neither skip nor repeat);
+    `since` keeps conversations with a message at or after that moment."""
+    require_key(principal, "read:conversations")
+    with tenant_session(principal.context()) as db:
+        query = select(Conversation).where(Conversation.deleted_at.is_(None))
+        if agent_id is not None:
+            agent = owned(db, Agent, agent_id)
+            if agent is None or agent.deleted_at is not None:
+                raise NotFound("No such agent.", code="agent_not_found")
+            query = query.where(Conversation.agent_id == agent_id)
+        if status is not None:
+            query = query.where(Conversation.status == status)
+        if since is not None:
+            query = query.where(Conversation.last_message_at >= _utc(since))
+        if cursor:
+            query = query.where(tuple_(Conversation.started_at, Conversation.id) < _parse_cursor(cursor))
+        rows = db.scalars(
+            query.order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(limit + 1)
+        ).all()
+        page = rows[:limit]
+        return ConversationPageOut(
+            items=[PublicConversationOut.model_validate(row) for row in page],
+            next_cursor=_cursor(page[-1]) if len(rows) > limit else None,
+        )
+
+
+def get_conversation(principal: Principal, conversation_id: uuid.UUID) -> PublicConversationDetailOut:
+    require_key(principal, "read:conversations")
+    with tenant_session(principal.context()) as db:
+        conversation = _conversation(db, conversation_id)
+        messages = db.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id, Message.role.in_(VISIBLE_ROLES))
+            .order_by(Message.created_at, Message.id)
+        ).all()
+        return PublicConversationDetailOut(
+            **PublicConversationOut.model_validate(conversation).model_dump(),
+            messages=[present(message) for message in messages],
+        )
+
+
+def send_message(
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    content: str,
+    sender: Literal["customer", "human_agent"],
+) -> PublicSendOut:
+    """As the customer: the conversation engine takes the message (the AI answers while the
+    conversation is with it). As a human agent: the company's own system answers in its name."""
+    company_id = require_key(principal, "write:messages")
+    if sender == "human_agent":
+        return _human_reply(principal, conversation_id, content)
+    with tenant_session(principal.context()) as db:
+        channel = _conversation(db, conversation_id).channel  # another company's is not found
+    outcome = chat_turns.take_customer_message(company_id, conversation_id, content)
+    if channel is not ChannelType.WEB:  # replies in a channel conversation go out through it
+        for reply in outcome.messages[1:]:
+            queue_delivery(company_id, reply.id)
+    return PublicSendOut(
+        status=outcome.status,
+        messages=[present(message) for message in outcome.messages],
+        escalated=outcome.escalated,
+    )
+
+
+def _human_reply(principal: Principal, conversation_id: uuid.UUID, content: str) -> PublicSendOut:
+    """A person answering through the company's own system: no Buzzi user behind it, so no sender
+    id; the key's name is shown as the sender. The AI stays silent from then on, as after a takeover."""
+    now = datetime.now(UTC)
+    with tenant_session(principal.context()) as db:
+        conversation = _conversation(db, conversation_id, lock=True)
+        key = owned(db, ApiKey, principal.id)
+        message = Message(
+            conversation_id=conversation.id,
+            role=MessageRole.HUMAN_AGENT,
+            content=content,
+            sender_id=None,
+            metadata_={"senderName": key.name if key else "Support", "apiKeyId": str(principal.id)},
+            created_at=now,
+        )
+        db.add(message)
+        if conversation.status is not ConversationStatus.WITH_HUMAN:
+            conversation.status = ConversationStatus.WITH_HUMAN
+            conversation.resolved_at = None
+        conversation.is_human_agent = True
+        conversation.message_count = (conversation.message_count or 0) + 1
+        conversation.human_message_count = (conversation.human_message_count or 0) + 1
+        conversation.last_message_at = now
+        db.execute(
+            update(Agent)
+            .where(Agent.id == conversation.agent_id)
+            .values(total_messages=func.coalesce(Agent.total_messages, 0) + 1)
+        )
+        usage.record(db, conversation.company_id, conversation.agent_id, messages=1)
+        db.flush()
+        result = PublicSendOut(status=conversation.status, messages=[present(message)])
+        company_id, channel = conversation.company_id, conversation.channel
+    if channel is not ChannelType.WEB:
+        queue_delivery(company_id, message.id)
+    return result
+
+
+# ---------------------------------------------------------------- analytics
+
+
+def analytics_summary(
+    principal: Principal, start: datetime | None = None, end: datetime | None = None
+) -> AnalyticsSummaryOut:
+    """Counts over [from, to). AI responses and tokens come from the usage meter, which counts per
+    calendar month: they cover the months overlapping the range, and the answer says which."""
+    company_id = require_key(principal, "read:analytics")
+    end = _utc(end) if end else datetime.now(UTC)
+    start = _utc(start) if start else end - timedelta(days=DEFAULT_ANALYTICS_DAYS)
+    if start >= end:
+        raise InvalidInput("`from` must be before `to`.", code="invalid_range")
+    with tenant_session(principal.context()) as db:
+        conversations = db.scalar(
+            select(func.count(Conversation.id)).where(
+                Conversation.company_id == company_id,
+                Conversation.deleted_at.is_(None),
+                Conversation.started_at >= start,
+                Conversation.started_at < end,
+            )
+        )
+        messages = db.scalar(
+            select(func.count(Message.id))
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Conversation.company_id == company_id,
+                Conversation.deleted_at.is_(None),
+                Message.role.in_(VISIBLE_ROLES),
+                Message.created_at >= start,
+                Message.created_at < end,
+            )
+        )
+        escalations = db.scalar(
+            select(func.count(Escalation.id)).where(
+                Escalation.company_id == company_id,
+                Escalation.created_at >= start,
+                Escalation.created_at < end,
+            )
+        )
+        metered = db.execute(
+            select(
+                func.coalesce(func.sum(UsageRecord.ai_response_count), 0),
+                func.coalesce(func.sum(UsageRecord.token_count), 0),
+                func.min(UsageRecord.period_start),
+                func.max(UsageRecord.period_end),
+            ).where(
+                UsageRecord.company_id == company_id,
+                UsageRecord.period_start < end,
+                UsageRecord.period_end > start,
+            )
+        ).one()
+    return AnalyticsSummaryOut(
+        from_=start,
+        to=end,
+        conversations=int(conversations or 0),
+        messages=int(messages or 0),
+        escalations=int(escalations or 0),
+        ai_responses=int(metered[0]),
+        tokens=int(metered[1]),
+        usage_from=metered[2],
+        usage_to=metered[3],
+    )
