@@ -42,7 +42,8 @@ def zip_of(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, source in sorted(files.items()):
-            archive.writestr(name, source)
+            # A fixed timestamp: the same files must make the same bytes, even across a clock tick.
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), source)
     return buffer.getvalue()
 
 

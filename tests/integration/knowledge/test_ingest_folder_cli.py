@@ -35,6 +35,19 @@ def test_folder_is_uploaded_and_indexed_with_the_queue_poller(
         poller.stop()
         server.shutdown()
         time.sleep(1.2)  # the poller's last long-poll returns before other tests use the queue
-    assert results == {"returns.md": "indexed", "hours.txt": "indexed", "broken.pdf": "failed"}
+    import boto3
+
+    queue = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=local_aws.queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    files = {
+        f["original_filename"]: (f["status"], f["processing_error"])
+        for f in tenant.call("GET", "/v1/knowledge/files").body["items"]
+    }
+    assert results == {"returns.md": "indexed", "hours.txt": "indexed", "broken.pdf": "failed"}, (
+        queue,
+        files,
+    )
     names = [c["name"] for c in tenant.call("GET", "/v1/knowledge/categories").body]
     assert "Imported" in names
