@@ -93,3 +93,14 @@ def test_teams_bearer_token() -> None:
             v.teams_token(f"Bearer {bad}", "app-id", issuer, [jwk])
     with pytest.raises(v.WebhookRejected):
         v.teams_token(None, "app-id", issuer, [jwk])
+
+
+def test_long_replies_split_at_natural_boundaries() -> None:
+    from chatapp.channels.catalogue import split_text
+
+    paragraph = "word " * 300
+    parts = split_text(f"{paragraph}\n\n{paragraph}", 1000)
+    assert all(len(p) <= 1000 for p in parts) and len(parts) >= 3
+    assert " ".join(parts).split() == f"{paragraph} {paragraph}".split()  # nothing lost or cut mid-word
+    assert split_text("short", 1000) == ["short"]
+    assert all(len(p) <= 10 for p in split_text("x" * 35, 10))  # no boundary: hard cuts

@@ -374,3 +374,45 @@ def test_a_person_taking_over_answers_through_the_channel(company: Company, plat
     sends = platforms.sent("/telegram/bot5:t/sendMessage")
     assert [s.json()["text"] for s in sends][-1] == "Hi, a person here. How can I help?"
     assert sends[-1].json()["chat_id"] == "900"
+
+
+@pytest.mark.parametrize(
+    ("channel", "credentials", "send_path"),
+    [
+        (
+            "messenger",
+            {"pageId": "p1", "pageAccessToken": "PAT", "appSecret": "app", "verifyToken": "vt"},
+            "/graph/p1/messages",
+        ),
+        (
+            "instagram",
+            {"accountId": "ig1", "pageAccessToken": "PAT", "appSecret": "app", "verifyToken": "vt"},
+            "/graph/ig1/messages",
+        ),
+    ],
+)
+def test_messenger_and_instagram_answer_signed_messages_once(
+    company: Company, platforms: FakePlatforms, channel: str, credentials: dict[str, str], send_path: str
+) -> None:
+    connection = company.connect(channel, credentials)
+    event = {
+        "sender": {"id": "psid-1"},
+        "recipient": {"id": "p1"},
+        "message": {"mid": "m_1", "text": "Do you have gift cards?"},
+    }
+    echo = {
+        "sender": {"id": "p1"},
+        "recipient": {"id": "psid-1"},
+        "message": {"mid": "m_2", "text": "x", "is_echo": True},
+    }
+    body = json.dumps({"object": "page", "entry": [{"messaging": [event, echo]}]}).encode()
+    signature = "sha256=" + hmac.new(b"app", body, hashlib.sha256).hexdigest()
+    assert company.webhook(connection, body, {"x-hub-signature-256": "sha256=" + "1" * 64}).status == 401
+    assert company.drain("ChannelInboundQueue", "ChannelInboundFunction") == 0  # the forgery stored nothing
+    for _ in range(2):  # Meta redelivers
+        assert company.webhook(connection, body, {"x-hub-signature-256": signature}).status == 200
+    company.run_queues()
+    sends = platforms.sent(send_path)
+    assert len(sends) == 1  # one answer; our own echo is never answered
+    assert sends[0].json()["recipient"] == {"id": "psid-1"}
+    assert sends[0].headers["authorization"] == "Bearer PAT"
