@@ -56,6 +56,9 @@ def rate_seconds(expression: str) -> int | None:
     return int(found.group(1)) * _SECONDS[found.group(2).rstrip("s")]
 
 
+LOCAL_VISIBILITY_SECONDS = 20
+
+
 @dataclass
 class LocalEventSources:
     """Creates the template's queues in moto and drives SQS sources and schedules."""
@@ -165,12 +168,21 @@ class LocalEventSources:
         sqs = boto3.client("sqs")
         url = self.queue_urls[queue_id]
         while not self._stop.is_set():
-            received = sqs.receive_message(
-                QueueUrl=url,
-                MaxNumberOfMessages=min(int(source.get("BatchSize", 10)), 10),
-                WaitTimeSeconds=1,
-                AttributeNames=["All"],
-            ).get("Messages", [])
+            try:
+                received = sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=min(int(source.get("BatchSize", 10)), 10),
+                    WaitTimeSeconds=1,
+                    # Locally a message whose receive was lost (a dropped connection to moto) or whose
+                    # handler died comes back in seconds, not after the queue's deployed timeout.
+                    VisibilityTimeout=LOCAL_VISIBILITY_SECONDS,
+                    AttributeNames=["All"],
+                ).get("Messages", [])
+            except Exception as error:  # keep polling, as Lambda's poller would
+                logger.warning(
+                    "local SQS receive failed", extra={"queue": queue_id, "error_type": type(error).__name__}
+                )
+                continue
             if received:
                 self.deliver_sqs(spec, url, received)
 
