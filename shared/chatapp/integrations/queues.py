@@ -21,8 +21,10 @@ def dead_letter(queue_url: str, body: str, source_message_id: str, reason: str) 
     )
 
 
-def send_ingest(message: dict[str, Any]) -> None:
+def send_ingest(message: dict[str, Any], *, delay_seconds: int = 0) -> None:
     queue_url = get_settings().ingest_queue_url
     if not queue_url:
         raise RuntimeError("INGEST_QUEUE_URL is not configured")
-    client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))
+    client("sqs").send_message(
+        QueueUrl=queue_url, MessageBody=json.dumps(message), DelaySeconds=delay_seconds
+    )

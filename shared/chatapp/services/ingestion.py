@@ -45,10 +45,18 @@ EMBED_BATCH = 64
 _CHUNK_NAMESPACE = uuid.UUID("6f1d3c2e-8f7a-4b6e-9d51-2c4a7e0b9f13")
 
 
+# A message is sent inside the transaction that bumps the file's generation (so a failed send
+# commits nothing); a worker can therefore see it before that commit is visible. Such a message is
+# put back with a short delay a few times rather than mistaken for a stale one.
+NOT_YET_VISIBLE_RETRIES = 5
+NOT_YET_VISIBLE_DELAY_SECONDS = 2
+
+
 class IngestMessage(BaseModel):
     company_id: uuid.UUID
     file_id: uuid.UUID
     generation: int
+    requeues: int = 0
 
     @classmethod
     def from_body(cls, body: str) -> IngestMessage:
@@ -63,6 +71,7 @@ class IngestOutcome(StrEnum):
     FAILED = "failed"  # permanently: the file itself is the problem
     STALE = "stale"  # the file was deleted or queued again since this message
     ALREADY_DONE = "already_done"  # a duplicate delivery after success
+    REQUEUED = "requeued"  # arrived before the transaction that sent it was visible; sent again
 
 
 @dataclass
@@ -119,10 +128,25 @@ def ingest(
     return _publish(context, message, claim, stats, title, page_count, embedder)
 
 
+def _requeue(message: IngestMessage) -> IngestOutcome:
+    """The file row (or its new generation) is not visible yet, or the file is gone for good."""
+    if message.requeues >= NOT_YET_VISIBLE_RETRIES:
+        return IngestOutcome.STALE  # deleted (or never committed): nothing to index
+    from chatapp.integrations import queues
+
+    queues.send_ingest(
+        message.model_copy(update={"requeues": message.requeues + 1}).model_dump(mode="json"),
+        delay_seconds=NOT_YET_VISIBLE_DELAY_SECONDS,
+    )
+    return IngestOutcome.REQUEUED
+
+
 def _claim(context: TenantContext, message: IngestMessage, embedder: Embedder) -> _Claim | IngestOutcome:
     with tenant_session(context) as db:
         row = db.get(KnowledgeFile, message.file_id, with_for_update=True)
-        if row is None or row.ingest_generation != message.generation:
+        if row is None or row.ingest_generation < message.generation:
+            return _requeue(message)
+        if row.ingest_generation != message.generation:
             return IngestOutcome.STALE
         if row.status is FileStatus.INDEXED:
             return IngestOutcome.ALREADY_DONE
