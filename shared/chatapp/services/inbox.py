@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import String, case, cast, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -184,25 +185,14 @@ def reply(
                 "agent_name": author.name if author else None,
             },
         )
-        message = Message(
-            conversation_id=conversation.id,
-            role=MessageRole.HUMAN_AGENT,
-            content=content,
+        message = add_human_message(
+            db,
+            conversation,
+            content,
             sender_id=me,
-            metadata_={"senderName": (author.name if author else None) or "Support"},
-            created_at=now,
+            metadata={"senderName": (author.name if author else None) or "Support"},
+            now=now,
         )
-        db.add(message)
-        conversation.message_count = (conversation.message_count or 0) + 1
-        conversation.human_message_count = (conversation.human_message_count or 0) + 1
-        conversation.last_message_at = now
-        db.execute(
-            update(Agent)
-            .where(Agent.id == conversation.agent_id)
-            .values(total_messages=func.coalesce(Agent.total_messages, 0) + 1)
-        )
-        usage.record(db, conversation.company_id, conversation.agent_id, messages=1)
-        db.flush()
         reply_out = _present(message)
         company_id, channel = conversation.company_id, conversation.channel
     if channel is not ChannelType.WEB:  # the widget polls; other channels get the reply pushed
@@ -210,6 +200,39 @@ def reply(
 
         queue_delivery(company_id, reply_out.id)
     return reply_out
+
+
+def add_human_message(
+    db: Session,
+    conversation: Conversation,
+    content: str,
+    *,
+    sender_id: uuid.UUID | None,
+    metadata: dict[str, Any],
+    now: datetime,
+) -> Message:
+    """A person's message in a conversation (inbox or the public API), with the counters and usage
+    that go with it, inside the caller's transaction."""
+    message = Message(
+        conversation_id=conversation.id,
+        role=MessageRole.HUMAN_AGENT,
+        content=content,
+        sender_id=sender_id,
+        metadata_=metadata,
+        created_at=now,
+    )
+    db.add(message)
+    conversation.message_count = (conversation.message_count or 0) + 1
+    conversation.human_message_count = (conversation.human_message_count or 0) + 1
+    conversation.last_message_at = now
+    db.execute(
+        update(Agent)
+        .where(Agent.id == conversation.agent_id)
+        .values(total_messages=func.coalesce(Agent.total_messages, 0) + 1)
+    )
+    usage.record(db, conversation.company_id, conversation.agent_id, messages=1)
+    db.flush()
+    return message
 
 
 def resolve(

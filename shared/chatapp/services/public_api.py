@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole
@@ -35,9 +35,10 @@ from chatapp.schemas.public_api import (
     PublicMessageOut,
     PublicSendOut,
 )
-from chatapp.services import chat_turns, usage
+from chatapp.services import chat_turns
 from chatapp.services.authorization import require_permission
 from chatapp.services.channel_inbound import queue_delivery
+from chatapp.services.inbox import add_human_message
 from chatapp.services.principals import Principal, PrincipalKind
 
 VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
@@ -177,29 +178,18 @@ def _human_reply(principal: Principal, conversation_id: uuid.UUID, content: str)
     with tenant_session(principal.context()) as db:
         conversation = _conversation(db, conversation_id, lock=True)
         key = owned(db, ApiKey, principal.id)
-        message = Message(
-            conversation_id=conversation.id,
-            role=MessageRole.HUMAN_AGENT,
-            content=content,
+        message = add_human_message(
+            db,
+            conversation,
+            content,
             sender_id=None,
-            metadata_={"senderName": key.name if key else "Support", "apiKeyId": str(principal.id)},
-            created_at=now,
+            metadata={"senderName": key.name if key else "Support", "apiKeyId": str(principal.id)},
+            now=now,
         )
-        db.add(message)
         if conversation.status is not ConversationStatus.WITH_HUMAN:
             conversation.status = ConversationStatus.WITH_HUMAN
             conversation.resolved_at = None
         conversation.is_human_agent = True
-        conversation.message_count = (conversation.message_count or 0) + 1
-        conversation.human_message_count = (conversation.human_message_count or 0) + 1
-        conversation.last_message_at = now
-        db.execute(
-            update(Agent)
-            .where(Agent.id == conversation.agent_id)
-            .values(total_messages=func.coalesce(Agent.total_messages, 0) + 1)
-        )
-        usage.record(db, conversation.company_id, conversation.agent_id, messages=1)
-        db.flush()
         result = PublicSendOut(status=conversation.status, messages=[present(message)])
         company_id, channel = conversation.company_id, conversation.channel
     if channel is not ChannelType.WEB:
