@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chatapp.errors import DomainError
-from chatapp.integrations.aws import client
+from chatapp.integrations.queues import dead_letter
 from chatapp.observability import logger, observed
 from chatapp.services.webhook_delivery import DeliveryMessage, deliver
 
@@ -25,14 +25,7 @@ MAX_RECEIVES = int(os.environ.get("WEBHOOK_MAX_RECEIVES", "5"))
 
 
 def _dead_letter(record: SQSRecord, reason: str) -> None:
-    client("sqs").send_message(
-        QueueUrl=os.environ["WEBHOOK_DLQ_URL"],
-        MessageBody=record.body,
-        MessageAttributes={
-            "failure_reason": {"DataType": "String", "StringValue": reason[:1000]},
-            "source_message_id": {"DataType": "String", "StringValue": record.message_id},
-        },
-    )
+    dead_letter(os.environ["WEBHOOK_DLQ_URL"], record.body, record.message_id, reason)
 
 
 def record_handler(record: SQSRecord) -> str:

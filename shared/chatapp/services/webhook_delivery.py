@@ -38,8 +38,8 @@ from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import InvalidInput
 from chatapp.integrations import secret_box
-from chatapp.integrations.aws import client
 from chatapp.integrations.public_urls import UrlNotAllowed
+from chatapp.integrations.queues import dead_letter
 from chatapp.observability import logger
 from chatapp.services import webhook_events
 from chatapp.services.webhooks import SECRET_PREFIX, check_webhook_url, secret_context
@@ -218,10 +218,6 @@ def _dead_letter(message: DeliveryMessage, reason: str) -> None:
     if not queue_url:
         return
     try:
-        client("sqs").send_message(
-            QueueUrl=queue_url,
-            MessageBody=message.model_dump_json(),
-            MessageAttributes={"failure_reason": {"DataType": "String", "StringValue": reason[:1000]}},
-        )
+        dead_letter(queue_url, message.model_dump_json(), message.event_id, reason)
     except Exception as error:  # the outcome is recorded on the endpoint either way
         logger.warning("webhook dead-letter failed", extra={"error_type": type(error).__name__})
