@@ -49,8 +49,17 @@ def start_moto(port: int = 4566) -> str:
     return endpoint
 
 
+# EventBridge `cron(...)` schedules (daily billing, nightly purges) fire hourly locally: every
+# scheduled job is idempotent, so firing early and often is harmless and shows them working.
+LOCAL_CRON_SECONDS = 3600
+
+
 def rate_seconds(expression: str) -> int | None:
-    found = _RATE.match(expression.strip())
+    """How often a schedule fires locally: its `rate(...)`, or hourly for a `cron(...)`."""
+    expression = expression.strip()
+    if expression.startswith("cron("):
+        return LOCAL_CRON_SECONDS
+    found = _RATE.match(expression)
     if not found:
         return None
     return int(found.group(1)) * _SECONDS[found.group(2).rstrip("s")]
@@ -157,7 +166,7 @@ class LocalEventSources:
             for schedule in spec.schedules:
                 seconds = rate_seconds(schedule.get("Schedule") or schedule.get("ScheduleExpression", ""))
                 if seconds:
-                    threading.Thread(target=self._tick, args=(spec, seconds), daemon=True).start()
+                    threading.Thread(target=self._tick, args=(spec, seconds, schedule), daemon=True).start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -206,9 +215,15 @@ class LocalEventSources:
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         return sorted(failed)
 
-    def _tick(self, spec: FunctionSpec, seconds: int) -> None:
+    def _tick(self, spec: FunctionSpec, seconds: int, schedule: dict[str, Any]) -> None:
         while not self._stop.wait(seconds):
-            fire_schedule(spec)
+            try:
+                fire_schedule(spec, schedule)
+            except Exception as error:  # a failed run is retried at the next tick, as on AWS
+                logger.error(
+                    "local schedule failed",
+                    extra={"function": spec.logical_id, "error_type": type(error).__name__},
+                )
 
 
 def sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
@@ -226,8 +241,22 @@ def sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
     }
 
 
-def fire_schedule(spec: FunctionSpec) -> Any:
-    event = {
+def fire_schedule(spec: FunctionSpec, schedule: dict[str, Any] | None = None) -> Any:
+    """Invoke `spec` as EventBridge would: with the schedule's `Input` JSON when it sets one
+    (EventBridge then sends exactly that), else with a "Scheduled Event"."""
+    has_input = bool(schedule and schedule.get("Input"))
+    event = json.loads(schedule["Input"]) if schedule and has_input else _scheduled_event(spec)
+    started = time.perf_counter()
+    result = spec.load_handler()(event, LambdaContext(function_name=spec.logical_id))
+    logger.info(
+        "schedule fired",
+        extra={"function": spec.logical_id, "ms": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    return result
+
+
+def _scheduled_event(spec: FunctionSpec) -> dict[str, Any]:
+    return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": "Scheduled Event",
@@ -238,10 +267,3 @@ def fire_schedule(spec: FunctionSpec) -> Any:
         "resources": [f"arn:aws:events:us-east-1:000000000000:rule/{spec.logical_id}"],
         "detail": {},
     }
-    started = time.perf_counter()
-    result = spec.load_handler()(event, LambdaContext(function_name=spec.logical_id))
-    logger.info(
-        "schedule fired",
-        extra={"function": spec.logical_id, "ms": round((time.perf_counter() - started) * 1000, 1)},
-    )
-    return result

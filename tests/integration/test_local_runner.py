@@ -79,8 +79,12 @@ def test_sqs_sources_report_partial_failures_and_poison_reaches_the_dlq() -> Non
 def test_rate_schedules_are_understood_and_fired() -> None:
     assert rate_seconds("rate(5 minutes)") == 300
     assert rate_seconds("rate(1 day)") == 86400
-    assert rate_seconds("cron(0 3 * * ? *)") is None
+    assert rate_seconds("cron(0 3 * * ? *)") == 3600, "daily cron jobs fire hourly locally"
+    assert rate_seconds("every day") is None
     template = load_template(FIXTURES / "queue_template.yaml")
     scheduled = next(spec for spec in functions(template, root=FIXTURES) if spec.schedules)
-    result = fire_schedule(scheduled)
+    result = fire_schedule(scheduled, scheduled.schedules[0])
     assert result == {"detail-type": "Scheduled Event", "source": "aws.events"}
+    # A schedule with `Input` sends exactly that JSON, as EventBridge does.
+    hourly = {"Schedule": "rate(1 hour)", "Input": '{"job": "today"}'}
+    assert fire_schedule(scheduled, hourly) == {"job": "today"}
