@@ -6,15 +6,21 @@ to the caller: never a stack trace, a SQL statement or a secret.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     code = "error"
     default_message = "Something went wrong."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         self.message = message or self.default_message
         if code:
             self.code = code
+        # Machine-readable facts a client can act on (which limit, what would lift it); JSON values.
+        self.details = details or {}
         super().__init__(self.message)
 
 
@@ -52,6 +58,13 @@ class RateLimited(DomainError):
     code = "rate_limited"
     default_message = "Too many requests. Please wait a moment and try again."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, retry_after: int = 1) -> None:
-        super().__init__(message, code=code)
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        retry_after: int = 1,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, details=details)
         self.retry_after = retry_after

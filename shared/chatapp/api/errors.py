@@ -58,7 +58,7 @@ def _status_for(error: DomainError) -> int:
 async def _domain_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
-    return error_response(_status_for(error), error.code, error.message, headers)
+    return error_response(_status_for(error), error.code, error.message, headers, **error.details)
 
 
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:

@@ -18,7 +18,7 @@ from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.channels import WidgetConfig
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
-from chatapp.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
+from chatapp.errors import Forbidden, InvalidInput, NotFound
 from chatapp.schemas.agents import (
     AdminAgentIn,
     AdminAgentOut,
@@ -28,7 +28,7 @@ from chatapp.schemas.agents import (
     AgentPatch,
 )
 from chatapp.services.authorization import has_permission, require_permission
-from chatapp.services.limits import effective_limits
+from chatapp.services.limits import effective_limits, require_room
 from chatapp.services.principals import Principal
 
 _ADMIN_ONLY = {"system_prompt", "llm_config", "package_id", "custom_package_url", "custom_package_hash"}
@@ -88,15 +88,18 @@ def create_agent(principal: Principal, data: AgentIn, company_id: uuid.UUID | No
     if company_id is None:
         raise InvalidInput("Say which company the agent belongs to.", code="company_required")
     with tenant_session(principal.context()) as db:
-        limit = effective_limits(db, company_id).number("agentCount")
+        limits = effective_limits(db, company_id)
         existing = db.scalar(
             select(func.count(Agent.id)).where(Agent.company_id == company_id, Agent.deleted_at.is_(None))
         )
-        if limit is not None and (existing or 0) >= limit:
-            raise LimitExceeded(
-                f"Your plan allows {limit} agents. Archive one, or upgrade your plan for more.",
-                code="agent_limit_reached",
-            )
+        require_room(
+            db,
+            limits,
+            "agentCount",
+            used=existing or 0,
+            code="agent_limit_reached",
+            what=f"Your plan allows {limits.number('agentCount')} agents. Archive one, or upgrade.",
+        )
         agent = Agent(company_id=company_id, name=data.name.strip())
         _apply(db, agent, data.model_dump(exclude_unset=True, exclude={"name"}, by_alias=True))
         db.add(agent)

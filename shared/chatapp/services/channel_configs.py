@@ -13,12 +13,11 @@ from sqlalchemy.orm import Session
 
 from chatapp.channels.catalogue import CHANNELS, GENERATED_SECRETS
 from chatapp.config import get_settings
-from chatapp.db.enums import ChannelType, SubscriptionStatus
-from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
+from chatapp.db.enums import ChannelType
 from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
-from chatapp.errors import InvalidInput, LimitExceeded, NotFound
+from chatapp.errors import InvalidInput, NotFound
 from chatapp.integrations.secret_box import open_sealed, seal
 from chatapp.schemas.channels import (
     ChannelConnectedOut,
@@ -29,9 +28,8 @@ from chatapp.schemas.channels import (
 )
 from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_permission
+from chatapp.services.limits import effective_limits, require_feature
 from chatapp.services.principals import Principal
-
-LIVE = (SubscriptionStatus.TRIAL, SubscriptionStatus.ACTIVE, SubscriptionStatus.GRACE_PERIOD)
 
 
 def secret_context(company_id: uuid.UUID, webhook_id: str) -> dict[str, str]:
@@ -83,20 +81,7 @@ def _present(config: ChannelConfig, generated: dict[str, str] | None = None) -> 
 def _require_plan_feature(db: Session, company_id: uuid.UUID, channel: ChannelType) -> None:
     if channel in (ChannelType.WEB, ChannelType.CUSTOM):
         return
-    row = db.execute(
-        select(SubscriptionPlan.slug, SubscriptionPlan.features)
-        .join(CompanySubscription, CompanySubscription.plan_id == SubscriptionPlan.id)
-        .where(CompanySubscription.company_id == company_id, CompanySubscription.status.in_(LIVE))
-        .order_by(CompanySubscription.expires_at.desc())
-        .limit(1)
-    ).first()
-    features = list((row.features if row else None) or [])
-    if channel.value not in features:
-        plan = row.slug if row else "no"
-        raise LimitExceeded(
-            f"The {plan} plan does not include {channel.value}; upgrade to a plan with it.",
-            code="channel_not_in_plan",
-        )
+    require_feature(db, effective_limits(db, company_id), channel.value, code="channel_not_in_plan")
 
 
 def _check_credentials(channel: ChannelType, credentials: dict[str, str], *, partial: bool) -> None:

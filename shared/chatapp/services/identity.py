@@ -18,15 +18,19 @@ from chatapp.config import get_settings
 from chatapp.db.models.channels import ApiKey
 from chatapp.db.models.core import Company, Session, User
 from chatapp.db.tenancy import ContextRole, system_session
-from chatapp.errors import Forbidden, NotFound, Unauthenticated
+from chatapp.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
 from chatapp.services import rate_limits, usage
+from chatapp.services.limits import effective_limits, upgrade_options
 from chatapp.services.principals import Principal, PrincipalKind
 
 _ACTIVE_COMPANY = "active"
 # "Last used" is for people deciding which keys to revoke; a write per request would cost more.
 _LAST_USED_PRECISION = timedelta(minutes=1)
 DEFAULT_API_KEY_RATE_LIMIT = 100  # requests per minute, the design's default
+
+
+PLAN_RATE_LIMITED = "api_rate_limit_reached"
 
 
 def _require_active(company_status: str | None) -> None:
@@ -122,14 +126,19 @@ def _authenticate_api_key(token: str) -> Principal:
         _require_active(company_status)
         # Every request counts against the key's own per-minute limit; a refusal rolls back this
         # transaction (no "last used", no metered call), so a blocked key stays blocked till the minute ends.
-        rate_limits.enforce(
-            rate_limits.Limit(
-                f"api:key:{key.id}",
-                key.rate_limit or DEFAULT_API_KEY_RATE_LIMIT,
-                f"This API key may make {key.rate_limit or DEFAULT_API_KEY_RATE_LIMIT} requests a minute.",
-            ),
-            db=db,
-        )
+        per_minute = key.rate_limit or DEFAULT_API_KEY_RATE_LIMIT
+        try:
+            rate_limits.enforce(
+                rate_limits.Limit(
+                    f"api:key:{key.id}", per_minute, f"This API key may make {per_minute} requests a minute."
+                ),
+                *_plan_rate_limit(db, key.company_id),
+                db=db,
+            )
+        except RateLimited as refusal:
+            if refusal.code != PLAN_RATE_LIMITED:
+                raise
+            raise _with_upgrade_path(db, key.company_id, refusal) from None
         if key.last_used_at is None or now - key.last_used_at > _LAST_USED_PRECISION:
             db.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
         usage.record(db, key.company_id, None, api_calls=1)
@@ -139,6 +148,32 @@ def _authenticate_api_key(token: str) -> Principal:
         role=ContextRole.COMPANY_SERVICE,
         company_id=key.company_id,
         permissions={"scopes": list(key.permissions or [])},
+    )
+
+
+def _plan_rate_limit(db: DbSession, company_id: uuid.UUID) -> list[rate_limits.Limit]:
+    """The plan's `apiRateLimit`: requests a minute across all of the company's keys together."""
+    per_minute = effective_limits(db, company_id).number("apiRateLimit")
+    if per_minute is None:
+        return []
+    message = f"Your plan allows {per_minute} API requests a minute across all keys."
+    return [rate_limits.Limit(f"api:company:{company_id}", per_minute, message, code=PLAN_RATE_LIMITED)]
+
+
+def _with_upgrade_path(db: DbSession, company_id: uuid.UUID, refusal: RateLimited) -> RateLimited:
+    """The plan's refusal names the plans that allow more (looked up only when refusing)."""
+    limits = effective_limits(db, company_id)
+    options = upgrade_options(db, limits, limit="apiRateLimit")
+    best = options[0] if options else None
+    upgrade = f" The {best['name']} plan allows {best['allows'] or 'unlimited'}." if best else ""
+    details = {
+        "limit": "apiRateLimit",
+        "allowed": limits.number("apiRateLimit"),
+        "plan": limits.plan_slug,
+        "upgrade": options,
+    }
+    return RateLimited(
+        refusal.message + upgrade, code=refusal.code, retry_after=refusal.retry_after, details=details
     )
 
 

@@ -12,11 +12,11 @@ from chatapp.db.models.agents import AgentKnowledgeCategory
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
-from chatapp.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from chatapp.errors import Conflict, InvalidInput, NotFound
 from chatapp.schemas.knowledge import AgentCategoriesOut, CategoryIn, CategoryOut, CategoryPatch
 from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_permission
-from chatapp.services.limits import effective_limits
+from chatapp.services.limits import effective_limits, require_room
 from chatapp.services.principals import Principal
 from chatapp.text import slugify
 
@@ -57,11 +57,15 @@ def create_category(principal: Principal, data: CategoryIn) -> CategoryOut:
     require_permission(principal, "knowledge", "write")
     company_id = _company(principal)
     with tenant_session(principal.context()) as db:
-        limit = effective_limits(db, company_id).number("knowledgeCategories")
-        if limit is not None and (db.scalar(select(func.count(KnowledgeCategory.id))) or 0) >= limit:
-            raise LimitExceeded(
-                f"Your plan allows {limit} knowledge categories.", code="category_limit_reached"
-            )
+        limits = effective_limits(db, company_id)
+        require_room(
+            db,
+            limits,
+            "knowledgeCategories",
+            used=db.scalar(select(func.count(KnowledgeCategory.id))) or 0,
+            code="category_limit_reached",
+            what=f"Your plan allows {limits.number('knowledgeCategories')} knowledge categories.",
+        )
         _check_parent(db, None, data.parent_id)
         category = KnowledgeCategory(
             company_id=company_id,

@@ -18,7 +18,7 @@ from chatapp.db.enums import FileStatus
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
-from chatapp.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from chatapp.errors import Conflict, InvalidInput, NotFound
 from chatapp.integrations import queues, storage
 from chatapp.knowledge.parsing import mime_type_for
 from chatapp.schemas.knowledge import FileListOut, FileOut, StorageUsageOut, UploadRequestIn, UploadTicketOut
@@ -28,6 +28,7 @@ from chatapp.services.limits import (
     EffectiveLimits,
     effective_limits,
     meter_storage,
+    require_room,
     require_storage_for,
     stored_bytes,
 )
@@ -82,11 +83,20 @@ def _validate_new_file(
             code="unsupported_file_type",
         )
     limits = effective_limits(db, company_id)
-    max_size = limits.number("maxFileSize") or DEFAULT_MAX_FILE_SIZE
-    if size > max_size:
-        raise LimitExceeded(
-            f"Files can be at most {max_size // (1024 * 1024)} MB on your plan.", code="file_too_large"
+    max_size = limits.number("maxFileSize")
+    if max_size is None and size > DEFAULT_MAX_FILE_SIZE:
+        raise InvalidInput(
+            f"Files can be at most {DEFAULT_MAX_FILE_SIZE // (1024 * 1024)} MB.", code="file_too_large"
         )
+    require_room(
+        db,
+        limits,
+        "maxFileSize",
+        used=size,
+        adding=0,
+        code="file_too_large",
+        what=f"Files can be at most {(max_size or 0) / (1024 * 1024):g} MB on your plan.",
+    )
     require_storage_for(db, company_id, limits, size)
     return normalised, limits
 

@@ -1,8 +1,13 @@
-"""Effective plan limits and current usage: the one place later features check quotas against.
+"""Effective plan limits and current usage: the one place features check quotas against.
 
 A company's limits are its plan's `limits`, overridden key by key by its subscription's
-`custom_limits`. Usage that is metered (storage) lives in `chatapp_usage_records`, one row per
-company and calendar month, written by the platform (tenants only read it).
+`custom_limits`; its features are its plan's `features`. Usage that is metered (storage) lives in
+`chatapp_usage_records`, one row per company and calendar month, written by the platform (tenants
+only read it).
+
+Every refusal is raised by `require_room`/`require_feature`, so each one says the same things: which
+limit, what the plan allows, what is used, and the public plans that would lift it (`upgrade`), both
+in the message and as machine-readable details.
 """
 
 from __future__ import annotations
@@ -21,13 +26,33 @@ from chatapp.db.tenancy import system_session
 from chatapp.errors import LimitExceeded
 
 GIB = 1024**3
-LIVE_STATUSES = (SubscriptionStatus.TRIAL, SubscriptionStatus.ACTIVE, SubscriptionStatus.GRACE_PERIOD)
+# Statuses that may use the product: past_due keeps the service running while a payment is awaited.
+LIVE_STATUSES = (
+    SubscriptionStatus.TRIAL,
+    SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.PAST_DUE,
+    SubscriptionStatus.GRACE_PERIOD,
+)
+
+
+# What each limit counts, in the words refusals use.
+LIMIT_UNITS = {
+    "messagesPerMonth": "messages a month",
+    "agentCount": "agents",
+    "supportSeats": "seats",
+    "storageGb": "GB of knowledge storage",
+    "maxFileSize": "bytes per file",
+    "apiRateLimit": "API requests a minute",
+    "knowledgeCategories": "knowledge categories",
+}
 
 
 @dataclass(frozen=True)
 class EffectiveLimits:
     plan_slug: str
     values: dict[str, Any]
+    plan_name: str = ""
+    features: tuple[str, ...] = ()
 
     def number(self, name: str) -> int | None:
         """A numeric limit, or None when the plan sets none (unlimited)."""
@@ -43,7 +68,13 @@ class EffectiveLimits:
 def effective_limits(db: Session, company_id: uuid.UUID) -> EffectiveLimits:
     """Limits of the company's live subscription; `db` must be in that company's (or a platform) context."""
     row = db.execute(
-        select(SubscriptionPlan.slug, SubscriptionPlan.limits, CompanySubscription.custom_limits)
+        select(
+            SubscriptionPlan.slug,
+            SubscriptionPlan.limits,
+            CompanySubscription.custom_limits,
+            SubscriptionPlan.name,
+            SubscriptionPlan.features,
+        )
         .join(SubscriptionPlan, SubscriptionPlan.id == CompanySubscription.plan_id)
         .where(CompanySubscription.company_id == company_id, CompanySubscription.status.in_(LIVE_STATUSES))
         .order_by(CompanySubscription.expires_at.desc())
@@ -51,8 +82,100 @@ def effective_limits(db: Session, company_id: uuid.UUID) -> EffectiveLimits:
     ).one_or_none()
     if row is None:
         raise LimitExceeded("This company has no active subscription.", code="no_active_subscription")
-    slug, plan_limits, custom_limits = row
-    return EffectiveLimits(plan_slug=slug, values={**(plan_limits or {}), **(custom_limits or {})})
+    slug, plan_limits, custom_limits, name, features = row
+    return EffectiveLimits(
+        plan_slug=slug,
+        values={**(plan_limits or {}), **(custom_limits or {})},
+        plan_name=name,
+        features=tuple(str(feature) for feature in features or ()),
+    )
+
+
+def _amount(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def upgrade_options(
+    db: Session, limits: EffectiveLimits, *, limit: str | None = None, feature: str | None = None
+) -> list[dict[str, Any]]:
+    """Public, active plans (cheapest first, at most three) that allow more of `limit` than the
+    company has now (a plan without the key is unlimited), or that include `feature`."""
+    current = _amount(limits.values.get(limit)) if limit else None
+    options = []
+    plans = (
+        select(
+            SubscriptionPlan.slug, SubscriptionPlan.name, SubscriptionPlan.limits, SubscriptionPlan.features
+        )
+        .where(
+            SubscriptionPlan.is_public.is_(True),
+            SubscriptionPlan.is_active.is_(True),
+            SubscriptionPlan.slug != limits.plan_slug,
+        )
+        .order_by(SubscriptionPlan.base_price, SubscriptionPlan.slug)
+    )
+    for slug, name, plan_limits, features in db.execute(plans):
+        if limit is not None:
+            allows = (plan_limits or {}).get(limit)
+            if allows is not None and (current is None or (_amount(allows) or 0) <= current):
+                continue
+            options.append({"plan": slug, "name": name, "allows": allows})
+        elif feature is not None and feature in (features or []):
+            options.append({"plan": slug, "name": name, "allows": feature})
+    return options[:3]
+
+
+def _upgrade_sentence(options: list[dict[str, Any]], unit: str | None) -> str:
+    if not options:
+        return " Contact us to upgrade to a plan that allows more."
+    best = options[0]
+    if unit is None:
+        return f" Upgrade to the {best['name']} plan to get it."
+    amount = "unlimited" if best["allows"] is None else f"{best['allows']:,}"
+    return f" Upgrade to the {best['name']} plan ({amount} {unit}) for more."
+
+
+def require_room(
+    db: Session,
+    limits: EffectiveLimits,
+    name: str,
+    *,
+    used: int,
+    adding: int = 1,
+    code: str,
+    what: str,
+    scale: int = 1,
+) -> None:
+    """Refuse when `used + adding` would pass limit `name`: the boundary itself is allowed.
+    `scale` converts the limit to the unit of `used` (storageGb is counted in bytes).
+    `what` starts the message, for example "Your plan allows 3 agents."
+    """
+    allowed = _amount(limits.values.get(name))
+    if allowed is None or used + adding <= allowed * scale:
+        return
+    options = upgrade_options(db, limits, limit=name)
+    raise LimitExceeded(
+        what + _upgrade_sentence(options, LIMIT_UNITS.get(name)),
+        code=code,
+        details=_details(limits, name, limits.values.get(name), round(used / scale, 6), options),
+    )
+
+
+def require_feature(db: Session, limits: EffectiveLimits, feature: str, *, code: str) -> None:
+    if feature in limits.features:
+        return
+    options = upgrade_options(db, limits, feature=feature)
+    raise LimitExceeded(
+        f"Your plan ({limits.plan_name or limits.plan_slug}) does not include {feature}."
+        + _upgrade_sentence(options, None),
+        code=code,
+        details=_details(limits, "features", list(limits.features), feature, options),
+    )
+
+
+def _details(
+    limits: EffectiveLimits, name: str, allowed: Any, used: Any, options: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {"limit": name, "allowed": allowed, "used": used, "plan": limits.plan_slug, "upgrade": options}
 
 
 def stored_bytes(db: Session, company_id: uuid.UUID) -> int:
@@ -66,11 +189,18 @@ def require_storage_for(
     db: Session, company_id: uuid.UUID, limits: EffectiveLimits, extra_bytes: int
 ) -> None:
     quota = limits.storage_bytes
-    if quota is not None and stored_bytes(db, company_id) + extra_bytes > quota:
-        raise LimitExceeded(
-            f"This upload would exceed your plan's storage of {limits.values['storageGb']} GB.",
-            code="storage_quota_exceeded",
-        )
+    if quota is None:
+        return
+    require_room(
+        db,
+        limits,
+        "storageGb",
+        used=stored_bytes(db, company_id),
+        adding=extra_bytes,
+        scale=GIB,
+        code="storage_quota_exceeded",
+        what=f"This upload would exceed your plan's storage of {limits.values['storageGb']} GB.",
+    )
 
 
 def meter_storage(company_id: uuid.UUID) -> int:

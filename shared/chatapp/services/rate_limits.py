@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, text
 from sqlalchemy.orm import Session
@@ -42,6 +43,8 @@ class Limit:
     key: str
     limit: int
     message: str | None = None  # what the caller is told when it is exceeded
+    code: str | None = None  # the refusal's machine-readable code (default `rate_limited`)
+    details: dict[str, Any] | None = None  # facts the refusal carries, e.g. the plan limit and upgrades
 
 
 _COUNT_HITS = text("SELECT hit_key, hits FROM chatapp_count_rate_limit_hits(:keys, :limits, :starts, :ends)")
@@ -74,7 +77,9 @@ def enforce(*limits: Limit, window_seconds: int = 60, db: Session | None = None)
     the transaction back with its own hit, so a blocked caller stays blocked until the window ends."""
     for limit, window in zip(limits, count_hits(list(limits), window_seconds, db=db), strict=True):
         if window.exceeded:
-            raise RateLimited(limit.message, retry_after=window.retry_after_seconds)
+            raise RateLimited(
+                limit.message, code=limit.code, retry_after=window.retry_after_seconds, details=limit.details
+            )
 
 
 def prune(older_than: timedelta = timedelta(days=1)) -> int:

@@ -19,7 +19,7 @@ from chatapp.db.models.core import Company, User
 from chatapp.db.models.team import Invitation
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, system_session, tenant_session
-from chatapp.errors import Conflict, Forbidden, LimitExceeded, NotFound, Unauthenticated
+from chatapp.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from chatapp.integrations import email
 from chatapp.schemas.auth import SessionIssuedOut
 from chatapp.schemas.team_members import (
@@ -33,7 +33,7 @@ from chatapp.schemas.team_members import (
 from chatapp.security import TokenKind, new_token, token_digest
 from chatapp.services import auth_flows
 from chatapp.services.authorization import require_permission
-from chatapp.services.limits import effective_limits
+from chatapp.services.limits import effective_limits, require_room
 from chatapp.services.principals import Principal
 
 INVITATION_TTL = timedelta(days=7)
@@ -140,7 +140,8 @@ def invite(principal: Principal, data: InvitationIn) -> InvitationOut:
 
 
 def _require_seat(db: Session, company_id: uuid.UUID) -> None:
-    seats = effective_limits(db, company_id).number("supportSeats")
+    limits = effective_limits(db, company_id)
+    seats = limits.number("supportSeats")
     if seats is None:
         return
     members = db.scalar(
@@ -155,12 +156,15 @@ def _require_seat(db: Session, company_id: uuid.UUID) -> None:
             Invitation.expires_at > datetime.now(UTC),
         )
     )
-    if (members or 0) + (pending or 0) >= seats:
-        raise LimitExceeded(
-            f"Your plan has {seats} seats and all are taken or invited. "
-            "Deactivate a member, revoke an invitation, or upgrade for more.",
-            code="seat_limit_reached",
-        )
+    require_room(
+        db,
+        limits,
+        "supportSeats",
+        used=(members or 0) + (pending or 0),
+        code="seat_limit_reached",
+        what=f"Your plan has {seats} seats and all are taken or invited. "
+        "Deactivate a member or revoke an invitation.",
+    )
 
 
 def _send(address: str, token: str, company_name: str) -> None:

@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.models.billing import UsageRecord
 from chatapp.db.tenancy import system_session
-from chatapp.errors import LimitExceeded
-from chatapp.services.limits import EffectiveLimits
+from chatapp.services.limits import EffectiveLimits, require_room
 
 # Estimated list prices in USD per million tokens (input, output), by model family. An estimate
 # for dashboards and plan limits, not an invoice; unknown models fall back to the sonnet price.
@@ -129,8 +128,8 @@ def record(
     )
 
 
-def messages_this_month(db: Session, company_id: uuid.UUID) -> int:
-    start, _ = usage_period()
+def messages_this_month(db: Session, company_id: uuid.UUID, now: datetime | None = None) -> int:
+    start, _ = usage_period(now)
     total = db.scalar(
         select(func.coalesce(func.sum(UsageRecord.message_count), 0)).where(
             UsageRecord.company_id == company_id, UsageRecord.period_start == start
@@ -141,9 +140,14 @@ def messages_this_month(db: Session, company_id: uuid.UUID) -> int:
 
 def require_message_allowance(db: Session, company_id: uuid.UUID, limits: EffectiveLimits) -> None:
     limit = limits.number("messagesPerMonth")
-    if limit is not None and messages_this_month(db, company_id) >= limit:
-        raise LimitExceeded(
-            f"This month's {limit} messages on the {limits.plan_slug} plan are used up; "
-            "upgrade the plan or wait for next month.",
-            code="message_limit_reached",
-        )
+    if limit is None:
+        return
+    require_room(
+        db,
+        limits,
+        "messagesPerMonth",
+        used=messages_this_month(db, company_id),
+        code="message_limit_reached",
+        what=f"This month's {limit:,} messages on the {limits.plan_name or limits.plan_slug} plan are "
+        "used up; they reset on the 1st.",
+    )
