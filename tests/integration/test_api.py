@@ -82,16 +82,37 @@ def test_deactivated_user_is_refused(api: ApiClient, tenants: Tenants, owner_ses
     _assert_error(api.get("/v1/companies/me", token=token), 401, "unauthenticated")
 
 
-def test_suspended_company_is_refused(api: ApiClient, owner_session: Session) -> None:
+def test_a_suspended_company_s_admins_see_why_and_nothing_else_works(
+    api: ApiClient, owner_session: Session
+) -> None:
     from tests.integration.tenant_data import create_company, create_platform_rows
 
     company = create_company(owner_session, "Suspended", create_platform_rows(owner_session))
     owner_session.execute(
-        text("UPDATE chatapp_companies SET status = 'suspended' WHERE id = :id"), {"id": company.company_id}
+        text("UPDATE chatapp_companies SET status = 'suspended', status_reason = :why WHERE id = :id"),
+        {"id": company.company_id, "why": "Chargeback on the last invoice"},
     )
     owner_session.commit()
-    _assert_error(api.get("/v1/companies/me", token=company.tokens["admin"]), 403, "company_inactive")
-    _assert_error(api.get("/v1/companies/me", token=company.tokens["api_key"]), 403, "company_inactive")
+    admin = company.tokens["admin"]
+    me = api.get("/v1/companies/me", token=admin)
+    assert me.status == 200 and me.body["id"] == str(company.company_id)
+    for refused in (
+        api.get("/v1/agents", token=admin),
+        api.request("POST", "/v1/agents", token=admin, json_body={"name": "x"}),
+        api.get("/v1/companies/me", token=company.tokens["api_key"]),
+    ):
+        _assert_error(refused, 403, "company_suspended")
+        assert "Chargeback on the last invoice" in refused.body["error"]["message"]
+        assert refused.body["error"]["reason"] == "Chargeback on the last invoice"
+    support = api.get("/v1/companies/me", token=company.tokens["support"])
+    _assert_error(support, 403, "company_suspended")
+    assert "Chargeback" not in support.body["error"]["message"], "the reason is for administrators"
+
+    owner_session.execute(
+        text("UPDATE chatapp_companies SET status = 'pending' WHERE id = :id"), {"id": company.company_id}
+    )
+    owner_session.commit()
+    _assert_error(api.get("/v1/companies/me", token=admin), 403, "company_inactive")
 
 
 def test_bad_path_parameter_is_a_422_with_field_details(api: ApiClient, tenants: Tenants) -> None:

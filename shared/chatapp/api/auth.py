@@ -14,7 +14,7 @@ from fastapi import Depends, Header, Request
 
 from chatapp.db.tenancy import ContextRole
 from chatapp.errors import Unauthenticated
-from chatapp.services import authorization, identity
+from chatapp.services import authorization, company_status, identity
 from chatapp.services.principals import Principal
 
 
@@ -27,7 +27,13 @@ async def current_principal(
         raise Unauthenticated()
     # Mangum fills `client` from API Gateway's requestContext.http.sourceIp (users' IP allowlists).
     client_ip = request.client.host if request.client else None
-    return identity.authenticate_bearer(token.strip(), client_ip=client_ip)
+    route = request.scope.get("route")
+    reading_status_page = (
+        request.method == "GET" and getattr(route, "path", None) in company_status.READABLE_WHILE_SUSPENDED
+    )
+    return identity.authenticate_bearer(
+        token.strip(), client_ip=client_ip, reading_status_page=reading_status_page
+    )
 
 
 Authenticated = Annotated[Principal, Depends(current_principal)]

@@ -41,7 +41,8 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticate
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message, **extra}
+    # `code` and `message` always win: details can add facts, never replace the error itself.
+    body: dict[str, Any] = {**extra, "code": code, "message": message}
     headers = dict(headers or {})
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"

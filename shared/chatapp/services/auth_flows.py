@@ -24,14 +24,13 @@ from chatapp.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from chatapp.schemas.auth import SessionIssuedOut, SessionOut, UserOut, WhoAmIOut
 from chatapp.schemas.companies import CompanyOut
 from chatapp.security import token_digest
-from chatapp.services import audit, identity, rate_limits
+from chatapp.services import audit, company_status, identity, rate_limits
 from chatapp.services.principals import Principal, PrincipalKind
 
 SIGN_IN = "auth.sign_in"
 SIGN_IN_FAILED = "auth.sign_in_failed"
 SIGN_OUT = "auth.sign_out"
 SESSION_REVOKED = "auth.session_revoked"
-_ACTIVE_COMPANY = "active"
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ def find_user(db: DbSession, email: str) -> tuple[User, str | None] | None:
     return (row[0], row[1]) if row else None
 
 
-def require_may_sign_in(user: User, company_status: str | None) -> None:
+def require_may_sign_in(user: User, status: str | None) -> None:
     """The checks `identity` repeats at every request, made once more before a session exists."""
     now = datetime.now(UTC)
     if (
@@ -132,8 +131,9 @@ def require_may_sign_in(user: User, company_status: str | None) -> None:
             "This account is deactivated. Ask your company's administrator to restore your access.",
             code="account_inactive",
         )
-    if user.company_id is not None and company_status != _ACTIVE_COMPANY:
-        raise Forbidden("This company's account is not active.", code="company_inactive")
+    if user.company_id is not None:
+        # A suspended company's admins may still sign in: the console tells them why.
+        company_status.require_console_access(status, None, user.role, reading_status_page=True)
 
 
 def start_session(

@@ -27,12 +27,13 @@ from chatapp.config import get_settings
 from chatapp.db.enums import ChannelType, MessageRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.channels import ChannelConfig
-from chatapp.db.models.conversations import Conversation
+from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
+from chatapp.errors import Forbidden, LimitExceeded
 from chatapp.integrations.aws import client
 from chatapp.observability import logger
 from chatapp.security import token_digest
-from chatapp.services import chat_turns, customers, webhook_events
+from chatapp.services import chat_turns, company_status, customers, webhook_events
 from chatapp.services.channel_configs import credentials_of
 
 
@@ -175,17 +176,47 @@ def process(message: dict[str, Any]) -> int:
     items = normalise(channel, _json(message["payload"].encode()))
     for item in items:
         conversation_id = _conversation_for(context, config_id, channel, agent_id, item)
-        outcome = chat_turns.take_customer_message(
-            company_id,
-            conversation_id,
-            item.text,
-            item.attachments,
-            platform_message_id=item.platform_message_id,
-        )
+        try:
+            outcome = chat_turns.take_customer_message(
+                company_id,
+                conversation_id,
+                item.text,
+                item.attachments,
+                platform_message_id=item.platform_message_id,
+            )
+        except (Forbidden, LimitExceeded) as refusal:
+            # Suspended, lapsed or out of messages: retrying cannot help. The customer is told once.
+            logger.info("channel message refused", extra={"code": refusal.code, "channel": channel.value})
+            _notify_unserved(context, conversation_id, refusal.code)
+            continue
         for reply in outcome.messages[1:]:
             if reply.role is MessageRole.ASSISTANT:
                 queue_delivery(company_id, reply.id)
     return len(items)
+
+
+def _notify_unserved(context: TenantContext, conversation_id: uuid.UUID, code: str) -> None:
+    """Send the customer the unavailable notice, unless it is already the conversation's last word."""
+    with tenant_session(context) as db:
+        last = db.scalar(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.created_at.desc())
+            .limit(1)
+        )
+        if last is not None and (last.metadata_ or {}).get("notice") == code:
+            return
+        notice = Message(
+            conversation_id=conversation_id,
+            role=MessageRole.ASSISTANT,
+            content=company_status.CUSTOMER_NOTICE,
+            metadata_={"notice": code},
+        )
+        db.add(notice)
+        db.flush()
+        company_id, notice_id = context.company_id, notice.id
+    assert company_id is not None
+    queue_delivery(company_id, notice_id)
 
 
 def _conversation_for(

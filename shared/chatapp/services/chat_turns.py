@@ -35,9 +35,9 @@ from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
 from chatapp.services import business_hours, conversation_memory, escalation_rules, usage, webhook_events
 from chatapp.services.agents import get_agent
+from chatapp.services.company_status import require_serving
 from chatapp.services.escalations import escalate
 from chatapp.services.knowledge_categories import agent_category_ids
-from chatapp.services.limits import effective_limits
 from chatapp.services.retrieval import RagSettings
 from chatapp.services.sentiment import score
 
@@ -85,7 +85,7 @@ def take_customer_message(
         if platform_message_id and _already_has(db, conversation.id, platform_message_id):
             return TurnOutcome(conversation.id, conversation.status, duplicate=True)
         reopen_if_ended(conversation)
-        usage.require_message_allowance(db, company_id, effective_limits(db, company_id))
+        usage.require_message_allowance(db, company_id, require_serving(db, company_id))
         message = _store_customer_message(db, conversation, agent, text, attachments or [], now)
         if platform_message_id:
             message.metadata_ = {"platformMessageId": platform_message_id}

@@ -20,22 +20,16 @@ from chatapp.db.models.core import Company, Session, User
 from chatapp.db.tenancy import ContextRole, system_session
 from chatapp.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import rate_limits, usage
+from chatapp.services import company_status, rate_limits, usage
 from chatapp.services.limits import effective_limits, upgrade_options
 from chatapp.services.principals import Principal, PrincipalKind
 
-_ACTIVE_COMPANY = "active"
 # "Last used" is for people deciding which keys to revoke; a write per request would cost more.
 _LAST_USED_PRECISION = timedelta(minutes=1)
 DEFAULT_API_KEY_RATE_LIMIT = 100  # requests per minute, the design's default
 
 
 PLAN_RATE_LIMITED = "api_rate_limit_reached"
-
-
-def _require_active(company_status: str | None) -> None:
-    if company_status != _ACTIVE_COMPANY:
-        raise Forbidden("This company's account is not active.", code="company_inactive")
 
 
 def ip_allowed(allowlist: list[Any] | None, client_ip: str | None) -> bool:
@@ -63,22 +57,25 @@ def require_allowed_ip(allowlist: list[Any] | None, client_ip: str | None) -> No
         raise Forbidden("Your account may not be used from this network address.", code="ip_not_allowed")
 
 
-def authenticate_bearer(token: str, *, client_ip: str | None = None) -> Principal:
-    """`client_ip` is the caller's address, checked against the user's IP allowlist (sessions only)."""
+def authenticate_bearer(
+    token: str, *, client_ip: str | None = None, reading_status_page: bool = False
+) -> Principal:
+    """`client_ip` is the caller's address, checked against the user's IP allowlist (sessions only).
+    `reading_status_page`: the request only reads a page a suspended company's admins may still see."""
     kind = token_kind(token)
     if kind is TokenKind.SESSION:
-        return _authenticate_session(token, client_ip)
+        return _authenticate_session(token, client_ip, reading_status_page)
     if kind is TokenKind.API_KEY:
         return _authenticate_api_key(token)
     raise Unauthenticated()
 
 
-def _authenticate_session(token: str, client_ip: str | None) -> Principal:
+def _authenticate_session(token: str, client_ip: str | None, reading_status_page: bool) -> Principal:
     now = datetime.now(UTC)
     ttl = timedelta(hours=get_settings().session_ttl_hours)
     with system_session("authenticate console session token") as db:
         row = db.execute(
-            select(User, Company.status, Session.id, Session.expires)
+            select(User, Company.status, Company.status_reason, Session.id, Session.expires)
             .join(Session, Session.user_id == User.id)
             .outerjoin(Company, Company.id == User.company_id)
             .where(
@@ -91,9 +88,11 @@ def _authenticate_session(token: str, client_ip: str | None) -> Principal:
         ).one_or_none()
         if row is None:
             raise Unauthenticated()
-        user, company_status, session_id, expires = row
+        user, status, reason, session_id, expires = row
         if user.company_id is not None:
-            _require_active(company_status)
+            company_status.require_console_access(
+                status, reason, user.role, reading_status_page=reading_status_page
+            )
         require_allowed_ip(user.ip_allowlist, client_ip)
         # Sliding renewal: at most one write, and only once less than half the lifetime remains.
         if expires - now < ttl / 2:
@@ -112,7 +111,7 @@ def _authenticate_api_key(token: str) -> Principal:
     now = datetime.now(UTC)
     with system_session("authenticate company API key") as db:
         row = db.execute(
-            select(ApiKey, Company.status)
+            select(ApiKey, Company.status, Company.status_reason)
             .join(Company, Company.id == ApiKey.company_id)
             .where(
                 ApiKey.key_hash == token_digest(token),
@@ -122,8 +121,9 @@ def _authenticate_api_key(token: str) -> Principal:
         ).one_or_none()
         if row is None:
             raise Unauthenticated()
-        key, company_status = row
-        _require_active(company_status)
+        key, status, reason = row
+        if status != company_status.ACTIVE:
+            raise company_status.console_refusal(status, reason)
         # Every request counts against the key's own per-minute limit; a refusal rolls back this
         # transaction (no "last used", no metered call), so a blocked key stays blocked till the minute ends.
         per_minute = key.rate_limit or DEFAULT_API_KEY_RATE_LIMIT

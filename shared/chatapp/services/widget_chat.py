@@ -43,8 +43,8 @@ from chatapp.schemas.widget import (
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
 from chatapp.services import chat_turns, customers, escalation_rules, rate_limits, webhook_events
 from chatapp.services.agent_presence import free_seat
+from chatapp.services.company_status import CUSTOMER_NOTICE, require_serving
 from chatapp.services.escalations import escalate, open_escalation
-from chatapp.services.limits import effective_limits
 from chatapp.services.origins import origin_allowed
 from chatapp.services.widget_configs import widget_for_agent
 
@@ -130,8 +130,8 @@ def public_config(agent_id: uuid.UUID, origin: str | None) -> WidgetPublicConfig
 
 def _can_chat(db: Session, company_id: uuid.UUID) -> bool:
     try:
-        effective_limits(db, company_id)
-    except LimitExceeded:
+        require_serving(db, company_id)
+    except (LimitExceeded, Forbidden):
         return False
     return True
 
@@ -147,7 +147,7 @@ def start_conversation(
         agent = _live_agent(db, agent_id)
         if agent.status is not AgentStatus.ACTIVE:
             raise Conflict("This assistant is not available right now.", code="agent_unavailable")
-        effective_limits(db, agent.company_id)  # a company without a live subscription cannot chat
+        require_serving(db, agent.company_id)  # suspended, or without a live subscription: no chat
         customer = customers.match_or_create(db, agent.company_id, body.customer)
         identity = body.customer.model_dump(exclude_none=True, exclude={"metadata"}) if body.customer else {}
         conversation = Conversation(
@@ -250,14 +250,9 @@ def send_message(
     try:
         outcome = chat_turns.take_customer_message(company_id, conversation_id, body.content, attachments)
     except LimitExceeded as error:
-        if error.code != "message_limit_reached":
-            raise
-        # The visitor gets a kind refusal; the company admin sees the reason in their usage page.
-        raise LimitExceeded(
-            "Sorry, this assistant can't take new messages right now. "
-            "Please contact the company another way.",
-            code="message_limit_reached",
-        ) from None
+        # The visitor gets a kind refusal (no plan details); the company admin sees the reason in
+        # their usage page.
+        raise LimitExceeded(CUSTOMER_NOTICE, code=error.code) from None
     messages = [present(message) for message in outcome.messages]
     return SendMessageOut(
         status=outcome.status,

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.models.core import Company as CompanyRow
+from chatapp.services.company_status import CUSTOMER_NOTICE
 from devtools.fake_platforms import FakePlatforms
 from devtools.template import functions
 from tests.integration.http import ApiResponse
@@ -416,3 +418,35 @@ def test_messenger_and_instagram_answer_signed_messages_once(
     assert len(sends) == 1  # one answer; our own echo is never answered
     assert sends[0].json()["recipient"] == {"id": "psid-1"}
     assert sends[0].headers["authorization"] == "Bearer PAT"
+
+
+def test_a_suspended_company_stops_answering_with_one_notice(
+    company: Company, platforms: FakePlatforms, owner_engine: Engine
+) -> None:
+    connection = company.connect("telegram", {"botUsername": "shop_bot", "botToken": "123:bot-token"})
+    headers = {
+        "x-telegram-bot-api-secret-token": connection["generated_secrets"]["webhookSecret"],
+        "content-type": "application/json",
+    }
+    with Session(owner_engine) as db, db.begin():
+        db.execute(
+            update(CompanyRow)
+            .where(CompanyRow.id == company.tenant.data.company_id)
+            .values(status="suspended", status_reason="Unpaid invoices")
+        )
+    for update_id in (10, 11):  # two messages: the notice goes out once, and nothing is retried
+        body = _telegram_update(update_id, "Hello?", chat=5151)
+        assert company.webhook(connection, body, headers).status == 200
+        company.run_queues()
+    sends = platforms.sent("/telegram/bot123:bot-token/sendMessage")
+    assert [s.json()["text"] for s in sends] == [CUSTOMER_NOTICE]
+    assert "Unpaid" not in sends[0].json()["text"], "customers never see the internal reason"
+    dead = boto3.client("sqs").receive_message(
+        QueueUrl=company.local_aws.sources.queue_urls["ChannelInboundDeadLetterQueue"], MaxNumberOfMessages=10
+    )
+    assert not dead.get("Messages"), "a refusal is not a failure: nothing is dead-lettered"
+    with Session(owner_engine) as db:
+        conversation = db.scalar(select(Conversation).where(Conversation.external_id == "5151"))
+        assert conversation is not None
+        roles = db.scalars(select(Message.role).where(Message.conversation_id == conversation.id)).all()
+        assert [r.value for r in roles] == ["assistant"], "customer messages are not answered or counted"

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.models.billing import CompanySubscription
 from chatapp.db.models.conversations import Conversation, Escalation, Message
+from chatapp.db.models.core import Company
+from chatapp.services.company_status import CUSTOMER_NOTICE
 from tests.integration.chat.conftest import ChatShop
 
 EVIL = "https://evil.example.net"
@@ -149,6 +151,31 @@ def test_a_company_over_its_message_limit_is_refused_politely(shop: ChatShop, ow
     usage = shop.tenant.call("GET", "/v1/knowledge/usage")  # the company admin sees why
     assert usage.status == 200, usage.body
     assert usage.body["messages_this_month"] == 2 and usage.body["limits"]["messagesPerMonth"] == 2
+
+
+def test_a_suspended_company_s_widget_says_it_is_unavailable(shop: ChatShop, owner_session: Session) -> None:
+    visitor = shop.visit()
+    owner_session.execute(
+        update(Company)
+        .where(Company.id == shop.tenant.data.company_id)
+        .values(status="suspended", status_reason="Terms of service review")
+    )
+    owner_session.commit()
+    config = shop.widget("GET", "/config")
+    assert config.status == 200 and config.body["accepting_messages"] is False
+    for refused in (shop.widget("POST", "/conversations", json_body={}), visitor.send("Hello?")):
+        assert refused.status == 403 and refused.body["error"]["code"] == "company_suspended"
+        assert refused.body["error"]["message"] == CUSTOMER_NOTICE
+    stored = owner_session.scalars(
+        select(Message.content).where(Message.conversation_id == uuid.UUID(visitor.conversation_id))
+    ).all()
+    assert "Hello?" not in stored
+
+    owner_session.execute(
+        update(Company).where(Company.id == shop.tenant.data.company_id).values(status="active")
+    )
+    owner_session.commit()
+    assert visitor.send("Hello again?").status == 200, "reactivated: the same conversation goes on"
 
 
 def test_visitors_are_rate_limited_per_conversation(shop: ChatShop, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,15 +6,33 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, false, true
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_array, json_object, updated_at, uuid_pk
 from chatapp.db.enums import UserRole, user_role
 
+COMPANY_STATUSES = ("active", "suspended", "pending", "deleted")
+
 
 class Company(Base):
     __tablename__ = "chatapp_companies"
+    __table_args__ = (
+        # Not in the design (migration 0009): the status is one of the design's four values, and a
+        # company is soft-deleted exactly when it is marked deleted, so the two can never disagree.
+        CheckConstraint("status IN ('active', 'suspended', 'pending', 'deleted')", name="status"),
+        CheckConstraint("(status = 'deleted') = (deleted_at IS NOT NULL)", name="deleted_status"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     name: Mapped[str] = mapped_column(String(255))
@@ -35,6 +53,12 @@ class Company(Base):
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
     deleted_at: Mapped[datetime | None]
+    # Not in the design (migration 0009): why a master admin suspended or deleted the company (shown to
+    # its admins), when the status last changed, and the custom domain's DNS TXT verification.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None]
+    custom_domain_token: Mapped[str | None] = mapped_column(String(64))
+    custom_domain_verified_at: Mapped[datetime | None]
 
 
 class User(Base):
@@ -107,4 +131,4 @@ class VerificationToken(Base):
     expires: Mapped[datetime]
 
 
-__all__ = ["Account", "Company", "Session", "User", "VerificationToken"]
+__all__ = ["COMPANY_STATUSES", "Account", "Company", "Session", "User", "VerificationToken"]
