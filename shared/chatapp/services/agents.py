@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatapp.db.enums import AgentStatus
@@ -28,7 +28,7 @@ from chatapp.schemas.agents import (
     AgentPatch,
 )
 from chatapp.services.authorization import has_permission, require_permission
-from chatapp.services.limits import effective_limits, require_room
+from chatapp.services.limits import agents_in_use, effective_limits, require_room
 from chatapp.services.principals import Principal
 
 _ADMIN_ONLY = {"system_prompt", "llm_config", "package_id", "custom_package_url", "custom_package_hash"}
@@ -89,14 +89,11 @@ def create_agent(principal: Principal, data: AgentIn, company_id: uuid.UUID | No
         raise InvalidInput("Say which company the agent belongs to.", code="company_required")
     with tenant_session(principal.context()) as db:
         limits = effective_limits(db, company_id)
-        existing = db.scalar(
-            select(func.count(Agent.id)).where(Agent.company_id == company_id, Agent.deleted_at.is_(None))
-        )
         require_room(
             db,
             limits,
             "agentCount",
-            used=existing or 0,
+            used=agents_in_use(db, company_id),
             code="agent_limit_reached",
             what=f"Your plan allows {limits.number('agentCount')} agents. Archive one, or upgrade.",
         )

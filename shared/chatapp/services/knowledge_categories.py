@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from chatapp.errors import Conflict, InvalidInput, NotFound
 from chatapp.schemas.knowledge import AgentCategoriesOut, CategoryIn, CategoryOut, CategoryPatch
 from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_permission
-from chatapp.services.limits import effective_limits, require_room
+from chatapp.services.limits import categories_in_use, effective_limits, require_room
 from chatapp.services.principals import Principal
 from chatapp.text import slugify
 
@@ -62,7 +62,7 @@ def create_category(principal: Principal, data: CategoryIn) -> CategoryOut:
             db,
             limits,
             "knowledgeCategories",
-            used=db.scalar(select(func.count(KnowledgeCategory.id))) or 0,
+            used=categories_in_use(db, company_id),
             code="category_limit_reached",
             what=f"Your plan allows {limits.number('knowledgeCategories')} knowledge categories.",
         )

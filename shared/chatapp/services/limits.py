@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chatapp.db.enums import SubscriptionStatus
+from chatapp.db.enums import InvitationStatus, SubscriptionStatus
+from chatapp.db.models.agents import Agent
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
-from chatapp.db.models.knowledge import KnowledgeFile
+from chatapp.db.models.core import User
+from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
+from chatapp.db.models.team import Invitation
 from chatapp.db.tenancy import system_session
 from chatapp.errors import LimitExceeded
 
@@ -176,6 +180,42 @@ def _details(
     limits: EffectiveLimits, name: str, allowed: Any, used: Any, options: list[dict[str, Any]]
 ) -> dict[str, Any]:
     return {"limit": name, "allowed": allowed, "used": used, "plan": limits.plan_slug, "upgrade": options}
+
+
+# What counts against each count limit; enforcement and the usage page both read these.
+
+
+def agents_in_use(db: Session, company_id: uuid.UUID) -> int:
+    return int(
+        db.scalar(
+            select(func.count(Agent.id)).where(Agent.company_id == company_id, Agent.deleted_at.is_(None))
+        )
+        or 0
+    )
+
+
+def seats_in_use(db: Session, company_id: uuid.UUID) -> int:
+    """Active members and pending, unexpired invitations: an invitation holds its seat."""
+    members = db.scalar(
+        select(func.count(User.id)).where(
+            User.company_id == company_id, User.is_active.is_(True), User.deleted_at.is_(None)
+        )
+    )
+    pending = db.scalar(
+        select(func.count(Invitation.id)).where(
+            Invitation.company_id == company_id,
+            Invitation.status == InvitationStatus.PENDING,
+            Invitation.expires_at > datetime.now(UTC),
+        )
+    )
+    return int(members or 0) + int(pending or 0)
+
+
+def categories_in_use(db: Session, company_id: uuid.UUID) -> int:
+    return int(
+        db.scalar(select(func.count(KnowledgeCategory.id)).where(KnowledgeCategory.company_id == company_id))
+        or 0
+    )
 
 
 def stored_bytes(db: Session, company_id: uuid.UUID) -> int:

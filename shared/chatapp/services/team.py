@@ -33,7 +33,7 @@ from chatapp.schemas.team_members import (
 from chatapp.security import TokenKind, new_token, token_digest
 from chatapp.services import auth_flows
 from chatapp.services.authorization import require_permission
-from chatapp.services.limits import effective_limits, require_room
+from chatapp.services.limits import effective_limits, require_room, seats_in_use
 from chatapp.services.principals import Principal
 
 INVITATION_TTL = timedelta(days=7)
@@ -141,28 +141,13 @@ def invite(principal: Principal, data: InvitationIn) -> InvitationOut:
 
 def _require_seat(db: Session, company_id: uuid.UUID) -> None:
     limits = effective_limits(db, company_id)
-    seats = limits.number("supportSeats")
-    if seats is None:
-        return
-    members = db.scalar(
-        select(func.count(User.id)).where(
-            User.company_id == company_id, User.is_active.is_(True), User.deleted_at.is_(None)
-        )
-    )
-    pending = db.scalar(
-        select(func.count(Invitation.id)).where(
-            Invitation.company_id == company_id,
-            Invitation.status == InvitationStatus.PENDING,
-            Invitation.expires_at > datetime.now(UTC),
-        )
-    )
     require_room(
         db,
         limits,
         "supportSeats",
-        used=(members or 0) + (pending or 0),
+        used=seats_in_use(db, company_id),
         code="seat_limit_reached",
-        what=f"Your plan has {seats} seats and all are taken or invited. "
+        what=f"Your plan has {limits.number('supportSeats')} seats and all are taken or invited. "
         "Deactivate a member or revoke an invitation.",
     )
 
