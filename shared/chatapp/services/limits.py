@@ -133,9 +133,9 @@ def _upgrade_sentence(options: list[dict[str, Any]], unit: str | None) -> str:
         return " Contact us to upgrade to a plan that allows more."
     best = options[0]
     if unit is None:
-        return f" Upgrade to the {best['name']} plan to get it."
+        return f" You can upgrade to {best['name']} to get it."
     amount = "unlimited" if best["allows"] is None else f"{best['allows']:,}"
-    return f" Upgrade to the {best['name']} plan ({amount} {unit}) for more."
+    return f" You can upgrade to {best['name']} ({amount} {unit})."
 
 
 def require_room(
