@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,9 @@ class Route:
         return (-literal, greedy, 0 if self.method != "ANY" else 1)
 
 
+_IMPORT_LOCK = threading.RLock()
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
@@ -89,8 +93,13 @@ class FunctionSpec:
         return self.code_uri / (self.handler.rsplit(".", 1)[0].replace(".", "/") + ".py")
 
     def load_handler(self) -> Callable[[dict[str, Any], Any], Any]:
-        """Import the handler module from its file, the way Lambda would from CodeUri."""
+        """Import the handler module from its file, the way Lambda would from CodeUri. One import
+        at a time: two first requests racing must not see a half-imported module."""
         module_name = f"buzzi_functions.{self.logical_id}"
+        with _IMPORT_LOCK:
+            return self._load(module_name)
+
+    def _load(self, module_name: str) -> Callable[[dict[str, Any], Any], Any]:
         module = sys.modules.get(module_name)
         if module is None:
             spec = importlib.util.spec_from_file_location(module_name, self.module_path)
