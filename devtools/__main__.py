@@ -157,7 +157,21 @@ def cmd_bench_knowledge(args: list[str]) -> int:
     return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
 
 
+def cmd_bench_analytics(args: list[str]) -> int:
+    script = ROOT / "scripts" / "bench_analytics.py"
+    return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
+
+
+def cmd_rollup_analytics(args: list[str]) -> int:
+    _prepare_database("dev")
+    from devtools.rollup_analytics import main
+
+    return main(args)
+
+
 COMMANDS = {
+    "bench-analytics": cmd_bench_analytics,
+    "rollup-analytics": cmd_rollup_analytics,
     "bench-knowledge": cmd_bench_knowledge,
     "ingest-folder": cmd_ingest_folder,
     "dev": cmd_dev,

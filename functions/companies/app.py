@@ -1,17 +1,25 @@
-"""Company endpoints for console users and API keys: the caller's own company, or one by id."""
+"""Company endpoints for console users and API keys: the caller's own company, or one by id; company
+admins edit their company's branding, settings and custom domain."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.schemas.audit import AuditPageOut
-from chatapp.schemas.companies import CompanyOut
+from chatapp.schemas.companies import (
+    CompanyAdminOut,
+    CompanyOut,
+    CompanyPatch,
+    CompanySettingsOut,
+    CustomDomainIn,
+    CustomDomainOut,
+)
 from chatapp.services import audit_log as audit_log_service
 from chatapp.services import companies
 
@@ -21,6 +29,32 @@ app = create_app("companies")
 @app.get("/v1/companies/me", response_model=CompanyOut)
 async def get_my_company(principal: Authenticated) -> CompanyOut:
     return companies.get_own_company(principal)
+
+
+@app.patch("/v1/companies/me", response_model=CompanyAdminOut, tags=[ADMIN])
+async def update_my_company(body: CompanyPatch, principal: Authenticated) -> CompanyAdminOut:
+    return companies.update_own_company(principal, body)
+
+
+@app.get("/v1/companies/me/settings", response_model=CompanySettingsOut, tags=[ADMIN])
+async def my_company_settings(principal: Authenticated) -> CompanySettingsOut:
+    return companies.own_settings(principal)
+
+
+@app.put("/v1/companies/me/custom-domain", response_model=CustomDomainOut, tags=[ADMIN])
+async def set_custom_domain(body: CustomDomainIn, principal: Authenticated) -> CustomDomainOut:
+    return companies.set_custom_domain(principal, body)
+
+
+@app.post("/v1/companies/me/custom-domain/verify", response_model=CustomDomainOut, tags=[ADMIN])
+async def verify_custom_domain(principal: Authenticated) -> CustomDomainOut:
+    return companies.verify_custom_domain(principal)
+
+
+@app.delete("/v1/companies/me/custom-domain", status_code=204, tags=[ADMIN])
+async def remove_custom_domain(principal: Authenticated) -> Response:
+    companies.remove_custom_domain(principal)
+    return Response(status_code=204)
 
 
 @app.get("/v1/companies/me/audit-logs", response_model=AuditPageOut, tags=[ADMIN])

@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     widget_session_ttl_hours: int = Field(default=24 * 30, ge=1)
     widget_rate_per_session: int = Field(default=30, ge=1)  # messages per minute per conversation
     widget_rate_per_ip: int = Field(default=120, ge=1)  # widget requests per minute per IP address
+    # Analytics (issue #7): an AI-handled conversation silent this long is marked abandoned.
+    abandon_after_hours: int = Field(default=24, ge=1)
 
     session_ttl_hours: int = Field(default=24 * 7, ge=1)
     # Sign-in (functions/auth): magic links by e-mail (Amazon SES) and Google OpenID Connect.
@@ -96,6 +98,9 @@ class Settings(BaseSettings):
     signin_rate_per_ip: int = Field(default=10, ge=1)  # sign-in attempts per minute per IP address
     signin_rate_per_email: int = Field(default=5, ge=1)  # sign-in attempts per minute per e-mail address
     trial_days: int = Field(default=14, ge=1)  # sign-up trials, when the plan sets no "trialDays" limit
+    # Subscriptions (issue #7): days a lapsed subscription stays past_due (service continues) before
+    # its grace period starts; the grace period's length is each subscription's grace_period_days.
+    past_due_days: int = Field(default=3, ge=0, le=90)
     google_client_id: str | None = None  # unset: Google sign-in is off
     google_client_secret: str | None = None
     google_client_secret_arn: str | None = None  # Secrets Manager JSON {"client_secret": "..."}
@@ -104,10 +109,15 @@ class Settings(BaseSettings):
     google_token_endpoint: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
     google_jwks_uri: str = "https://www.googleapis.com/oauth2/v3/certs"
     allow_dev_sessions: bool = False
+    # Companies (issue #7): a soft-deleted company's data is purged this many days after deletion.
+    company_purge_after_days: int = Field(default=30, ge=1)
+    # Custom-domain verification looks TXT records up here ("host" or "host:port", comma-separated in
+    # the environment); empty = the system resolver.
+    dns_nameservers: Annotated[tuple[str, ...], NoDecode] = ()
     # Comma-separated in the environment (the template joins a CommaDelimitedList).
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
-    @field_validator("cors_allowed_origins", mode="before")
+    @field_validator("cors_allowed_origins", "dns_nameservers", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.api.access import ADMIN, PLATFORM
 from chatapp.db.models.agents import AgentPackage
+from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook
 from chatapp.db.models.conversations import Customer, Escalation
 from chatapp.db.models.core import Session as ConsoleSession
@@ -98,6 +99,7 @@ ID_NAMES = (
     "channel_id",
     "webhook_id",
     "user_id",
+    "subscription_id",
 )
 
 
@@ -120,6 +122,10 @@ def _company_a_ids(tenants: Tenants, db: Session) -> dict[str, Any]:
         "key_id": db.scalar(select(ApiKey.id).where(ApiKey.company_id == a.company_id)),
         "channel_id": db.scalar(select(ChannelConfig.id).where(ChannelConfig.company_id == a.company_id)),
         "package_id": db.scalar(select(AgentPackage.id).limit(1)),
+        "plan_id": db.scalar(select(SubscriptionPlan.id).limit(1)),  # platform-wide, like packages
+        "subscription_id": db.scalar(
+            select(CompanySubscription.id).where(CompanySubscription.company_id == a.company_id)
+        ),
         "webhook_id": db.scalar(select(Webhook.id).where(Webhook.company_id == a.company_id)),
         "user_id": a.support_agent_id,
         "provider": "google",
@@ -198,7 +204,7 @@ def _references_company_a(path: str, body: Any, ids: dict[str, Any]) -> bool:
 def _takes_object_ids(route: ConsoleRoute) -> bool:
     """Whether a request to the route carries a company-owned id (decided with placeholder ids)."""
     placeholders: dict[str, Any] = {name: uuid.uuid4() for name in ID_NAMES}
-    placeholders |= {"package_id": uuid.uuid4(), "provider": "google"}
+    placeholders |= {"package_id": uuid.uuid4(), "plan_id": uuid.uuid4(), "provider": "google"}
     path, body = _request(route, placeholders)
     return _references_company_a(path, body, placeholders)
 
@@ -242,4 +248,8 @@ def test_every_console_route_is_in_the_matrix() -> None:
         "KnowledgeFunction",
         "InboxFunction",
         "CompaniesFunction",
+        "AdminCompaniesFunction",
     }
+    # The master admin's company routes (company_id in the path) are platform-only: company admins get 403.
+    admin_companies = [r for r in ROUTES if r.function == "AdminCompaniesFunction"]
+    assert len(admin_companies) == 7 and all(PLATFORM in r.tags for r in admin_companies)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from psycopg import errors as pg_errors
-from sqlalchemy import Engine, String, Table, text
+from sqlalchemy import Engine, Enum, String, Table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -178,7 +178,7 @@ def _clone(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     for column in unique_columns | set(table.primary_key.columns):
         if column.name == "id":
             clone["id"] = uuid.uuid4()
-        elif isinstance(column.type, String):
+        elif isinstance(column.type, String) and not isinstance(column.type, Enum):  # enums keep their value
             clone[column.name] = uuid.uuid4().hex[: column.type.length or 32]
     return clone
 

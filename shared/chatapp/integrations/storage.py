@@ -70,3 +70,22 @@ def download(key: str, destination: Path) -> None:
 
 def delete(key: str) -> None:
     client("s3").delete_object(Bucket=_bucket(), Key=key)
+
+
+def delete_prefix(prefix: str, *, bucket: str | None = None) -> int:
+    """Delete every object under `prefix`, a listed page (at most 1,000 keys) per batch request.
+    Returns how many were deleted; raises if S3 refused any, so callers can stop and retry later."""
+    if not prefix.endswith("/"):
+        raise ValueError("a prefix ends with '/', so it cannot match a sibling's keys")
+    s3 = client("s3")
+    name = bucket or _bucket()
+    deleted = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix=prefix):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if not keys:
+            continue
+        response = s3.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
+        if response.get("Errors"):
+            raise RuntimeError(f"S3 refused to delete {len(response['Errors'])} objects under a prefix")
+        deleted += len(keys)
+    return deleted

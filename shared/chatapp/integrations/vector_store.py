@@ -112,6 +112,10 @@ class CompanyVectors:
         exclude = {"generation": [str(keep_generation)]} if keep_generation is not None else None
         self._backend.delete(self._collection, self._conditions(file_id=[str(file_id)]), exclude)
 
+    def delete_all(self) -> None:
+        """Remove every point of the company (purging a deleted company)."""
+        self._backend.delete(self._collection, self._conditions())
+
     def search(
         self,
         vector: Sequence[float],

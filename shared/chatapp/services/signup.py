@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, select
@@ -45,7 +46,8 @@ RESERVED_SLUGS = frozenset(
 _SLUG_CHECKS_PER_MINUTE = 60  # the form checks as people type
 
 
-def _slug_problem(slug: str) -> str | None:
+def slug_problem(slug: str) -> str | None:
+    """Why a slug cannot name a company ("invalid" or "reserved"), or None; taken slugs aside."""
     low, high = COMPANY_SLUG_LENGTH
     if not (low <= len(slug) <= high) or not re.fullmatch(COMPANY_SLUG_PATTERN, slug):
         return "invalid"
@@ -63,7 +65,7 @@ def slug_availability(slug: str, caller: Caller) -> SlugAvailabilityOut:
         rate_limits.Limit(f"signup:slug:ip:{caller.ip or 'unknown'}", _SLUG_CHECKS_PER_MINUTE)
     )
     slug = slug.strip().lower()
-    problem = _slug_problem(slug)
+    problem = slug_problem(slug)
     if problem is None:
         with system_session("check a company slug for sign-up") as db:
             problem = "taken" if _slug_taken(db, slug) else None
@@ -104,6 +106,28 @@ def _trial_days(plan: SubscriptionPlan) -> int:
     return get_settings().trial_days
 
 
+def start_trial(
+    db: DbSession, company_id: uuid.UUID, *, notes: str, now: datetime | None = None
+) -> tuple[SubscriptionPlan, datetime]:
+    """A trial on the default plan for a new company (sign-up, or a master admin creating one).
+    Returns the plan and when the trial ends."""
+    plan = default_plan(db)
+    now = now or datetime.now(UTC)
+    trial_ends = now + timedelta(days=_trial_days(plan))
+    db.add(
+        CompanySubscription(
+            company_id=company_id,
+            plan_id=plan.id,
+            status=SubscriptionStatus.TRIAL,
+            trial_ends_at=trial_ends,
+            starts_at=now,
+            expires_at=trial_ends,
+            notes=notes,
+        )
+    )
+    return plan, trial_ends
+
+
 def _email_taken() -> Conflict:
     return Conflict("An account already uses this e-mail address. Sign in instead.", code="email_taken")
 
@@ -116,7 +140,7 @@ def sign_up(body: SignupIn, caller: Caller) -> SignupOut:
     email = body.email
     with audited_attempt(caller, "signup", email=email, failure_action=SIGN_UP_FAILED):
         enforce_sign_in_limits(caller, email=email)
-        if body.company_slug is not None and _slug_problem(body.company_slug) == "reserved":
+        if body.company_slug is not None and slug_problem(body.company_slug) == "reserved":
             raise _slug_conflict()
         try:
             with system_session("self-service sign-up") as db:
@@ -125,7 +149,6 @@ def sign_up(body: SignupIn, caller: Caller) -> SignupOut:
                 if body.company_slug is not None and _slug_taken(db, body.company_slug):
                     raise _slug_conflict()
                 slug = body.company_slug or _free_slug(db, body.company_name)
-                plan = default_plan(db)
                 company = Company(name=body.company_name.strip(), slug=slug, status="active")
                 db.add(company)
                 db.flush()
@@ -137,19 +160,7 @@ def sign_up(body: SignupIn, caller: Caller) -> SignupOut:
                     permissions={},
                 )
                 db.add(user)
-                now = datetime.now(UTC)
-                trial_ends = now + timedelta(days=_trial_days(plan))
-                db.add(
-                    CompanySubscription(
-                        company_id=company.id,
-                        plan_id=plan.id,
-                        status=SubscriptionStatus.TRIAL,
-                        trial_ends_at=trial_ends,
-                        starts_at=now,
-                        expires_at=trial_ends,
-                        notes="self-service sign-up",
-                    )
-                )
+                plan, trial_ends = start_trial(db, company.id, notes="self-service sign-up")
                 db.flush()
                 token = magic_links.add_link_token(db, email)
                 audit.record(

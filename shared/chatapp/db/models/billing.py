@@ -7,7 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, text, true
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_array, json_object, updated_at, uuid_pk
@@ -46,6 +58,15 @@ class CompanySubscription(Base):
             postgresql_where=text("status IN ('active', 'trial')"),
         ),
         Index("idx_subscriptions_expires_soon", "expires_at", postgresql_where=text("status = 'active'")),
+        # Not in the design (migration 0008): a company has at most one live subscription; assigning a
+        # plan cancels the live one first, and two concurrent assignments cannot both win.
+        Index(
+            "subscriptions_company_live_uidx",
+            "company_id",
+            unique=True,
+            postgresql_where=text("status IN ('trial', 'active', 'past_due', 'grace_period')"),
+        ),
+        CheckConstraint("billing_day BETWEEN 1 AND 31", name="billing_day"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -65,6 +86,14 @@ class CompanySubscription(Base):
     grace_period_days: Mapped[int | None] = mapped_column(Integer, server_default="7")
     auto_renew: Mapped[bool | None] = mapped_column(server_default=true())
     notes: Mapped[str | None] = mapped_column(Text)
+    # Not in the design (migration 0008), for the lifecycle job (services/subscription_lifecycle.py):
+    # when a payment was marked missing, when the current lapse began, and the reminder e-mails
+    # already sent for the current period (keys such as "renewal:<expires_at>:7d"), and the day of
+    # the month (UTC) periods end on, which a short month clamps (NULL: the period's own day).
+    unpaid_at: Mapped[datetime | None]
+    past_due_at: Mapped[datetime | None]
+    reminders_sent: Mapped[list[Any]] = json_array(nullable=False)
+    billing_day: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
