@@ -19,7 +19,34 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _ensure_chromium() -> bool:
+    """The browser tests drive Debian's chromium: install it when missing and we can (root)."""
+    if CHROMIUM.exists():
+        return True
+    if os.geteuid() != 0:
+        _print(
+            f"The browser tests (tests/browser) need Debian's chromium at {CHROMIUM}. Install the Debian "
+            "package 'chromium' (sudo apt-get install -y chromium) and run the tests again."
+        )
+        return False
+    _progress("» installing Debian's chromium for the browser tests (apt-get install -y chromium)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
+    if subprocess.run(install, env=env).returncode:
+        subprocess.run(["apt-get", "update"], env=env)  # a fresh machine may have no package lists yet
+        subprocess.run(install, env=env)
+    if not CHROMIUM.exists():
+        _print(f"Could not install Debian's package 'chromium' ({CHROMIUM}); the browser tests need it.")
+        return False
+    return True
+
+
 def cmd_test(args: list[str]) -> int:
+    if not _ensure_chromium():
+        return 1
     _progress("» ruff check")
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT)
     if lint.returncode:
@@ -76,8 +103,13 @@ def cmd_dev(_: list[str]) -> int:
 
     # Local AWS first: queue URLs and bucket names must be in the environment before settings are read.
     configure("dev")
+    # Sign-in links open the console this runner serves (before settings are first read).
+    os.environ.setdefault("CONSOLE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '3000')}/console")
     _progress("» starting local AWS services (moto) on 127.0.0.1:4566")
     start_moto(int(os.environ.get("MOTO_PORT", "4566")))
+    from devtools.moto_patches import allow_presigned_preflight
+
+    allow_presigned_preflight()  # the widget and the console upload files straight to S3
     template = load_template()
     specs = functions(template)
     sources = LocalEventSources(template, specs)
@@ -97,8 +129,8 @@ def cmd_dev(_: list[str]) -> int:
             spec.load_handler()  # fail fast on import errors, and keep first requests warm
     routes = RouteTable(specs)
     port = int(os.environ.get("PORT", "3000"))
-    server = make_server(routes, port=port)
-    token, _ = issue_dev_session("admin@demo.buzzi.local")
+    server = make_server(routes, port=port, demo_agent_id=str(seeded.agent_id))
+    token, _ = issue_dev_session("admin@demo.buzzi.example")
     base = f"http://127.0.0.1:{port}"
     _print("")
     _print(f"Buzzi is running on {base}")
@@ -110,11 +142,14 @@ def cmd_dev(_: list[str]) -> int:
     _print("  routes (from template.yaml):")
     for line in routes.describe():
         _print(f"    {line}")
-    _print(f"  demo company {seeded.company_id}; users admin@demo.buzzi.local, agent@demo.buzzi.local")
+    _print(f"  demo company {seeded.company_id}; users admin@demo.buzzi.example, agent@demo.buzzi.example")
     answerer = "Claude (ANTHROPIC_API_KEY)" if get_settings().uses_language_model else "OFFLINE answerer"
     _print(f"  answers   {answerer}; demo agent {seeded.agent_id}")
     if not get_settings().uses_language_model:
         _print("            (no ANTHROPIC_API_KEY: replies quote the knowledge base, labelled offline)")
+    _print("")
+    _print(f"  widget    {base}/demo (a host page embedding the demo agent's {base}/widget.js)")
+    _print(f"  console   {base}/console/ (sign-in links are printed in this log)")
     _print("")
     _print("Try:")
     _print(f"  curl {base}/health")
@@ -123,7 +158,7 @@ def cmd_dev(_: list[str]) -> int:
         f"  curl -X POST -H 'Origin: {base}' -H 'Content-Type: application/json' -d '{{}}' "
         f"{base}/v1/widget/agents/{seeded.agent_id}/conversations"
     )
-    _print("  (another token: ./run dev-session agent@demo.buzzi.local)   Ctrl-C stops.")
+    _print("  (another token: ./run dev-session agent@demo.buzzi.example)   Ctrl-C stops.")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -132,6 +167,18 @@ def cmd_dev(_: list[str]) -> int:
         sources.stop()
         server.server_close()
     return 0
+
+
+def cmd_build_web(args: list[str]) -> int:
+    from devtools.web_build import main
+
+    return main(args)
+
+
+def cmd_publish_web(args: list[str]) -> int:
+    from devtools.publish_web import main
+
+    return main(args)
 
 
 def cmd_bench(args: list[str]) -> int:
@@ -170,8 +217,6 @@ def cmd_rollup_analytics(args: list[str]) -> int:
 
 
 COMMANDS = {
-    "bench-analytics": cmd_bench_analytics,
-    "rollup-analytics": cmd_rollup_analytics,
     "bench-knowledge": cmd_bench_knowledge,
     "ingest-folder": cmd_ingest_folder,
     "dev": cmd_dev,
@@ -181,6 +226,10 @@ COMMANDS = {
     "seed": cmd_seed,
     "bench-chat": cmd_bench_chat,
     "dev-session": cmd_dev_session,
+    "build-web": cmd_build_web,
+    "publish-web": cmd_publish_web,
+    "bench-analytics": cmd_bench_analytics,
+    "rollup-analytics": cmd_rollup_analytics,
 }
 
 

@@ -128,7 +128,7 @@ def main(argv: list[str]) -> int:
         configure("dev")
         from chatapp.services.identity import issue_dev_session
 
-        token, _ = issue_dev_session("admin@demo.buzzi.local")
+        token, _ = issue_dev_session("admin@demo.buzzi.example")
     try:
         results = ingest_folder(Client(args.api.rstrip("/"), token), args.folder, args.category)
     except (ApiError, urllib.error.URLError) as error:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from chatapp.observability import logger
+from devtools import web_static
 from devtools.template import FunctionSpec, Route
 
 _TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
@@ -137,7 +138,11 @@ def invoke_http(spec: FunctionSpec, event: dict[str, Any]) -> tuple[dict[str, An
     return response, (time.perf_counter() - started) * 1000
 
 
-def make_server(routes: RouteTable, host: str = "127.0.0.1", port: int = 3000) -> ThreadingHTTPServer:
+def make_server(
+    routes: RouteTable, host: str = "127.0.0.1", port: int = 3000, demo_agent_id: str | None = None
+) -> ThreadingHTTPServer:
+    """The runner; it also serves /widget.js, /console/ and /demo (see devtools/web_static.py)."""
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "buzzi-local"
@@ -155,6 +160,10 @@ def make_server(routes: RouteTable, host: str = "127.0.0.1", port: int = 3000) -
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             path = urlsplit(self.path).path
+            static = web_static.respond(self.command, self.path, demo_agent_id)
+            if static is not None:
+                self._write(static.status, static.headers, static.body)
+                return
             matched = routes.match(self.command, path)
             if matched is None:
                 self._write(

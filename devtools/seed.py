@@ -83,9 +83,9 @@ PLANS: list[dict[str, Any]] = [
 
 DEMO_COMPANY_SLUG = "demo"
 DEMO_USERS = {
-    "owner@buzzi.local": ("Platform Owner", UserRole.MASTER_ADMIN, False),
-    "admin@demo.buzzi.local": ("Dana Admin", UserRole.COMPANY_ADMIN, True),
-    "agent@demo.buzzi.local": ("Sam Support", UserRole.SUPPORT_AGENT, True),
+    "owner@buzzi.example": ("Platform Owner", UserRole.MASTER_ADMIN, False),
+    "admin@demo.buzzi.example": ("Dana Admin", UserRole.COMPANY_ADMIN, True),
+    "agent@demo.buzzi.example": ("Sam Support", UserRole.SUPPORT_AGENT, True),
 }
 
 
@@ -102,7 +102,9 @@ def _upsert(db: Session, model: type, key: str, values: dict[str, Any]) -> uuid.
     return found
 
 
-DEMO_WIDGET_ORIGINS = ["http://127.0.0.1:3000", "http://localhost:3000"]
+# The local runner's own pages (/demo, the console's preview) on any port: see services/origins.py.
+DEMO_WIDGET_ORIGINS = ["127.0.0.1", "localhost"]
+_EARLIER_DEMO_WIDGET_ORIGINS = ["http://127.0.0.1:3000", "http://localhost:3000"]
 
 
 def seed(*, with_packages: bool = False) -> SeedResult:
@@ -164,7 +166,10 @@ def seed(*, with_packages: bool = False) -> SeedResult:
             db.add(agent)
             db.flush()
             agent_id = agent.id
-        if db.scalar(select(WidgetConfig.id).where(WidgetConfig.agent_id == agent_id)) is None:
+        widget = db.scalar(select(WidgetConfig).where(WidgetConfig.agent_id == agent_id))
+        if widget is not None and widget.allowed_domains == _EARLIER_DEMO_WIDGET_ORIGINS:
+            widget.allowed_domains = DEMO_WIDGET_ORIGINS  # a database seeded before any port was allowed
+        if widget is None:
             db.add(
                 WidgetConfig(
                     company_id=company_id,

@@ -74,7 +74,7 @@ def bench_latency(requests: int) -> dict[str, float]:
 
     upgrade_to_head()
     seed()
-    token, _ = issue_dev_session("admin@demo.buzzi.local")
+    token, _ = issue_dev_session("admin@demo.buzzi.example")
     server = make_server(RouteTable(functions()), port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)

@@ -48,3 +48,8 @@ def app_engine(migrated_database: str) -> Engine:
     from chatapp.db.engine import app_engine as application_engine
 
     return application_engine()
+
+
+# The real AWS stand-ins (moto S3/SQS with the template's resources), one per test session: the
+# integration and browser tests share them (two would split S3 and SQS between two moto servers).
+from tests.integration.stack import local_aws  # noqa: E402, F401

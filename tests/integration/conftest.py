@@ -51,7 +51,3 @@ def api(migrated_database: str) -> Any:
     from tests.integration.http import ApiClient
 
     return ApiClient()
-
-
-# The real AWS stand-ins (moto S3/SQS with the template's resources), for any integration test.
-from tests.integration.stack import local_aws  # noqa: E402, F401

@@ -19,7 +19,7 @@ COMPANY_SLUG_LENGTH = (3, 63)
 
 
 def _email(value: str) -> str:
-    """Syntax only (no DNS). Local setups also accept special-use domains such as `demo.buzzi.local`."""
+    """Syntax only (no DNS). The seeded demo users live at `demo.buzzi.example` (a reserved, valid domain)."""
     try:
         checked = validate_email(
             value.strip(), check_deliverability=False, globally_deliverable=not get_settings().is_local

@@ -1,0 +1,199 @@
+// Channels: connect an agent to a messaging platform, and see each connection's verification state
+// and its latest delivery error.
+
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api";
+import type { Agent, Channel, ChannelConnected } from "../types";
+import {
+  ActionMessages,
+  Badge,
+  CopyButton,
+  Empty,
+  ErrorMessage,
+  Field,
+  Loading,
+  OneTimeSecret,
+  Page,
+  formatDate,
+  useAction,
+  useLoad,
+  valueOf,
+} from "../ui";
+
+// The credential fields each platform needs (shared/chatapp/channels/catalogue.py): public
+// identifiers first, then secrets. The web widget needs none: it is configured per agent.
+const CREDENTIALS: Record<string, { public: string[]; secret: string[] }> = {
+  whatsapp: { public: ["phoneNumberId"], secret: ["accessToken", "appSecret", "verifyToken"] },
+  messenger: { public: ["pageId"], secret: ["pageAccessToken", "appSecret", "verifyToken"] },
+  instagram: { public: ["accountId"], secret: ["pageAccessToken", "appSecret", "verifyToken"] },
+  telegram: { public: ["botUsername"], secret: ["botToken"] },
+  slack: { public: ["teamId"], secret: ["botToken", "signingSecret"] },
+  teams: { public: ["appId"], secret: ["appPassword"] },
+  custom: { public: ["callbackUrl"], secret: [] },
+};
+
+function label(field: string): string {
+  const words = field.replace(/([A-Z])/g, " $1").replace(/^./, (c) => c.toUpperCase());
+  return words.replace(/\bUrl\b/, "URL").replace(/\bId\b/, "ID");
+}
+
+export function Channels() {
+  const channels = useLoad(() => api.get<Channel[]>("/v1/channels"), []);
+  const agents = useLoad(() => api.get<Agent[]>("/v1/agents"), []);
+  const action = useAction();
+  const agentName = (id: string) => agents.data?.find((a) => a.id === id)?.name ?? id.slice(0, 8);
+
+  const toggle = (channel: Channel) =>
+    action.run(async () => {
+      await api.patch(`/v1/channels/${channel.id}`, { is_active: !channel.is_active });
+      channels.reload();
+      return channel.is_active ? "Channel paused." : "Channel resumed.";
+    });
+  const disconnect = (channel: Channel) =>
+    action.run(async () => {
+      if (!confirm(`Disconnect ${channel.channel} from ${agentName(channel.agent_id)}?`)) return;
+      await api.del(`/v1/channels/${channel.id}`);
+      channels.reload();
+      return "Channel disconnected.";
+    });
+
+  return (
+    <Page title="Channels">
+      <Connect agents={agents.data ?? []} onConnected={channels.reload} />
+      <section class="card" aria-labelledby="connected-title">
+        <h2 id="connected-title">Connected channels</h2>
+        <ErrorMessage error={channels.error} />
+        <ActionMessages action={action} />
+        {!channels.data ? (
+          <Loading />
+        ) : channels.data.length ? (
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Channel</th>
+                <th scope="col">Agent</th>
+                <th scope="col">Verification</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Webhook URL</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {channels.data.map((channel) => (
+                <tr>
+                  <td>
+                    {label(channel.channel)} {!channel.is_active && <Badge value="paused" />}
+                    <div class="muted small">
+                      {Object.entries(channel.identifiers)
+                        .map(([k, v]) => `${label(k)}: ${v}`)
+                        .join(" · ")}
+                    </div>
+                  </td>
+                  <td>{agentName(channel.agent_id)}</td>
+                  <td>
+                    <Badge value={channel.is_verified ? "verified" : "not verified"} tone={channel.is_verified ? "active" : "pending"} />
+                    <div class="muted small">{channel.last_verified_at ? formatDate(channel.last_verified_at) : "Waiting for the platform"}</div>
+                  </td>
+                  <td>{channel.last_error ? <span class="error small">{channel.last_error}</span> : "—"}</td>
+                  <td>
+                    {channel.webhook_url ? (
+                      <>
+                        <code class="small break">{channel.webhook_url}</code> <CopyButton text={channel.webhook_url} />
+                      </>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                  <td class="row">
+                    <button type="button" class="secondary small" onClick={() => toggle(channel)}>
+                      {channel.is_active ? "Pause" : "Resume"}
+                    </button>
+                    <button type="button" class="secondary danger small" onClick={() => disconnect(channel)}>
+                      Disconnect
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <Empty>No channels connected. Your agents answer on the web widget.</Empty>
+        )}
+      </section>
+    </Page>
+  );
+}
+
+function Connect({ agents, onConnected }: { agents: Agent[]; onConnected: () => void }) {
+  const [agentId, setAgentId] = useState("");
+  const [kind, setKind] = useState("telegram");
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [generated, setGenerated] = useState<Record<string, string> | null>(null);
+  const action = useAction();
+  useEffect(() => {
+    if (!agentId && agents.length) setAgentId(agents[0].id);
+  }, [agents]);
+  const fields = CREDENTIALS[kind];
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void action.run(async () => {
+      const credentials = Object.fromEntries(
+        [...fields.public, ...fields.secret].filter((f) => values[f]?.trim()).map((f) => [f, values[f].trim()]),
+      );
+      const connected = await api.post<ChannelConnected>("/v1/channels", { agent_id: agentId, channel: kind, credentials });
+      setValues({});
+      if (Object.keys(connected.generated_secrets).length) setGenerated(connected.generated_secrets);
+      onConnected();
+      return `${label(kind)} connected. Give the platform the webhook URL below to finish verification.`;
+    });
+  };
+  return (
+    <section class="card" aria-labelledby="connect-title">
+      <h2 id="connect-title">Connect a channel</h2>
+      <form class="form-grid" onSubmit={submit}>
+        <Field label="Agent">
+          <select required value={agentId} onChange={(e) => setAgentId(valueOf(e))}>
+            {agents.map((a) => (
+              <option value={a.id}>{a.name}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Platform">
+          <select value={kind} onChange={(e) => setKind(valueOf(e))}>
+            {Object.keys(CREDENTIALS).map((k) => (
+              <option value={k}>{label(k)}</option>
+            ))}
+          </select>
+        </Field>
+        {fields.public.map((f) => (
+          <Field label={label(f)}>
+            <input required value={values[f] ?? ""} onInput={(e) => setValues({ ...values, [f]: valueOf(e) })} />
+          </Field>
+        ))}
+        {fields.secret.map((f) => (
+          <Field label={label(f)} hint="Stored encrypted; never shown again.">
+            <input
+              type="password"
+              autocomplete="off"
+              required
+              value={values[f] ?? ""}
+              onInput={(e) => setValues({ ...values, [f]: valueOf(e) })}
+            />
+          </Field>
+        ))}
+        <div class="wide row">
+          <button type="submit" disabled={action.busy || !agentId}>
+            Connect
+          </button>
+        </div>
+      </form>
+      <ActionMessages action={action} />
+      {generated &&
+        Object.entries(generated).map(([name, value]) => (
+          <OneTimeSecret title={label(name)} value={value} onDone={() => setGenerated(null)} />
+        ))}
+    </section>
+  );
+}

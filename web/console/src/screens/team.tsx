@@ -1,0 +1,215 @@
+// Team: members with their roles, whether they can sign in and their inbox presence; invitations.
+
+import { useState } from "preact/hooks";
+import { api } from "../api";
+import type { Invitation, Member, Presence, WhoAmI } from "../types";
+import {
+  ActionMessages,
+  Badge,
+  Empty,
+  ErrorMessage,
+  Field,
+  Loading,
+  Page,
+  formatDate,
+  useAction,
+  useLoad,
+  valueOf,
+} from "../ui";
+
+export function Team({ me }: { me: WhoAmI }) {
+  const isAdmin = me.role === "company_admin";
+  const members = useLoad(() => api.get<Member[]>("/v1/team/members"), []);
+  const presence = useLoad(() => api.get<Presence[]>("/v1/inbox/team"), []);
+  const action = useAction();
+  const statusOf = (userId: string) => presence.data?.find((p) => p.user_id === userId);
+
+  const update = (member: Member, change: Partial<Member>, done: string) =>
+    action.run(async () => {
+      const saved = await api.patch<Member>(`/v1/team/members/${member.id}`, change);
+      members.set((members.data ?? []).map((m) => (m.id === saved.id ? saved : m)));
+      return done;
+    });
+
+  return (
+    <Page title="Team">
+      <section class="card" aria-labelledby="members-title">
+        <h2 id="members-title">Members</h2>
+        <ErrorMessage error={members.error} />
+        <ActionMessages action={action} />
+        {!members.data ? (
+          <Loading />
+        ) : (
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Presence</th>
+                <th scope="col">Access</th>
+                <th scope="col">Last sign-in</th>
+              </tr>
+            </thead>
+            <tbody>
+              {members.data.map((member) => {
+                const self = member.id === me.user.id;
+                const live = statusOf(member.id);
+                return (
+                  <tr>
+                    <td>
+                      {member.name ?? "—"}
+                      <div class="muted small">{member.email}</div>
+                    </td>
+                    <td>
+                      {isAdmin && !self ? (
+                        <select
+                          aria-label={`Role of ${member.email}`}
+                          value={member.role}
+                          onChange={(e) =>
+                            update(member, { role: valueOf(e) as Member["role"] }, `${member.email}'s role changed.`)
+                          }
+                        >
+                          <option value="company_admin">Company admin</option>
+                          <option value="support_agent">Support agent</option>
+                        </select>
+                      ) : (
+                        member.role.replace("_", " ")
+                      )}
+                    </td>
+                    <td>
+                      {live ? <Badge value={live.status} /> : "—"}
+                      {live?.current_chat_count ? (
+                        <span class="muted small"> {live.current_chat_count} chats</span>
+                      ) : null}
+                    </td>
+                    <td>
+                      {isAdmin && !self ? (
+                        <button
+                          type="button"
+                          class="secondary small"
+                          onClick={() =>
+                            update(
+                              member,
+                              { is_active: !member.is_active },
+                              member.is_active ? `${member.email} can no longer sign in.` : `${member.email} can sign in again.`,
+                            )
+                          }
+                        >
+                          {member.is_active ? "Deactivate" : "Reactivate"}
+                        </button>
+                      ) : (
+                        <Badge value={member.is_active ? "active" : "inactive"} />
+                      )}
+                    </td>
+                    <td>{formatDate(member.last_login_at)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {isAdmin && <Invitations />}
+    </Page>
+  );
+}
+
+function Invitations() {
+  const invitations = useLoad(() => api.get<Invitation[]>("/v1/team/invitations"), []);
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState("support_agent");
+  const invite = useAction();
+  const manage = useAction();
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void invite.run(async () => {
+      await api.post<Invitation>("/v1/team/invitations", { email: email.trim(), role });
+      setEmail("");
+      invitations.reload();
+      return `Invitation sent to ${email.trim()}.`;
+    });
+  };
+  return (
+    <section class="card" aria-labelledby="invitations-title">
+      <h2 id="invitations-title">Invitations</h2>
+      <form class="row wrap" onSubmit={submit} aria-label="Invite a team member">
+        <Field label="E-mail">
+          <input type="email" required value={email} onInput={(e) => setEmail(valueOf(e))} />
+        </Field>
+        <Field label="Role">
+          <select value={role} onChange={(e) => setRole(valueOf(e))}>
+            <option value="support_agent">Support agent</option>
+            <option value="company_admin">Company admin</option>
+          </select>
+        </Field>
+        <button type="submit" disabled={invite.busy}>
+          Send invitation
+        </button>
+      </form>
+      <ActionMessages action={invite} />
+      <ActionMessages action={manage} />
+      <ErrorMessage error={invitations.error} />
+      {invitations.data?.length ? (
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">E-mail</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">Expires</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {invitations.data.map((invitation) => (
+              <tr>
+                <td>{invitation.email}</td>
+                <td>{invitation.role.replace("_", " ")}</td>
+                <td>
+                  <Badge value={invitation.status} />
+                </td>
+                <td>{formatDate(invitation.expires_at)}</td>
+                <td class="row">
+                  {invitation.status === "pending" || invitation.status === "expired" ? (
+                    <>
+                      <button
+                        type="button"
+                        class="secondary small"
+                        onClick={() =>
+                          manage.run(async () => {
+                            await api.post(`/v1/team/invitations/${invitation.id}/resend`);
+                            invitations.reload();
+                            return `Invitation to ${invitation.email} sent again.`;
+                          })
+                        }
+                      >
+                        Resend
+                      </button>
+                      <button
+                        type="button"
+                        class="secondary danger small"
+                        onClick={() =>
+                          manage.run(async () => {
+                            await api.del(`/v1/team/invitations/${invitation.id}`);
+                            invitations.reload();
+                            return `Invitation to ${invitation.email} revoked.`;
+                          })
+                        }
+                      >
+                        Revoke
+                      </button>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        invitations.data && <Empty>No invitations.</Empty>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,549 @@
+// The widget: a launcher button and a chat panel in a shadow root, driven by the agent's public
+// widget config and the widget API. State lives here; DOM is built with `h` (text nodes only).
+
+import { Api, ApiError, SITE_NOT_ALLOWED, UNREACHABLE } from "./api";
+import type { Message, MessagesPage, Status, WidgetConfig } from "./api";
+import { append, h, icon, ICONS } from "./dom";
+import { renderMarkdown } from "./markdown";
+import { closedByVisitor, loadSession, saveSession } from "./store";
+import type { SavedSession } from "./store";
+import { CSS } from "./styles";
+
+const POLL_OPEN_MS = 3000; // panel open and the tab visible: human replies show up within seconds
+const POLL_HIDDEN_MS = 30000; // tab in the background
+const POLL_WAITING_MS = 15000; // panel closed while a person is (about to be) on the conversation
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const FILE_TYPES = "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv";
+const EMOJI = "😀 😂 😊 😍 🤔 😅 😢 😮 👍 👎 👏 🙏 🙌 💪 👋 🎉 ❤️ 🔥 ✅ ❌ ⭐ 💡 📦 🚚".split(" ");
+const POSITIONS: Record<string, string> = { "bottom-left": "bl", "top-right": "tr", "top-left": "tl" };
+const NOTICES: Partial<Record<Status, string>> = {
+  waiting_human: "We're handing you over to a person from the team. They'll reply here as soon as they can.",
+  with_human: "A person from the team has joined and will reply here.",
+};
+
+let panelIds = 0;
+
+function httpsUrl(raw: string | null): string | null {
+  if (!raw) return null;
+  try {
+    const url = new URL(raw);
+    return url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Readable text colour on the primary colour (WCAG relative luminance). */
+function onColour(hex: string): string {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.4 ? "#111" : "#fff";
+}
+
+function describeSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+export class Widget {
+  private readonly api: Api;
+  private readonly shadow: ShadowRoot;
+  private readonly root = h("div", { class: "root br" });
+  private readonly launcher = h("button", { class: "launcher", type: "button", "aria-expanded": "false" });
+  private readonly badge = h("span", { class: "badge", hidden: true });
+  private readonly panel = h("div", { class: "panel", role: "dialog", hidden: true });
+  private readonly head = h("div", { class: "head" });
+  private readonly titleText = h("p", { class: "title" }, "Chat");
+  private readonly subtitleText = h("p", { class: "sub", hidden: true });
+  private readonly endButton = h("button", { class: "end", type: "button", hidden: true }, "End chat");
+  private readonly body = h("div", { class: "body" });
+  private readonly log = h("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Messages" });
+  private readonly typing = h("div", { class: "typing", hidden: true, role: "status", "aria-label": "Typing" });
+  private readonly alertBox = h("div", { class: "alert", role: "alert", hidden: true });
+  private readonly notice = h("p", { class: "notice", role: "status", hidden: true });
+  private readonly actions = h("div", { class: "actions" });
+  private readonly humanButton = h("button", { class: "link", type: "button" }, "Talk to a human");
+  private readonly chips = h("div", { class: "actions" });
+  private readonly emojis = h("div", { class: "emojis", role: "group", "aria-label": "Emoji", hidden: true });
+  private readonly compose = h("form", { class: "compose" });
+  private readonly input = h("textarea", { rows: 1, maxlength: 4000, "aria-label": "Message" });
+  private readonly sendButton = h("button", { class: "send", type: "submit", "aria-label": "Send" }, icon(ICONS.send));
+  private readonly customStyle = h("style");
+  private config: WidgetConfig | null = null;
+  private session: SavedSession | null;
+  private status: Status = "active";
+  private cursor: string | null = null;
+  private readonly shown = new Map<string, HTMLLIElement>();
+  private welcome: HTMLLIElement | null = null;
+  private attachmentKeys: { key: string; chip: HTMLElement }[] = [];
+  private isOpen = false;
+  private busy = false;
+  private unread = 0;
+  private pollTimer = 0;
+  private alertIsPassing = false; // a failed upload or handover, cleared by the next success
+
+  constructor(
+    private readonly agentId: string,
+    apiBase: string,
+  ) {
+    this.api = new Api(apiBase, agentId);
+    this.session = loadSession(agentId);
+    this.api.token = this.session?.token ?? null;
+    const host = h("div", { id: "buzzi-chat-widget", "data-agent-id": agentId });
+    this.shadow = host.attachShadow({ mode: "open" });
+    append(this.shadow, h("style", {}, CSS), this.customStyle, this.root);
+    this.build();
+    document.body.appendChild(host);
+  }
+
+  /** Fetch the config, then show the conversation kept from an earlier page, if any. */
+  async start(): Promise<void> {
+    this.alertBox.hidden = true;
+    try {
+      this.apply(await this.api.config());
+    } catch (error) {
+      this.refused(error);
+      return;
+    }
+    if (this.session) await this.poll(true);
+    else this.showWelcome();
+    const config = this.config as WidgetConfig;
+    if (config.auto_open && !closedByVisitor(this.agentId)) {
+      setTimeout(() => this.isOpen || this.open(false), Math.max(0, config.auto_open_delay ?? 5000));
+    }
+    document.addEventListener("visibilitychange", () => this.schedulePoll(document.hidden ? undefined : 0));
+  }
+
+  private build(): void {
+    const panelId = `buzzi-panel-${++panelIds}`;
+    this.panel.id = panelId;
+    this.launcher.setAttribute("aria-controls", panelId);
+    this.launcher.setAttribute("aria-label", "Chat"); // a toggle: aria-expanded says whether it is open
+    append(this.launcher, icon(ICONS.chat), this.badge);
+    this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open(true)));
+
+    const close = h("button", { type: "button", "aria-label": "Close chat" }, icon(ICONS.close));
+    close.addEventListener("click", () => this.close());
+    this.endButton.addEventListener("click", () => void this.endConversation());
+    append(this.head, h("div", { class: "titles" }, this.titleText, this.subtitleText), this.endButton, close);
+
+    this.humanButton.addEventListener("click", () => void this.askForHuman());
+    this.actions.appendChild(this.humanButton);
+    append(this.body, this.log, this.typing);
+    append(this.typing, h("span"), h("span"), h("span"));
+
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        void this.send();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      this.input.style.height = "auto";
+      this.input.style.height = `${Math.min(this.input.scrollHeight, 120)}px`;
+    });
+    this.compose.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.send();
+    });
+    append(this.compose, this.input, this.sendButton);
+    this.panel.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      event.stopPropagation();
+      if (!this.emojis.hidden) {
+        this.emojis.hidden = true;
+        this.input.focus();
+      } else this.close();
+    });
+    append(this.panel, this.head, this.alertBox, this.body, this.notice, this.actions, this.chips, this.emojis, this.compose);
+    append(this.root, this.panel, this.launcher);
+  }
+
+  /** Everything the company configured: appearance and behaviour. */
+  private apply(config: WidgetConfig): void {
+    this.config = config;
+    const title = config.title || config.agent_name || "Chat";
+    const theme = config.theme === "dark" || config.theme === "auto" ? config.theme : "light";
+    this.root.className = `root ${POSITIONS[config.position ?? ""] ?? "br"} ${theme}`;
+    const colour = /^#[0-9a-fA-F]{6}$/.test(config.primary_color ?? "") ? (config.primary_color as string) : "#007bff";
+    this.root.style.setProperty("--p", colour);
+    this.root.style.setProperty("--on-p", onColour(colour));
+    this.titleText.textContent = title;
+    this.subtitleText.textContent = config.subtitle ?? "";
+    this.subtitleText.hidden = !config.subtitle;
+    this.launcher.setAttribute("aria-label", `Chat with ${title}`);
+    this.panel.setAttribute("aria-label", `Chat: ${title}`);
+    const logo = httpsUrl(config.logo_url) ?? httpsUrl(config.avatar_url);
+    if (logo) this.head.insertBefore(h("img", { src: logo, alt: "" }), this.head.firstChild);
+    this.input.placeholder = config.placeholder_text || "Type your message…";
+    this.customStyle.textContent = config.custom_css ?? "";
+
+    const tools: HTMLElement[] = [];
+    if (config.enable_file_upload !== false) tools.push(this.fileButton());
+    if (config.enable_emoji !== false) tools.push(this.emojiButton());
+    this.compose.insertBefore(h("div", { style: "display:flex" }, ...tools), this.input);
+    if (config.show_branding !== false) this.panel.appendChild(h("div", { class: "brand" }, "Powered by Buzzi"));
+    if (!config.accepting_messages) {
+      this.showAlert("This assistant isn't available right now.", "Please try again later.", false);
+      this.enableInput(false);
+    }
+  }
+
+  private fileButton(): HTMLElement {
+    const picker = h("input", { type: "file", accept: FILE_TYPES, hidden: true, multiple: true });
+    const button = h("button", { type: "button", "aria-label": "Attach a file" }, icon(ICONS.clip));
+    button.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      const files = Array.from(picker.files ?? []);
+      picker.value = "";
+      void this.attach(files);
+    });
+    return h("span", {}, button, picker);
+  }
+
+  private emojiButton(): HTMLElement {
+    const button = h(
+      "button",
+      { type: "button", "aria-label": "Insert emoji", "aria-expanded": "false" },
+      icon(ICONS.smile),
+    );
+    for (const emoji of EMOJI) {
+      const choice = h("button", { type: "button", "aria-label": emoji }, emoji);
+      choice.addEventListener("click", () => {
+        const { selectionStart: start, selectionEnd: end, value } = this.input;
+        this.input.value = value.slice(0, start) + emoji + value.slice(end);
+        this.input.selectionStart = this.input.selectionEnd = start + emoji.length;
+        this.emojis.hidden = true;
+        button.setAttribute("aria-expanded", "false");
+        this.input.focus();
+      });
+      this.emojis.appendChild(choice);
+    }
+    button.addEventListener("click", () => {
+      this.emojis.hidden = !this.emojis.hidden;
+      button.setAttribute("aria-expanded", String(!this.emojis.hidden));
+      if (!this.emojis.hidden) (this.emojis.firstChild as HTMLElement).focus();
+    });
+    return button;
+  }
+
+  open(byVisitor: boolean): void {
+    this.isOpen = true;
+    this.panel.hidden = false;
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.unread = 0;
+    this.badge.hidden = true;
+    this.scrollDown();
+    // Focus moves only when the visitor opened the panel; an auto-open must not steal it from the page.
+    if (byVisitor) (this.input.disabled ? (this.head.lastChild as HTMLElement) : this.input).focus();
+    this.schedulePoll(0);
+  }
+
+  close(): void {
+    this.isOpen = false;
+    this.panel.hidden = true;
+    this.emojis.hidden = true;
+    this.launcher.setAttribute("aria-expanded", "false");
+    closedByVisitor(this.agentId, true);
+    this.launcher.focus();
+    this.schedulePoll();
+  }
+
+  private refused(error: unknown): void {
+    const problem = error instanceof ApiError ? error : new ApiError(0, "error", String(error));
+    this.enableInput(false);
+    this.actions.hidden = this.compose.hidden = true;
+    if (problem.code === SITE_NOT_ALLOWED || problem.code === "origin_not_allowed") {
+      console.warn(
+        `[Buzzi] This page's origin (${location.origin}) is not in the allowed domains of agent ${this.agentId}'s widget.`,
+      );
+      this.showAlert(
+        "Chat isn't available on this website.",
+        "This website is not allowed to use this chat. If you run this site, add its domain to the widget's allowed domains in the Buzzi console.",
+        false,
+      );
+    } else if (problem.code === UNREACHABLE) {
+      this.showAlert("Chat is offline.", "We can't reach the chat service right now. Check your connection and try again.", true);
+    } else {
+      this.showAlert("Chat isn't available right now.", problem.message, problem.status >= 500);
+    }
+  }
+
+  private showAlert(title: string, detail: string, retry: boolean, passing = false): void {
+    this.alertIsPassing = passing;
+    this.alertBox.replaceChildren(h("strong", {}, title), h("p", {}, detail));
+    if (retry) {
+      const again = h("button", { class: "link", type: "button" }, "Try again");
+      again.addEventListener("click", () => {
+        this.actions.hidden = this.compose.hidden = false;
+        this.enableInput(true);
+        void this.start();
+      });
+      this.alertBox.appendChild(again);
+    }
+    this.alertBox.hidden = false;
+  }
+
+  private enableInput(enabled: boolean): void {
+    this.input.disabled = this.sendButton.disabled = !enabled;
+    for (const button of this.compose.querySelectorAll("button")) button.disabled = !enabled;
+    this.humanButton.disabled = !enabled;
+  }
+
+  private showWelcome(): void {
+    const text = this.config?.welcome_message;
+    if (!text || this.welcome) return;
+    this.welcome = this.messageItem({
+      id: "welcome",
+      role: "assistant",
+      content: text,
+      created_at: new Date(0).toISOString(),
+      attachments: [],
+      citations: [],
+      sender_name: null,
+    });
+    this.log.appendChild(this.welcome);
+  }
+
+  private async ensureConversation(): Promise<void> {
+    if (this.session) return;
+    const page: Record<string, string> = {
+      url: location.href.slice(0, 2000),
+      title: document.title.slice(0, 500),
+      locale: navigator.language.slice(0, 20),
+    };
+    if (document.referrer) page.referrer = document.referrer.slice(0, 2000);
+    const started = await this.api.start(page);
+    this.session = { token: started.session_token, conversationId: started.conversation_id, expiresAt: started.expires_at };
+    this.api.token = started.session_token;
+    saveSession(this.agentId, this.session);
+    this.welcome?.remove(); // the server's own welcome message takes its place
+    this.welcome = null;
+    this.show({ status: started.status, messages: started.messages, cursor: null });
+  }
+
+  private forget(): void {
+    this.session = null;
+    this.api.token = null;
+    this.cursor = null;
+    saveSession(this.agentId, null);
+  }
+
+  private async send(): Promise<void> {
+    const content = this.input.value.trim() || this.attachmentKeys.map((a) => a.chip.title).join(", ");
+    if (!content || this.busy || this.input.disabled) return;
+    this.busy = true;
+    this.input.value = "";
+    this.input.style.height = "auto";
+    const keys = this.attachmentKeys.splice(0);
+    keys.forEach((a) => a.chip.remove());
+    const local = this.messageItem({
+      id: "",
+      role: "user",
+      content,
+      created_at: new Date().toISOString(),
+      attachments: [],
+      citations: [],
+      sender_name: null,
+    });
+    local.classList.add("pending");
+    this.log.appendChild(local);
+    this.typing.hidden = false;
+    this.scrollDown();
+    try {
+      await this.ensureConversation();
+      let sent;
+      try {
+        sent = await this.api.send(content, keys.map((a) => a.key));
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 401)) throw error;
+        this.forget(); // the kept session expired: carry on in a new conversation
+        await this.ensureConversation();
+        sent = await this.api.send(content, []);
+      }
+      local.remove();
+      if (this.alertIsPassing) this.alertBox.hidden = true;
+      this.show(sent);
+    } catch (error) {
+      local.classList.replace("pending", "failed");
+      const message = error instanceof ApiError ? error.message : "Something went wrong.";
+      local.appendChild(h("p", { class: "error", role: "alert" }, `Not sent: ${message}`));
+      if (!this.input.value) this.input.value = content;
+    } finally {
+      this.busy = false;
+      this.typing.hidden = true;
+      this.scrollDown();
+      this.schedulePoll();
+    }
+  }
+
+  private async attach(files: File[]): Promise<void> {
+    for (const file of files.slice(0, 5 - this.attachmentKeys.length)) {
+      const chip = h("span", { class: "chip", title: file.name }, `📎 ${file.name} (uploading…)`);
+      this.chips.appendChild(chip);
+      try {
+        if (file.size > MAX_FILE_BYTES) throw new ApiError(400, "file_too_large", "Files can be at most 10 MB.");
+        await this.ensureConversation();
+        const key = await this.api.upload(file);
+        chip.textContent = `📎 ${file.name} (${describeSize(file.size)})`;
+        const remove = h("button", { type: "button", "aria-label": `Remove ${file.name}` }, "×");
+        const entry = { key, chip };
+        remove.addEventListener("click", () => {
+          this.attachmentKeys = this.attachmentKeys.filter((a) => a !== entry);
+          chip.remove();
+        });
+        chip.appendChild(remove);
+        this.attachmentKeys.push(entry);
+      } catch (error) {
+        chip.remove();
+        const message = error instanceof ApiError ? error.message : "The file could not be uploaded.";
+        this.showAlert(`${file.name} was not attached.`, message, false, true);
+      }
+    }
+  }
+
+  private async askForHuman(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await this.ensureConversation();
+      this.show(await this.api.handover());
+    } catch (error) {
+      const message = error instanceof ApiError ? error.message : "Please try again.";
+      this.showAlert("Couldn't reach the team.", message, false, true);
+    } finally {
+      this.busy = false;
+      this.schedulePoll();
+    }
+  }
+
+  private async endConversation(): Promise<void> {
+    if (!this.session) return;
+    try {
+      await this.api.end();
+    } catch {
+      // ended or expired already: either way this conversation is over for the visitor
+    }
+    const token = this.api.token;
+    this.forget();
+    this.setStatus("resolved");
+    const rating = h("div", { class: "rate", role: "group", "aria-label": "Rate this conversation" }, "How did we do? ");
+    for (let score = 1; score <= 5; score++) {
+      const star = h("button", { type: "button", "aria-label": `${score} out of 5` }, "★");
+      star.addEventListener("click", () => {
+        void this.api.end(score, token).catch(() => undefined);
+        rating.replaceChildren("Thanks for your feedback!");
+      });
+      rating.appendChild(star);
+    }
+    this.log.appendChild(h("li", { class: "msg" }, h("div", { class: "bubble" }, "This conversation has ended. ", rating)));
+    this.scrollDown();
+  }
+
+  /** New messages from the API (send, poll, handover): de-duplicated by id, kept in time order. */
+  private show(page: MessagesPage, countUnread = true): void {
+    let fresh = 0;
+    for (const message of page.messages) {
+      if (this.shown.has(message.id)) continue;
+      const item = this.messageItem(message);
+      this.shown.set(message.id, item);
+      const at = Date.parse(message.created_at);
+      const later = Array.from(this.log.children).find((li) => Number((li as HTMLElement).dataset.at) > at);
+      this.log.insertBefore(item, later ?? null);
+      if (message.role !== "user") fresh++;
+    }
+    if (page.cursor) this.cursor = page.cursor;
+    this.setStatus(page.status);
+    if (fresh && countUnread && !this.isOpen) {
+      this.unread += fresh;
+      this.badge.textContent = String(this.unread);
+      this.badge.hidden = false;
+    }
+    if (fresh) this.scrollDown();
+  }
+
+  private setStatus(status: Status): void {
+    this.status = status;
+    const text = NOTICES[status];
+    this.notice.textContent = text ?? "";
+    this.notice.hidden = !text;
+    this.humanButton.hidden = !!text;
+    this.endButton.hidden = !this.session;
+  }
+
+  private messageItem(message: Message): HTMLLIElement {
+    const kind = message.role === "user" ? "user" : message.role === "human_agent" ? "human" : "bot";
+    const item = h("li", { class: `msg ${kind}`, "data-at": Date.parse(message.created_at) || 0 });
+    const bubble = h("div", { class: "bubble" });
+    const sources = h("ol", { class: "sources", "aria-label": "Sources" });
+    if (kind === "user") bubble.textContent = message.content;
+    else bubble.appendChild(renderMarkdown(message.content, this.citations(message, sources)));
+    const avatar = kind === "bot" ? httpsUrl(this.config?.avatar_url ?? null) : null;
+    append(
+      item,
+      kind === "human" && h("p", { class: "who" }, message.sender_name || "Support team"),
+      avatar ? h("div", { class: "row" }, h("img", { src: avatar, alt: "" }), bubble) : bubble,
+      sources.childElementCount > 0 && sources,
+    );
+    if (message.attachments?.length) {
+      const files = message.attachments.map((a) => h("li", {}, `📎 ${a.name} (${describeSize(a.size)})`));
+      item.appendChild(h("ul", { class: "files", "aria-label": "Attachments" }, ...files));
+    }
+    return item;
+  }
+
+  /** The message's sources as numbered footnotes; its [n] markers become links to them. */
+  private citations(message: Message, sources: HTMLOListElement): (n: number) => Node | null {
+    const notes = new Map<number, HTMLLIElement>();
+    for (const citation of message.citations ?? []) {
+      const page = citation.page_number ? `page ${citation.page_number}` : null;
+      const where = [citation.section_title, page].filter(Boolean).join(", ");
+      const note = h("li", { value: citation.number, tabindex: -1 }, citation.filename, where && ` (${where})`);
+      notes.set(citation.number, note);
+      sources.appendChild(note);
+    }
+    return (n) => {
+      const note = notes.get(n);
+      if (!note) return null;
+      const label = `Source ${n}: ${note.textContent}`;
+      const link = h("a", { class: "cite", href: "#", "aria-label": label }, `[${n}]`);
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        note.focus();
+      });
+      return h("sup", {}, link);
+    };
+  }
+
+  /** Polls for new messages (people's replies); `resume` reloads a kept conversation's history. */
+  private async poll(resume = false): Promise<void> {
+    if (!this.session || this.busy) return this.schedulePoll();
+    try {
+      this.show(await this.api.poll(resume ? null : this.cursor), !resume); // history is not unread
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        this.forget(); // expired or ended elsewhere: the next message starts a new conversation
+        this.showWelcome();
+      }
+    }
+    this.schedulePoll();
+  }
+
+  private schedulePoll(delay?: number): void {
+    clearTimeout(this.pollTimer);
+    if (!this.session || !this.config) return;
+    const waiting = this.status === "waiting_human" || this.status === "with_human";
+    let wait = delay;
+    if (wait === undefined) {
+      if (this.isOpen) wait = document.hidden ? POLL_HIDDEN_MS : POLL_OPEN_MS;
+      else if (waiting) wait = document.hidden ? POLL_HIDDEN_MS : POLL_WAITING_MS;
+      else return;
+    }
+    this.pollTimer = window.setTimeout(() => void this.poll(), wait);
+  }
+
+  private scrollDown(): void {
+    requestAnimationFrame(() => (this.body.scrollTop = this.body.scrollHeight));
+  }
+}
