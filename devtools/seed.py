@@ -22,6 +22,8 @@ from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import WidgetConfig
 from chatapp.db.models.core import Company, User
 from chatapp.db.tenancy import system_session
+from chatapp.services.analytics_rollup import rollup_date
+from devtools.seed_history import seed_history
 
 PLANS: list[dict[str, Any]] = [
     {
@@ -180,4 +182,7 @@ def seed(*, with_packages: bool = False) -> SeedResult:
                     allowed_domains=DEMO_WIDGET_ORIGINS,  # the local runner's own pages
                 )
             )
+        history = seed_history(db, company_id, agent_id)
+    for day in history:  # what the nightly analytics job would have done on each of those days
+        rollup_date(day, company_id)
     return SeedResult(company_id=company_id, agent_id=agent_id, users=users)

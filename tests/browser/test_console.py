@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,10 +17,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole, UserRole
-from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.enums import UserRole
 from chatapp.db.models.core import Company, User
-from chatapp.security import TokenKind, new_token
 from tests.browser.conftest import Screenshot, Site
 
 SESSION_KEY = "buzzi.console.session"  # where the console keeps its session token (src/api.ts)
@@ -247,47 +245,14 @@ def seeded_analytics(site: Site, owner_engine: Engine) -> int:
     """Conversations of today written straight to the database, then the daily rollup, as the
     scheduled analytics job would do at night. Returns how many conversations were seeded."""
     from chatapp.services.analytics_rollup import rollup_date
+    from devtools.seed_history import add_conversations
 
     company_id = site.tenant.data.company_id
     agent_id = site.tenant.data.agent_id
     with Session(owner_engine) as db, db.begin():
         zone = ZoneInfo(db.get(Company, company_id).timezone or "UTC")
         now = datetime.now(UTC)
-        for index in range(4):
-            started = now - timedelta(minutes=30 + index * 5)
-            resolved = index % 2 == 0
-            conversation = Conversation(
-                company_id=company_id,
-                agent_id=agent_id,
-                channel=ChannelType.WEB,
-                session_token=new_token(TokenKind.SESSION),
-                status=ConversationStatus.RESOLVED if resolved else ConversationStatus.ACTIVE,
-                customer_name=f"Analytics visitor {index}",
-                started_at=started,
-                created_at=started,
-                last_message_at=started + timedelta(seconds=8),
-                resolved_at=started + timedelta(minutes=2) if resolved else None,
-            )
-            db.add(conversation)
-            db.flush()
-            metadata = {"model": "claude-haiku-4-5", "tokens": {"input": 900, "output": 150}, "citations": []}
-            db.add_all(
-                [
-                    Message(
-                        conversation_id=conversation.id,
-                        role=MessageRole.USER,
-                        content="Hello?",
-                        created_at=started,
-                    ),
-                    Message(
-                        conversation_id=conversation.id,
-                        role=MessageRole.ASSISTANT,
-                        content="Hi!",
-                        created_at=started + timedelta(seconds=8),
-                        metadata_=metadata,
-                    ),
-                ]
-            )
+        add_conversations(db, company_id, agent_id, at=now, count=4)
     rollup_date(now.astimezone(zone).date(), company_id)
     return 4
 
