@@ -4,7 +4,8 @@ One `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` for all of a request's keys
 across Lambda instances (no read-then-write race). Keys name what is limited and by whom, e.g.
 `widget:ip:203.0.113.9` or `widget:conversation:<id>`. The table spans tenants and anonymous
 callers, so it is system-only; requests count through `chatapp_count_rate_limit_hits`
-(see `chatapp.db.counters`), inside the transaction they already have.
+(see `chatapp.db.counters`), inside the transaction they already have. Finished windows are
+forgotten daily by `housekeeping`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from chatapp.db.models.audit import RateLimitRecord
 from chatapp.db.tenancy import system_session
 from chatapp.errors import RateLimited
 
-__all__ = ["Limit", "RateLimited", "Window", "count_hits", "enforce", "prune"]
+__all__ = ["Limit", "RateLimited", "Window", "count_hits", "enforce"]
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,3 @@ def enforce(*limits: Limit, window_seconds: int = 60, db: Session | None = None)
             raise RateLimited(
                 limit.message, code=limit.code, retry_after=window.retry_after_seconds, details=limit.details
             )
-
-
-def prune(older_than: timedelta = timedelta(days=1)) -> int:
-    """Forget finished windows (run by a scheduled job)."""
-    with system_session("prune rate-limit windows") as db:
-        result = db.execute(
-            delete(RateLimitRecord).where(RateLimitRecord.window_end < datetime.now(UTC) - older_than)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
