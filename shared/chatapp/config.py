@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     console_url: str = "http://127.0.0.1:5173"  # where sign-in links point: {console_url}/auth/verify?token=
     email_from: str = "no-reply@buzzi.local"  # the SES-verified sender of sign-in mail
     magic_link_ttl_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Magic-link requests answer no sooner than this, whether or not a mail was sent (no account probing).
+    signin_response_floor_ms: int = Field(default=600, ge=0, le=5000)
     oauth_state_ttl_minutes: int = Field(default=10, ge=1, le=60)
     signin_rate_per_ip: int = Field(default=10, ge=1)  # sign-in attempts per minute per IP address
     signin_rate_per_email: int = Field(default=5, ge=1)  # sign-in attempts per minute per e-mail address

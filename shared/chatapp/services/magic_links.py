@@ -7,6 +7,7 @@ an account. Verifying deletes the token in the transaction that creates the sess
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from html import escape
 from urllib.parse import urlencode
@@ -95,7 +96,19 @@ def send_link(email: str, token: str, *, welcome_to: str | None = None) -> bool:
 
 
 def request_link(email: str, caller: Caller) -> str:
-    """Send a link when `email` belongs to a user who may sign in; the same answer either way."""
+    """Send a link when `email` belongs to a user who may sign in; the same answer either way, and
+    in the same time: sending mail is slow, so an answer that came quicker would tell that the
+    address has no account. Every answer is held until `signin_response_floor_ms` has passed."""
+    started = time.monotonic()
+    try:
+        return _request_link(email, caller)
+    finally:
+        remaining = get_settings().signin_response_floor_ms / 1000 - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+
+
+def _request_link(email: str, caller: Caller) -> str:
     with audited_attempt(caller, METHOD, email=email):
         enforce_sign_in_limits(caller, email=email)
     token = None

@@ -3,6 +3,7 @@ asking for a link never tells who has an account, and attempts are limited and a
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -159,6 +160,23 @@ def test_a_link_works_once_and_not_after_it_expires(
         if str(row.ip_address) == auth_api.ip
     ]
     assert failures == [("link_invalid", None), ("link_invalid", email), ("link_invalid", None)]
+
+
+def test_known_and_unknown_addresses_answer_in_the_same_time(
+    auth_api: AuthApi, mailbox: Mailbox, company: CompanyData, owner_session: Session
+) -> None:
+    from chatapp.config import get_settings
+
+    floor = get_settings().signin_response_floor_ms / 1000
+    assert floor > 0
+    known = owner_session.get(User, company.support_agent_id).email
+    timings = {}
+    for label, email in (("unknown", unique_email("probe")), ("known", known)):
+        started = time.monotonic()
+        assert auth_api.post("/v1/auth/magic-link", {"email": email}).status == 202
+        timings[label] = time.monotonic() - started
+    assert mailbox.messages(known), "the known address did get its link"
+    assert min(timings.values()) >= floor, f"both answers wait out the {floor * 1000:.0f} ms floor: {timings}"
 
 
 def test_asking_for_a_link_reveals_nothing(
