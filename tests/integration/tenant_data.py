@@ -18,7 +18,7 @@ from chatapp.db.models.agents import Agent, AgentKnowledgeCategory, AgentPackage
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.models.audit import AuditLog, RateLimitRecord
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
-from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook, WidgetConfig
+from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook, WebhookOutbox, WidgetConfig
 from chatapp.db.models.conversations import Conversation, ConversationNote, Customer, Escalation, Message
 from chatapp.db.models.core import Account, Company, User, VerificationToken
 from chatapp.db.models.core import Session as ConsoleSession
@@ -188,7 +188,20 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
             created_by=admin.id,
         )
     )
-    db.add(Webhook(company_id=cid, name="crm", url="https://example.com/hook", secret="s" * 32, events=["x"]))
+    webhook = Webhook(
+        company_id=cid, name="crm", url="https://example.com/hook", secret="s" * 32, events=["x"]
+    )
+    db.add(webhook)
+    db.flush()
+    db.add(
+        WebhookOutbox(
+            company_id=cid,
+            webhook_id=webhook.id,
+            message={"company_id": str(cid), "webhook_id": str(webhook.id), "event_id": "msg_fixture"},
+            # Dated in the future so no relay run during the tests takes it: the isolation tests need it.
+            created_at=now + timedelta(days=36500),
+        )
+    )
     db.add(DailyAnalytics(company_id=cid, agent_id=agent.id, date=date.today(), total_conversations=3))
     db.add(
         AuditLog(

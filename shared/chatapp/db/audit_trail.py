@@ -32,6 +32,7 @@ UNAUDITED_TABLES = {
     "chatapp_rate_limit_records",
     "chatapp_usage_records",
     "chatapp_daily_analytics",
+    "chatapp_webhook_outbox",
 }
 # Columns that change on their own (heartbeats, counters) do not make an update worth a row.
 NOISE_COLUMNS = {"updated_at", "last_active_at", "current_chat_count", "usage_count", "last_used_at"}

@@ -69,6 +69,8 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_widget_configs": TablePolicy(Access.COMPANY, "company data"),
     "chatapp_api_keys": TablePolicy(Access.COMPANY, "company data"),
     "chatapp_webhooks": TablePolicy(Access.COMPANY, "company data"),
+    # Tenants insert in the transaction of the change; the relay reads and deletes as the system.
+    "chatapp_webhook_outbox": TablePolicy(Access.COMPANY, "events emitted in the tenant's transaction"),
     "chatapp_daily_analytics": TablePolicy(Access.COMPANY_READ_ONLY, "written by the rollup schedule"),
     "chatapp_audit_logs": TablePolicy(Access.COMPANY, "company rows; platform rows (no company) for admins"),
     "chatapp_rate_limit_records": TablePolicy(Access.SYSTEM_ONLY, "keys span tenants and anonymous IPs"),

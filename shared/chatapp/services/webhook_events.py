@@ -1,12 +1,13 @@
-"""Emitting outbound webhook events: recorded inside the change's transaction, queued after it commits.
+"""Emitting outbound webhook events: written inside the change's transaction, queued after it commits.
 
 `emit` runs inside the caller's transaction: it finds the company's active endpoints subscribed to
-the event (and, for endpoints bound to an agent, only that agent's events) and remembers one
-delivery message per endpoint on the session. The messages go to the webhook queue from the
-session's `after_commit` hook, so a change that rolls back emits nothing. A failure to queue after
-the commit is logged and the event is lost (at-most-once between the commit and the queue: an
-outbox table would be needed for at-least-once there). From the queue on, delivery is
-at-least-once with retries (see `webhook_delivery`).
+the event (and, for endpoints bound to an agent, only that agent's events) and writes one delivery
+message per endpoint to `chatapp_webhook_outbox` (a transactional outbox), remembering them on the
+session too. A change that rolls back takes its outbox rows with it and emits nothing. After the
+commit the session's `after_commit` hook sends the messages to the webhook queue at once and deletes
+their rows; if the send (or the delete) fails, the rows stay and `webhook_outbox.relay` sends them a
+minute later. So delivery is at-least-once from the commit on (queue retries: see
+`webhook_delivery`), and an event may occasionally be queued twice.
 
 Each event gets one stable id `msg_<uuid>`, sent as the `webhook-id` header on every attempt to
 every endpoint; receivers de-duplicate by it (the Standard Webhooks contract).
@@ -21,11 +22,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from chatapp.config import get_settings
-from chatapp.db.models.channels import Webhook
+from chatapp.db.models.channels import Webhook, WebhookOutbox
+from chatapp.db.tenancy import system_session
 from chatapp.integrations.aws import client
 from chatapp.observability import logger
 
@@ -95,11 +97,25 @@ def emit(
 def queue_after_commit(
     db: Session, company_id: uuid.UUID, webhook_ids: list[uuid.UUID], event_type: str, data: dict[str, Any]
 ) -> str:
-    """Remember one delivery per endpoint on the session; returns the event's id."""
+    """Write one delivery per endpoint to the outbox in `db`'s transaction; returns the event's id."""
     event_id = new_event_id()
     body = payload_body(event_type, data)
-    pending: list[dict[str, Any]] = db.info.setdefault(_PENDING, [])
-    pending.extend(delivery_message(company_id, w, event_id, event_type, body) for w in webhook_ids)
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "company_id": company_id,
+            "webhook_id": webhook_id,
+            "message": delivery_message(company_id, webhook_id, event_id, event_type, body),
+            # The insert's own time, not now() (the transaction's start): the relay's age cut-off
+            # should count from the event, even in a long transaction.
+            "created_at": func.clock_timestamp(),
+        }
+        for webhook_id in webhook_ids
+    ]
+    # A Core insert, not ORM objects: bookkeeping, never part of the caller's unit of work or audit.
+    db.execute(insert(WebhookOutbox).values(rows))
+    pending: list[tuple[uuid.UUID, dict[str, Any]]] = db.info.setdefault(_PENDING, [])
+    pending.extend((row["id"], row["message"]) for row in rows)
     if not db.info.get(_LISTENING):
         db.info[_LISTENING] = True
         event.listen(db, "after_commit", _send_pending)
@@ -112,15 +128,30 @@ def _forget_pending(db: Session) -> None:
 
 
 def _send_pending(db: Session) -> None:
-    messages = db.info.pop(_PENDING, None)
-    if not messages:
+    pending: list[tuple[uuid.UUID, dict[str, Any]]] | None = db.info.pop(_PENDING, None)
+    if not pending:
         return
     try:
-        send(messages)
+        send([message for _, message in pending])
     except Exception as error:  # the change is committed; never fail the caller's request now
-        logger.error(
-            "webhook events could not be queued",
-            extra={"count": len(messages), "error_type": type(error).__name__},
+        logger.warning(
+            "webhook events could not be queued; the outbox relay will send them",
+            extra={"count": len(pending), "error_type": type(error).__name__},
+        )
+        return
+    _forget_sent([outbox_id for outbox_id, _ in pending])
+
+
+def _forget_sent(outbox_ids: list[uuid.UUID]) -> None:
+    """Delete outbox rows whose messages are on the queue. Best effort: a row left behind is only
+    sent again by the relay, and receivers de-duplicate by `webhook-id`."""
+    try:
+        with system_session("webhook outbox: forget events queued after commit") as db:
+            db.execute(delete(WebhookOutbox).where(WebhookOutbox.id.in_(outbox_ids)))
+    except Exception as error:
+        logger.warning(
+            "queued webhook events stay in the outbox; the relay will send them again",
+            extra={"count": len(outbox_ids), "error_type": type(error).__name__},
         )
 
 

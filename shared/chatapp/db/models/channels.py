@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, false, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_array, json_object, updated_at, uuid_pk
@@ -122,3 +122,29 @@ class Webhook(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+class WebhookOutbox(Base):
+    """A webhook delivery message waiting for the queue (migration 0011; `services/webhook_outbox`).
+
+    Written in the transaction of the change that emitted the event, deleted once the message is on
+    the queue: a commit followed by a failed send leaves the row for the relay (at-least-once).
+    """
+
+    __tablename__ = "chatapp_webhook_outbox"
+    __table_args__ = (
+        Index("webhook_outbox_created_idx", "created_at"),  # the relay takes the oldest rows
+        # `message` is sent as is, so it may only ever name this row's company and endpoint: a row
+        # cannot carry an event to another company's endpoint, whoever wrote it.
+        CheckConstraint(
+            "message->>'company_id' = company_id::text AND message->>'webhook_id' = webhook_id::text",
+            name="message_matches",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id"))
+    # A deleted endpoint gets nothing more (delivery would skip it anyway).
+    webhook_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_webhooks.id", ondelete="CASCADE"))
+    message: Mapped[dict[str, Any]]  # the delivery message, exactly as it goes to the webhook queue
+    created_at: Mapped[datetime] = created_at()

@@ -1,0 +1,13 @@
+"""Every minute: queue the webhook events whose after-commit send failed (services/webhook_outbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatapp.observability import observed
+from chatapp.services import webhook_outbox
+
+
+@observed
+def handler(_event: dict[str, Any], _context: Any) -> dict[str, int]:
+    return {"sent": webhook_outbox.relay()}
