@@ -1,6 +1,7 @@
 """The admin console in a real browser, served by the local runner at /console/: signing in with the
 magic link the runner prints, creating and configuring an agent, uploading a Markdown file by drag and
 drop until it is indexed, taking over an escalated widget conversation and replying from the inbox,
+transferring a conversation to a teammate, managing canned responses, rotating a channel's credentials,
 and the analytics charts drawing the seeded conversations after the rollup. The tests also save
 screenshots of the main screens to docs/screenshots/."""
 
@@ -17,8 +18,12 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from chatapp.db.enums import UserRole
+from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole, UserRole
+from chatapp.db.models.channels import ChannelConfig
+from chatapp.db.models.conversations import Conversation, Escalation, Message
 from chatapp.db.models.core import Company, User
+from chatapp.db.models.team import SupportAgentStatus
+from chatapp.security import TokenKind, new_token
 from tests.browser.conftest import Screenshot, Site
 
 SESSION_KEY = "buzzi.console.session"  # where the console keeps its session token (src/api.ts)
@@ -225,9 +230,24 @@ def test_a_person_takes_over_an_escalated_widget_chat_and_replies_from_the_inbox
     messages = page.get_by_role("list", name="Messages")
     expect(messages).to_contain_text("My lawyer says the parcel is lost")
 
-    page.get_by_label("Reply to the customer").fill("I'm Dana from Demo Co. Let me find your parcel.")
+    # A canned response goes in as its shortcut; the server expands it and counts the use.
+    shortcut = f"/intro-{uuid.uuid4().hex[:6]}"
+    canned = site.ok(
+        "POST",
+        "/v1/inbox/canned-responses",
+        {"title": "Introduce yourself", "shortcut": shortcut, "content": "I'm Dana from Demo Co."},
+    )
+    page.reload()
+    reply = page.get_by_label("Reply to the customer")
+    page.get_by_label("Canned response").select_option(label=f"Introduce yourself ({shortcut})")
+    expect(reply).to_have_value(f"{shortcut} ")
+    reply.press("End")
+    reply.type("Let me find your parcel.")
+    expect(page.get_by_text("Sends as: I'm Dana from Demo Co. Let me find your parcel.")).to_be_visible()
     page.get_by_role("button", name="Send").click()
-    expect(messages).to_contain_text("Let me find your parcel.")
+    expect(messages).to_contain_text("I'm Dana from Demo Co. Let me find your parcel.")
+    [used] = [r for r in site.ok("GET", "/v1/inbox/canned-responses") if r["id"] == canned["id"]]
+    assert used["usage_count"] == 1
     page.get_by_label("Add a note").fill("Parcel lookup with the carrier.")
     page.get_by_role("button", name="Add note").click()
     expect(page.get_by_role("region", name="Internal notes")).to_contain_text(
@@ -238,6 +258,163 @@ def test_a_person_takes_over_an_escalated_widget_chat_and_replies_from_the_inbox
     # The reply typed in the console reaches the visitor's widget (which polls for human replies).
     expect(panel.locator(".msg.human")).to_contain_text("Let me find your parcel.", timeout=15_000)
     widget.close()
+
+
+def test_an_admin_transfers_an_escalated_conversation_to_a_teammate(
+    site: Site, owner_engine: Engine, page: Page
+) -> None:
+    data = site.tenant.data
+    suffix = uuid.uuid4().hex[:6]
+    with Session(owner_engine) as db, db.begin():
+        booked = User(
+            email=f"booked-{suffix}@demo-co.example.com",
+            name=f"Booked {suffix}",
+            role=UserRole.SUPPORT_AGENT,
+            company_id=data.company_id,
+        )
+        conversation = Conversation(
+            company_id=data.company_id,
+            agent_id=data.agent_id,
+            session_token=new_token(TokenKind.SESSION),
+            channel=ChannelType.WEB,
+            customer_name=f"Robin {suffix}",
+            status=ConversationStatus.WAITING_HUMAN,
+        )
+        db.add_all([booked, conversation])
+        db.flush()
+        db.add(SupportAgentStatus(user_id=booked.id, company_id=data.company_id, max_concurrent_chats=0))
+        db.add(Message(conversation_id=conversation.id, role=MessageRole.USER, content="Can a person help?"))
+        db.add(
+            Escalation(
+                conversation_id=conversation.id,
+                company_id=data.company_id,
+                agent_id=data.agent_id,
+                reason="asked for a person",
+                trigger_type="explicit_request",
+            )
+        )
+        booked_id, conversation_id = booked.id, conversation.id
+
+    _sign_in(page, site, f"/inbox/{conversation_id}")
+    thread = page.get_by_role("region", name=f"Robin {suffix}")
+    thread.get_by_role("button", name="Transfer…").click()
+    form = thread.get_by_role("form", name="Transfer the conversation")
+    # A teammate at their maximum number of chats is refused by the API; the console says why.
+    form.get_by_label("Transfer to").select_option(str(booked_id))
+    form.get_by_role("button", name="Transfer", exact=True).click()
+    expect(thread.get_by_role("alert")).to_contain_text("maximum number of chats")
+    form.get_by_label("Transfer to").select_option(str(data.other_support_agent_id))
+    form.get_by_role("button", name="Transfer", exact=True).click()
+    expect(thread.get_by_role("status")).to_have_text("Transferred to support2.")
+    expect(form).to_have_count(0)
+
+    detail = site.ok("GET", f"/v1/inbox/conversations/{conversation_id}")
+    assert detail["assigned_agent_id"] == str(data.other_support_agent_id)
+    assert detail["status"] == "with_human"
+    assert [(e["assigned_to"], e["status"]) for e in detail["escalations"]] == [
+        (str(data.other_support_agent_id), "assigned")
+    ]
+
+
+def test_an_admin_manages_canned_responses_that_support_agents_can_read(
+    site: Site, page: Page, screenshot: Screenshot
+) -> None:
+    def saved(shortcut: str) -> list[dict]:
+        return [r for r in site.ok("GET", "/v1/inbox/canned-responses") if r["shortcut"] == shortcut]
+
+    shortcut = f"/refund-{uuid.uuid4().hex[:6]}"
+    _sign_in(page, site, "/canned-responses")
+    editor = page.get_by_role("form", name="New canned response")
+    editor.get_by_label("Title").fill("Refund policy")
+    editor.get_by_label("Shortcut").fill(shortcut)
+    editor.get_by_label("Text").fill("Hi {{customer_name}}, refunds arrive within five days.")
+    editor.get_by_role("radio", name="Only these agents").check()
+    editor.get_by_role("checkbox", name="Demo bot").check()
+    editor.get_by_role("button", name="Add canned response").click()
+    row = page.get_by_role("row").filter(has_text=shortcut)
+    expect(row).to_contain_text("Demo bot")
+    expect(row).to_contain_text("Fills in: {{customer_name}}")
+    expect(row).to_contain_text("Never")
+    screenshot("console-canned-responses", full_page=True)
+    [created] = saved(shortcut)
+    assert (created["title"], created["is_global"], created["agent_ids"]) == (
+        "Refund policy",
+        False,
+        [site.agent_id],
+    )
+
+    row.get_by_role("button", name="Edit Refund policy").click()
+    edit = page.get_by_role("form", name="Edit canned response")
+    expect(edit.get_by_label("Title")).to_have_value("Refund policy")
+    edit.get_by_label("Title").fill("Refunds")
+    edit.get_by_role("radio", name="All agents").check()
+    edit.get_by_role("button", name="Save changes").click()
+    expect(row).to_contain_text("All agents")
+    [edited] = saved(shortcut)
+    assert (edited["id"], edited["title"], edited["is_global"], edited["agent_ids"]) == (
+        created["id"],
+        "Refunds",
+        True,
+        [],
+    )
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Delete Refunds").click()
+    expect(row).to_have_count(0)
+    assert saved(shortcut) == []
+
+    # Support agents see the team's responses, without the editor.
+    _sign_in(page, site, "/canned-responses", who="support")
+    expect(page.get_by_role("row").filter(has_text="Thank you!")).to_be_visible()
+    expect(page.get_by_role("form", name="New canned response")).to_have_count(0)
+    expect(page.get_by_role("button", name="Edit Thanks")).to_have_count(0)
+
+
+def test_an_admin_rotates_a_channel_secret_and_sees_the_verification_reset(
+    site: Site, owner_engine: Engine, page: Page
+) -> None:
+    from chatapp.services.channel_configs import credentials_of
+
+    data = site.tenant.data
+    bot = f"rotbot_{uuid.uuid4().hex[:6]}"
+    with Session(owner_engine) as db, db.begin():
+        config = ChannelConfig(
+            company_id=data.company_id,
+            agent_id=data.agent_id,
+            channel=ChannelType.TELEGRAM,
+            webhook_id=f"wh-{bot}",
+            credentials={"botUsername": bot},
+            is_verified=True,
+            last_verified_at=datetime.now(UTC),
+            settings={"lastError": "Telegram answered 401 Unauthorized"},
+        )
+        db.add(config)
+        db.flush()
+        channel_id = config.id
+
+    _sign_in(page, site, "/channels")
+    row = page.get_by_role("row").filter(has_text=bot)
+    expect(row).to_contain_text("401 Unauthorized")
+    row.get_by_role("button", name="Rotate credentials").click()
+    panel = page.get_by_role("region", name="Rotate credentials")
+    state = panel.locator("dl")
+    expect(state).to_contain_text("401 Unauthorized")
+    expect(panel.get_by_label("Bot Token")).to_be_focused()
+    token = f"123456:{uuid.uuid4().hex}"
+    panel.get_by_label("Bot Token").fill(token)
+    panel.get_by_role("button", name="Replace credentials").click()
+    expect(panel.get_by_role("status")).to_contain_text("Bot Token replaced")
+    expect(state).to_contain_text("not verified")
+    expect(state).not_to_contain_text("401")
+    expect(row).not_to_contain_text("401")
+
+    channel = site.ok("GET", f"/v1/channels/{channel_id}")
+    assert (channel["is_verified"], channel["last_error"]) == (False, None)
+    assert (channel["identifiers"], channel["secrets_set"]) == ({"botUsername": bot}, ["botToken"])
+    with Session(owner_engine) as db:
+        stored = db.get(ChannelConfig, channel_id)
+        assert stored is not None and stored.credentials["botToken"] != token  # sealed at rest
+        assert credentials_of(stored)["botToken"] == token
 
 
 @pytest.fixture

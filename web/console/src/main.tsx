@@ -11,6 +11,7 @@ import { SignIn, Verify } from "./screens/signin";
 import { AgentEditor, Agents } from "./screens/agents";
 import { Knowledge } from "./screens/knowledge";
 import { Inbox } from "./screens/inbox";
+import { CannedResponses } from "./screens/canned";
 import { Team } from "./screens/team";
 import { Channels } from "./screens/channels";
 import { Developers } from "./screens/developers";
@@ -31,8 +32,9 @@ const STAFF: Role[] = ["company_admin", "support_agent"];
 const PLATFORM: Role[] = ["master_admin"];
 
 const SCREENS: Screen[] = [
-  { path: "/inbox", label: "Inbox", roles: STAFF, view: () => <Inbox /> },
-  { path: "/inbox/:id", roles: STAFF, view: (p) => <Inbox conversationId={p.id} /> },
+  { path: "/inbox", label: "Inbox", roles: STAFF, view: (_, me) => <Inbox me={me} /> },
+  { path: "/inbox/:id", roles: STAFF, view: (p, me) => <Inbox conversationId={p.id} me={me} /> },
+  { path: "/canned-responses", label: "Canned responses", roles: STAFF, view: (_, me) => <CannedResponses me={me} /> },
   { path: "/agents", label: "Agents", roles: STAFF, view: (_, me) => <Agents me={me} /> },
   { path: "/agents/:id", roles: STAFF, view: (p, me) => <AgentEditor id={p.id} me={me} /> },
   { path: "/knowledge", label: "Knowledge", roles: STAFF, view: (_, me) => <Knowledge me={me} /> },

@@ -174,6 +174,13 @@ export interface CannedResponse {
   title: string;
   content: string;
   shortcut: string | null;
+  category: string | null;
+  is_global: boolean | null;
+  agent_ids: string[];
+  usage_count: number | null;
+  last_used_at: string | null;
+  is_active: boolean | null;
+  created_at: string;
 }
 
 export interface CustomerProfile {
@@ -226,6 +233,9 @@ export interface Channel {
 export interface ChannelConnected extends Channel {
   generated_secrets: Record<string, string>;
 }
+
+/** A rotation's answer: the channel, and any secret Buzzi generated (shown once) if it sends one. */
+export type ChannelRotated = Channel & Partial<Pick<ChannelConnected, "generated_secrets">>;
 
 export interface ApiKey {
   id: string;

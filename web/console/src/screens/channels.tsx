@@ -1,9 +1,9 @@
-// Channels: connect an agent to a messaging platform, and see each connection's verification state
-// and its latest delivery error.
+// Channels: connect an agent to a messaging platform, rotate a connection's secret credentials, and
+// see each connection's verification state and its latest delivery error.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
-import type { Agent, Channel, ChannelConnected } from "../types";
+import type { Agent, Channel, ChannelConnected, ChannelRotated } from "../types";
 import {
   ActionMessages,
   Badge,
@@ -41,6 +41,8 @@ export function Channels() {
   const channels = useLoad(() => api.get<Channel[]>("/v1/channels"), []);
   const agents = useLoad(() => api.get<Agent[]>("/v1/agents"), []);
   const action = useAction();
+  const [rotatingId, setRotatingId] = useState<string | null>(null);
+  const rotating = channels.data?.find((c) => c.id === rotatingId);
   const agentName = (id: string) => agents.data?.find((a) => a.id === id)?.name ?? id.slice(0, 8);
 
   const toggle = (channel: Channel) =>
@@ -53,6 +55,7 @@ export function Channels() {
     action.run(async () => {
       if (!confirm(`Disconnect ${channel.channel} from ${agentName(channel.agent_id)}?`)) return;
       await api.del(`/v1/channels/${channel.id}`);
+      if (rotatingId === channel.id) setRotatingId(null);
       channels.reload();
       return "Channel disconnected.";
     });
@@ -107,6 +110,16 @@ export function Channels() {
                     )}
                   </td>
                   <td class="row">
+                    {(CREDENTIALS[channel.channel]?.secret.length ?? 0) > 0 && (
+                      <button
+                        type="button"
+                        class="secondary small"
+                        aria-expanded={rotatingId === channel.id}
+                        onClick={() => setRotatingId(rotatingId === channel.id ? null : channel.id)}
+                      >
+                        Rotate credentials
+                      </button>
+                    )}
                     <button type="button" class="secondary small" onClick={() => toggle(channel)}>
                       {channel.is_active ? "Pause" : "Resume"}
                     </button>
@@ -122,6 +135,15 @@ export function Channels() {
           <Empty>No channels connected. Your agents answer on the web widget.</Empty>
         )}
       </section>
+      {rotating && (
+        <Rotate
+          key={rotating.id}
+          channel={rotating}
+          agentName={agentName(rotating.agent_id)}
+          onRotated={channels.reload}
+          onClose={() => setRotatingId(null)}
+        />
+      )}
     </Page>
   );
 }
@@ -186,6 +208,84 @@ function Connect({ agents, onConnected }: { agents: Agent[]; onConnected: () => 
         <div class="wide row">
           <button type="submit" disabled={action.busy || !agentId}>
             Connect
+          </button>
+        </div>
+      </form>
+      <ActionMessages action={action} />
+      {generated &&
+        Object.entries(generated).map(([name, value]) => (
+          <OneTimeSecret title={label(name)} value={value} onDone={() => setGenerated(null)} />
+        ))}
+    </section>
+  );
+}
+
+/** New values for a connection's secrets. Fields left empty keep their value; the connection counts as
+ * unverified until the platform's next successful call, and its last error is cleared. */
+function Rotate(props: { channel: Channel; agentName: string; onRotated: () => void; onClose: () => void }) {
+  const { channel } = props;
+  const secrets = CREDENTIALS[channel.channel]?.secret ?? [];
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [generated, setGenerated] = useState<Record<string, string> | null>(null);
+  const action = useAction();
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  const entered = secrets.filter((f) => values[f]?.trim());
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void action.run(async () => {
+      const credentials = Object.fromEntries(entered.map((f) => [f, values[f].trim()]));
+      const rotated = await api.put<ChannelRotated>(`/v1/channels/${channel.id}/credentials`, { credentials });
+      setValues({});
+      if (rotated.generated_secrets && Object.keys(rotated.generated_secrets).length) setGenerated(rotated.generated_secrets);
+      props.onRotated();
+      return `${entered.map(label).join(", ")} replaced. The platform's next successful call verifies the channel again.`;
+    });
+  };
+  return (
+    <section class="card" aria-labelledby="rotate-title">
+      <div class="row spread">
+        <h2 id="rotate-title">Rotate credentials</h2>
+        <button type="button" class="secondary small" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
+      <p class="muted">
+        {label(channel.channel)} for {props.agentName}
+        {Object.keys(channel.identifiers).length > 0 &&
+          ` · ${Object.entries(channel.identifiers)
+            .map(([k, v]) => `${label(k)}: ${v}`)
+            .join(" · ")}`}
+      </p>
+      <dl class="facts">
+        <dt>Verification</dt>
+        <dd>
+          <Badge value={channel.is_verified ? "verified" : "not verified"} tone={channel.is_verified ? "active" : "pending"} />{" "}
+          <span class="muted small">
+            {channel.is_verified ? `since ${formatDate(channel.last_verified_at)}` : "waiting for the platform's next successful call"}
+          </span>
+        </dd>
+        <dt>Last error</dt>
+        <dd>{channel.last_error ? <span class="error">{channel.last_error}</span> : "None"}</dd>
+      </dl>
+      <form class="form-grid" onSubmit={submit} aria-label="New credentials">
+        {secrets.map((f, index) => (
+          <Field
+            label={label(f)}
+            hint={channel.secrets_set.includes(f) ? "Set. Enter a new value to replace it, or leave empty to keep it." : "Not set yet."}
+          >
+            <input
+              ref={index === 0 ? first : undefined}
+              type="password"
+              autocomplete="off"
+              value={values[f] ?? ""}
+              onInput={(e) => setValues({ ...values, [f]: valueOf(e) })}
+            />
+          </Field>
+        ))}
+        <div class="wide row">
+          <button type="submit" disabled={action.busy || !entered.length}>
+            Replace credentials
           </button>
         </div>
       </form>

@@ -1,10 +1,20 @@
 // The human inbox: the escalation queue, conversations by state, and one conversation with takeover,
-// replies (with canned responses), internal notes, resolve, return to AI and the customer panel.
+// transfer to a teammate, replies (with canned responses), internal notes, resolve, return to AI and
+// the customer panel.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api } from "../api";
+import { ApiError, api } from "../api";
 import { navigate } from "../router";
-import type { CannedResponse, ConversationDetail, ConversationSummary, CustomerProfile, Escalation, Presence } from "../types";
+import type {
+  CannedResponse,
+  ConversationDetail,
+  ConversationSummary,
+  CustomerProfile,
+  Escalation,
+  Member,
+  Presence,
+  WhoAmI,
+} from "../types";
 import {
   ActionMessages,
   Badge,
@@ -20,6 +30,7 @@ import {
   useLoad,
   valueOf,
 } from "../ui";
+import { expandShortcuts, fillPlaceholders } from "./canned";
 
 const REFRESH_MS = 4000;
 type Filter = "waiting_human" | "mine" | "active" | "resolved";
@@ -34,7 +45,7 @@ function filterQuery(filter: Filter) {
   return filter === "mine" ? { assigned: "me", status: "with_human" } : { status: filter };
 }
 
-export function Inbox({ conversationId }: { conversationId?: string }) {
+export function Inbox({ conversationId, me }: { conversationId?: string; me: WhoAmI }) {
   const [filter, setFilter] = useState<Filter>("waiting_human");
   const queue = useLoad(() => api.get<Escalation[]>("/v1/inbox/escalations"), []);
   const list = useLoad(
@@ -123,6 +134,7 @@ export function Inbox({ conversationId }: { conversationId?: string }) {
             <Conversation
               key={conversationId}
               id={conversationId}
+              me={me}
               queue={queue.data ?? []}
               onChanged={() => {
                 queue.reload();
@@ -176,7 +188,9 @@ const ROLE_LABEL: Record<string, string> = {
   system: "System",
 };
 
-function Conversation(props: { id: string; queue: Escalation[]; onChanged: () => void }) {
+const OPEN_ESCALATION = ["pending", "assigned", "in_progress"];
+
+function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onChanged: () => void }) {
   const detail = useLoad(() => api.get<ConversationDetail>(`/v1/inbox/conversations/${props.id}`), [props.id]);
   useInterval(() => detail.reload(), REFRESH_MS);
   const action = useAction();
@@ -189,6 +203,10 @@ function Conversation(props: { id: string; queue: Escalation[]; onChanged: () =>
   const conversation = detail.data;
   const open = conversation.status !== "resolved" && conversation.status !== "abandoned";
   const pending = props.queue.find((e) => e.conversation_id === conversation.id && e.status === "pending");
+  const escalation = conversation.escalations.find((e) => OPEN_ESCALATION.includes(e.status));
+  // The API lets an admin transfer any open escalation, and a support agent the ones assigned to them.
+  const canTransfer =
+    open && escalation && (props.me.role === "company_admin" || escalation.assigned_to === props.me.user.id);
 
   const act = (work: () => Promise<unknown>, done: string) =>
     action.run(async () => {
@@ -220,6 +238,19 @@ function Conversation(props: { id: string; queue: Escalation[]; onChanged: () =>
               Return to AI
             </button>
           )}
+          {canTransfer && (
+            <Transfer
+              escalation={escalation}
+              me={props.me}
+              busy={action.busy}
+              onTransfer={(target) =>
+                act(
+                  () => api.post(`/v1/inbox/escalations/${escalation.id}/transfer`, { user_id: target.id }),
+                  `Transferred to ${target.name}.`,
+                )
+              }
+            />
+          )}
           {open && <ResolveButton onResolve={(notes) => act(() => api.post(`/v1/inbox/conversations/${conversation.id}/resolve`, notes ? { notes } : {}), "Resolved.")} />}
         </div>
         <ActionMessages action={action} />
@@ -235,7 +266,17 @@ function Conversation(props: { id: string; queue: Escalation[]; onChanged: () =>
           ))}
         </ol>
         <div ref={messagesEnd} />
-        {open && <ReplyBox conversationId={conversation.id} agentId={conversation.agent_id} onSent={() => { detail.reload(); props.onChanged(); }} />}
+        {open && (
+          <ReplyBox
+            conversationId={conversation.id}
+            agentId={conversation.agent_id}
+            placeholders={{ customer_name: conversation.customer_name, agent_name: props.me.user.name }}
+            onSent={() => {
+              detail.reload();
+              props.onChanged();
+            }}
+          />
+        )}
       </section>
       <aside class="stack">
         {conversation.customer_id && <CustomerPanel customerId={conversation.customer_id} />}
@@ -275,27 +316,118 @@ function ResolveButton({ onResolve }: { onResolve: (notes: string) => void }) {
   );
 }
 
-function ReplyBox(props: { conversationId: string; agentId: string; onSent: () => void }) {
+interface TransferTarget {
+  id: string;
+  name: string;
+  status: Presence["status"] | null;
+}
+
+const PRESENCE_ORDER = ["online", "busy", "away", "offline"];
+
+/** Who can take a conversation: active admins and support agents with their presence. Support agents
+ * may lack the team permission; they then choose among the teammates the presence list knows. */
+async function transferTargets(): Promise<TransferTarget[]> {
+  const [presence, members] = await Promise.all([
+    api.get<Presence[]>("/v1/inbox/team"),
+    api.get<Member[]>("/v1/team/members").catch((failure: unknown) => {
+      if (failure instanceof ApiError && failure.status === 403) return null;
+      throw failure;
+    }),
+  ]);
+  const statusOf = (id: string) => presence.find((p) => p.user_id === id)?.status ?? null;
+  const targets = members
+    ? members
+        .filter((m) => m.is_active && (m.role === "company_admin" || m.role === "support_agent"))
+        .map((m) => ({ id: m.id, name: m.name ?? m.email, status: statusOf(m.id) }))
+    : presence.map((p) => ({ id: p.user_id, name: `Teammate ${p.user_id.slice(0, 8)}`, status: p.status }));
+  const rank = (t: TransferTarget) => PRESENCE_ORDER.indexOf(t.status ?? "offline");
+  return targets.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+}
+
+function Transfer(props: {
+  escalation: Escalation;
+  me: WhoAmI;
+  busy: boolean;
+  onTransfer: (target: TransferTarget) => Promise<boolean>;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" class="secondary" onClick={() => setAsking(true)}>
+        Transfer…
+      </button>
+    );
+  }
+  return <TransferForm {...props} onClose={() => setAsking(false)} />;
+}
+
+function TransferForm(props: {
+  escalation: Escalation;
+  me: WhoAmI;
+  busy: boolean;
+  onTransfer: (target: TransferTarget) => Promise<boolean>;
+  onClose: () => void;
+}) {
+  const team = useLoad(transferTargets, []);
+  const [chosen, setChosen] = useState("");
+  const choices = (team.data ?? []).filter((t) => t.id !== props.escalation.assigned_to);
+  useEffect(() => {
+    if (!choices.some((t) => t.id === chosen)) setChosen(choices[0]?.id ?? "");
+  }, [team.data]);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const target = choices.find((t) => t.id === chosen);
+    if (target && (await props.onTransfer(target))) props.onClose();
+  };
+  return (
+    <form class="row wrap" onSubmit={submit} aria-label="Transfer the conversation">
+      <Field label="Transfer to">
+        <select required value={chosen} onChange={(e) => setChosen(valueOf(e))} disabled={!choices.length}>
+          {!team.data && <option value="">Loading…</option>}
+          {team.data && !choices.length && <option value="">Nobody else on the team</option>}
+          {choices.map((t) => (
+            <option value={t.id}>
+              {t.name}
+              {t.id === props.me.user.id ? " (you)" : ""} · {t.status ?? "offline"}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <button type="submit" disabled={props.busy || !chosen}>
+        Transfer
+      </button>
+      <button type="button" class="secondary" onClick={props.onClose}>
+        Cancel
+      </button>
+      <ErrorMessage error={team.error} />
+    </form>
+  );
+}
+
+function ReplyBox(props: {
+  conversationId: string;
+  agentId: string;
+  placeholders: Record<string, string | null>;
+  onSent: () => void;
+}) {
   const canned = useLoad(
     () => api.get<CannedResponse[]>("/v1/inbox/canned-responses", { agent_id: props.agentId }),
     [props.agentId],
   );
+  const usable = canned.data?.filter((c) => c.is_active !== false);
   const [text, setText] = useState("");
   const action = useAction();
   const box = useRef<HTMLTextAreaElement>(null);
+  // The server expands shortcuts (and counts each use), so a response with a shortcut goes in as
+  // its shortcut; the preview below shows what the customer will read.
   const insert = (id: string) => {
-    const chosen = canned.data?.find((c) => c.id === id);
+    const chosen = usable?.find((c) => c.id === id);
     if (!chosen) return;
-    setText((current) => (current ? `${current}\n${chosen.content}` : chosen.content));
+    const piece = chosen.shortcut ?? fillPlaceholders(chosen.content, props.placeholders);
+    setText((current) => (current ? `${current}${current.endsWith(" ") ? "" : " "}${piece} ` : `${piece} `));
     box.current?.focus();
   };
-  // Typing a shortcut such as "/refund" followed by a space expands it.
-  const onInput = (event: Event) => {
-    const value = valueOf(event);
-    const found = value.match(/(^|\s)([/#][a-z0-9_-]+) $/);
-    const expansion = found && canned.data?.find((c) => c.shortcut === found[2]);
-    setText(expansion ? value.slice(0, value.length - found[2].length - 1) + expansion.content : value);
-  };
+  const preview = usable?.length ? expandShortcuts(text, usable, props.placeholders) : text;
   const submit = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
@@ -313,7 +445,7 @@ function ReplyBox(props: { conversationId: string; agentId: string; onSent: () =
           required
           maxLength={4000}
           value={text}
-          onInput={onInput}
+          onInput={(event) => setText(valueOf(event))}
           onKeyDown={(event) => {
             if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) (event.currentTarget.form as HTMLFormElement).requestSubmit();
           }}
@@ -322,9 +454,9 @@ function ReplyBox(props: { conversationId: string; agentId: string; onSent: () =
       <div class="row wrap">
         <label class="inline-field">
           <span>Canned response</span>
-          <select value="" onChange={(e) => insert(valueOf(e))} disabled={!canned.data?.length}>
-            <option value="">{canned.data?.length ? "Insert…" : "None yet"}</option>
-            {(canned.data ?? []).map((c) => (
+          <select value="" onChange={(e) => insert(valueOf(e))} disabled={!usable?.length}>
+            <option value="">{usable?.length ? "Insert…" : "None yet"}</option>
+            {(usable ?? []).map((c) => (
               <option value={c.id}>
                 {c.title}
                 {c.shortcut ? ` (${c.shortcut})` : ""}
@@ -332,11 +464,19 @@ function ReplyBox(props: { conversationId: string; agentId: string; onSent: () =
             ))}
           </select>
         </label>
+        <Link to="/canned-responses" class="small">
+          All canned responses
+        </Link>
         <button type="submit" disabled={action.busy || !text.trim()}>
           Send
         </button>
         <span class="muted small">Ctrl+Enter sends. Replying takes over the conversation.</span>
       </div>
+      {preview !== text ? (
+        <p class="muted small pre-wrap" aria-live="polite">
+          Sends as: {preview}
+        </p>
+      ) : null}
       <ActionMessages action={action} />
     </form>
   );
