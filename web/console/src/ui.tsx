@@ -1,4 +1,4 @@
-// Small shared pieces: loading data, running actions, messages, fields and formatting.
+// Small shared pieces: loading data, running actions, messages, load states, tables, fields and formatting.
 
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
@@ -121,6 +121,112 @@ export function Loading({ what = "Loading" }: { what?: string }) {
   );
 }
 
+/** What loaded data shows: the load's error, then an action's messages (when given), then `loading`
+ * (the Loading line unless given) until the data arrives, `empty` when the data is empty (an empty
+ * array, unless `isEmpty` says otherwise), or else the content `children` renders from the data. */
+export function LoadState<T>(props: {
+  load: { data: T | undefined; error: string | null };
+  action?: Action;
+  loading?: ComponentChildren;
+  empty?: ComponentChildren;
+  isEmpty?: (data: T) => boolean;
+  children: (data: T) => ComponentChildren;
+}) {
+  const { data, error } = props.load;
+  const isEmpty = props.isEmpty ?? ((value: T) => Array.isArray(value) && value.length === 0);
+  let content: ComponentChildren;
+  if (data === undefined) content = props.loading === undefined ? <Loading /> : props.loading;
+  else if (props.empty !== undefined && isEmpty(data)) content = props.empty;
+  else content = props.children(data);
+  return (
+    <>
+      <ErrorMessage error={error} />
+      {props.action && <ActionMessages action={props.action} />}
+      {content}
+    </>
+  );
+}
+
+/** A table column: its header, shown only to screen readers when `srOnly`. */
+export interface Column {
+  header: string;
+  srOnly?: boolean;
+}
+
+/** The column of a row's buttons: named for screen readers only. */
+export const ACTIONS: Column = { header: "Actions", srOnly: true };
+
+/** A data table: a header cell per column (a string is a plain header; `false` leaves the column out,
+ * as for actions a reader may not take) and a `<tr>` per item from `row`. */
+export function DataTable<T>(props: {
+  columns: (Column | string | false)[];
+  rows: T[];
+  row: (item: T) => ComponentChildren;
+  caption?: string;
+  class?: string;
+}) {
+  const columns = props.columns.filter((column): column is Column | string => column !== false);
+  return (
+    <table class={props.class ? `table ${props.class}` : "table"}>
+      {props.caption !== undefined && <caption class="sr-only">{props.caption}</caption>}
+      <thead>
+        <tr>
+          {columns.map((column) => {
+            const { header, srOnly } = typeof column === "string" ? { header: column, srOnly: false } : column;
+            return <th scope="col">{srOnly ? <span class="sr-only">{header}</span> : header}</th>;
+          })}
+        </tr>
+      </thead>
+      <tbody>{props.rows.map((item) => props.row(item))}</tbody>
+    </table>
+  );
+}
+
+/** A table cell with a name and, under it, a muted detail (a slug, an e-mail address). */
+export function NameCell({ name, detail }: { name: ComponentChildren; detail: ComponentChildren }) {
+  return (
+    <td>
+      {name}
+      <div class="muted small">{detail}</div>
+    </td>
+  );
+}
+
+/** A small secondary button, as in a table row's actions; `danger` for one that removes something. */
+export function SmallButton(props: {
+  onClick: () => unknown;
+  danger?: boolean;
+  disabled?: boolean;
+  label?: string;
+  expanded?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <button
+      type="button"
+      class={props.danger ? "secondary danger small" : "secondary small"}
+      aria-label={props.label}
+      aria-expanded={props.expanded}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** A form's submit button on a row of its own (`wide` spans a form grid), with anything after it. */
+export function SubmitRow(props: { label: ComponentChildren; disabled: boolean; class?: string; children?: ComponentChildren }) {
+  return (
+    <div class={props.class ?? "wide"}>
+      <button type="submit" disabled={props.disabled}>
+        {props.label}
+      </button>
+      {props.children}
+    </div>
+  );
+}
+
 /** A page: its heading takes focus on arrival so screen readers announce the new screen. */
 export function Page(props: { title: string; actions?: ComponentChildren; children: ComponentChildren }) {
   const heading = useRef<HTMLHeadingElement>(null);
@@ -166,6 +272,11 @@ export function Link(props: { to: string; children: ComponentChildren; class?: s
 
 export function Badge({ value, tone }: { value: string; tone?: string }) {
   return <span class={`badge badge-${tone ?? value.replace(/[^a-z_]/g, "")}`}>{value.replace(/_/g, " ")}</span>;
+}
+
+/** "active", or `inactive` (by default "inactive") when not. */
+export function ActiveBadge({ active, inactive = "inactive" }: { active: boolean | null | undefined; inactive?: string }) {
+  return <Badge value={active ? "active" : inactive} />;
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {

@@ -1,17 +1,24 @@
 // Master admin screens: companies (create, suspend, reactivate, delete, restore) with the platform's
 // figures, the plan catalogue, and the agent package catalogue.
 
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { AdminCompany, AdminCompanyPage, AgentPackage, Plan, PlatformOverview } from "../types";
 import {
+  ACTIONS,
+  type Action,
   ActionMessages,
+  ActiveBadge,
   Badge,
+  DataTable,
   Empty,
-  ErrorMessage,
   Field,
-  Loading,
+  LoadState,
+  NameCell,
   Page,
+  SmallButton,
+  SubmitRow,
   checkedOf,
   formatBytes,
   formatDate,
@@ -39,6 +46,8 @@ export function AdminCompanies() {
       companies.reload();
       return `${company.name}: ${done}`;
     });
+  const step = (company: AdminCompany, path: string, done: string) =>
+    act(company, () => api.post(`/v1/admin/companies/${company.id}/${path}`), done);
   const suspend = (company: AdminCompany) => {
     const reason = prompt(`Why is ${company.name} suspended? Its admins will see this.`);
     if (reason?.trim()) {
@@ -101,29 +110,19 @@ export function AdminCompanies() {
             Search
           </button>
         </form>
-        <ErrorMessage error={companies.error} />
-        <ActionMessages action={action} />
-        {!companies.data ? (
-          <Loading />
-        ) : companies.data.items.length ? (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Company</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {companies.data.items.map((company) => (
+        <LoadState
+          load={companies}
+          action={action}
+          empty={<Empty>No companies match.</Empty>}
+          isEmpty={(page) => !page.items.length}
+        >
+          {(page) => (
+            <DataTable
+              columns={["Company", "Status", "Created", ACTIONS]}
+              rows={page.items}
+              row={(company) => (
                 <tr>
-                  <td>
-                    {company.name}
-                    <div class="muted small">{company.slug}</div>
-                  </td>
+                  <NameCell name={company.name} detail={company.slug} />
                   <td>
                     <Badge value={company.status} />
                     {company.status_reason && <div class="muted small">{company.status_reason}</div>}
@@ -131,40 +130,22 @@ export function AdminCompanies() {
                   <td>{formatDate(company.created_at)}</td>
                   <td class="row wrap">
                     {company.status === "active" && (
-                      <button type="button" class="secondary small" onClick={() => suspend(company)}>
-                        Suspend
-                      </button>
+                      <SmallButton onClick={() => suspend(company)}>Suspend</SmallButton>
                     )}
                     {company.status === "suspended" && (
-                      <button
-                        type="button"
-                        class="secondary small"
-                        onClick={() => act(company, () => api.post(`/v1/admin/companies/${company.id}/reactivate`), "reactivated.")}
-                      >
-                        Reactivate
-                      </button>
+                      <SmallButton onClick={() => step(company, "reactivate", "reactivated.")}>Reactivate</SmallButton>
                     )}
                     {company.status === "deleted" ? (
-                      <button
-                        type="button"
-                        class="secondary small"
-                        onClick={() => act(company, () => api.post(`/v1/admin/companies/${company.id}/restore`), "restored.")}
-                      >
-                        Restore
-                      </button>
+                      <SmallButton onClick={() => step(company, "restore", "restored.")}>Restore</SmallButton>
                     ) : (
-                      <button type="button" class="secondary danger small" onClick={() => remove(company)}>
-                        Delete
-                      </button>
+                      <SmallButton danger onClick={() => remove(company)}>Delete</SmallButton>
                     )}
                   </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty>No companies match.</Empty>
-        )}
+              )}
+            />
+          )}
+        </LoadState>
       </section>
     </Page>
   );
@@ -185,28 +166,40 @@ function NewCompany({ onCreated }: { onCreated: () => void }) {
     });
   };
   return (
+    <NewItem summary="New company" submit="Create company" onSubmit={submit} action={action} disabled={action.busy}>
+      <Field label="Name">
+        <input required value={form.name} onInput={set("name")} />
+      </Field>
+      <Field label="Slug" hint="Lower case letters, digits and hyphens">
+        <input required value={form.slug} onInput={set("slug")} />
+      </Field>
+      <Field label="First admin's e-mail" hint="Receives a sign-in link">
+        <input type="email" value={form.admin_email} onInput={set("admin_email")} />
+      </Field>
+      <Field label="First admin's name">
+        <input value={form.admin_name} onInput={set("admin_name")} />
+      </Field>
+    </NewItem>
+  );
+}
+
+/** A folded card with a form that creates something: its fields, a submit row, then the messages. */
+function NewItem(props: {
+  summary: string;
+  submit: string;
+  onSubmit: (event: Event) => void;
+  action: Action;
+  disabled: boolean;
+  children: ComponentChildren;
+}) {
+  return (
     <details class="card">
-      <summary>New company</summary>
-      <form class="form-grid" onSubmit={submit}>
-        <Field label="Name">
-          <input required value={form.name} onInput={set("name")} />
-        </Field>
-        <Field label="Slug" hint="Lower case letters, digits and hyphens">
-          <input required value={form.slug} onInput={set("slug")} />
-        </Field>
-        <Field label="First admin's e-mail" hint="Receives a sign-in link">
-          <input type="email" value={form.admin_email} onInput={set("admin_email")} />
-        </Field>
-        <Field label="First admin's name">
-          <input value={form.admin_name} onInput={set("admin_name")} />
-        </Field>
-        <div class="wide">
-          <button type="submit" disabled={action.busy}>
-            Create company
-          </button>
-        </div>
+      <summary>{props.summary}</summary>
+      <form class="form-grid" onSubmit={props.onSubmit}>
+        {props.children}
+        <SubmitRow label={props.submit} disabled={props.disabled} />
       </form>
-      <ActionMessages action={action} />
+      <ActionMessages action={props.action} />
     </details>
   );
 }
@@ -233,31 +226,14 @@ export function AdminPlans() {
   return (
     <Page title="Plans">
       <NewPlan onCreated={plans.reload} />
-      <ErrorMessage error={plans.error} />
-      <ActionMessages action={action} />
-      {!plans.data ? (
-        <Loading />
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Plan</th>
-              <th scope="col">Price</th>
-              <th scope="col">Limits</th>
-              <th scope="col">Subscriptions</th>
-              <th scope="col">Visibility</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {plans.data.map((plan) => (
+      <LoadState load={plans} action={action}>
+        {(list) => (
+          <DataTable
+            columns={["Plan", "Price", "Limits", "Subscriptions", "Visibility", ACTIONS]}
+            rows={list}
+            row={(plan) => (
               <tr>
-                <td>
-                  {plan.name}
-                  <div class="muted small">{plan.slug}</div>
-                </td>
+                <NameCell name={plan.name} detail={plan.slug} />
                 <td>
                   {formatMoney(plan.base_price, plan.currency)} / {plan.billing_cycle}
                 </td>
@@ -266,12 +242,10 @@ export function AdminPlans() {
                 </td>
                 <td>{plan.live_subscriptions}</td>
                 <td>
-                  <Badge value={plan.is_active ? "active" : "inactive"} /> {plan.is_public ? "" : <Badge value="private" tone="pending" />}
+                  <ActiveBadge active={plan.is_active} /> {plan.is_public ? "" : <Badge value="private" tone="pending" />}
                 </td>
                 <td class="row wrap">
-                  <button
-                    type="button"
-                    class="secondary small"
+                  <SmallButton
                     onClick={() =>
                       act(async () => {
                         await api.patch(`/v1/admin/plans/${plan.id}`, { is_active: !plan.is_active });
@@ -280,10 +254,9 @@ export function AdminPlans() {
                     }
                   >
                     {plan.is_active ? "Deactivate" : "Activate"}
-                  </button>
-                  <button
-                    type="button"
-                    class="secondary danger small"
+                  </SmallButton>
+                  <SmallButton
+                    danger
                     onClick={() =>
                       act(async () => {
                         if (!confirm(`Remove the plan ${plan.name}?`)) return "";
@@ -293,13 +266,13 @@ export function AdminPlans() {
                     }
                   >
                     Remove
-                  </button>
+                  </SmallButton>
                 </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            )}
+          />
+        )}
+      </LoadState>
     </Page>
   );
 }
@@ -328,45 +301,36 @@ function NewPlan({ onCreated }: { onCreated: () => void }) {
     });
   };
   return (
-    <details class="card">
-      <summary>New plan</summary>
-      <form class="form-grid" onSubmit={submit}>
-        <Field label="Name">
-          <input required value={form.name} onInput={set("name")} />
+    <NewItem summary="New plan" submit="Create plan" onSubmit={submit} action={action} disabled={action.busy}>
+      <Field label="Name">
+        <input required value={form.name} onInput={set("name")} />
+      </Field>
+      <Field label="Slug">
+        <input required pattern="[a-z0-9]+(-[a-z0-9]+)*" value={form.slug} onInput={set("slug")} />
+      </Field>
+      <Field label="Price">
+        <input type="number" min={0} step={0.01} value={form.base_price} onInput={set("base_price")} />
+      </Field>
+      <Field label="Currency">
+        <input pattern="[A-Z]{3}" value={form.currency} onInput={set("currency")} />
+      </Field>
+      <Field label="Billing cycle">
+        <select value={form.billing_cycle} onChange={set("billing_cycle")}>
+          <option value="monthly">Monthly</option>
+          <option value="quarterly">Quarterly</option>
+          <option value="semi_annual">Semi-annual</option>
+          <option value="annual">Annual</option>
+        </select>
+      </Field>
+      {PLAN_LIMITS.map(([key, label]) => (
+        <Field label={label} hint="Empty is unlimited">
+          <input type="number" min={0} value={limits[key] ?? ""} onInput={(e) => setLimits({ ...limits, [key]: valueOf(e) })} />
         </Field>
-        <Field label="Slug">
-          <input required pattern="[a-z0-9]+(-[a-z0-9]+)*" value={form.slug} onInput={set("slug")} />
-        </Field>
-        <Field label="Price">
-          <input type="number" min={0} step={0.01} value={form.base_price} onInput={set("base_price")} />
-        </Field>
-        <Field label="Currency">
-          <input pattern="[A-Z]{3}" value={form.currency} onInput={set("currency")} />
-        </Field>
-        <Field label="Billing cycle">
-          <select value={form.billing_cycle} onChange={set("billing_cycle")}>
-            <option value="monthly">Monthly</option>
-            <option value="quarterly">Quarterly</option>
-            <option value="semi_annual">Semi-annual</option>
-            <option value="annual">Annual</option>
-          </select>
-        </Field>
-        {PLAN_LIMITS.map(([key, label]) => (
-          <Field label={label} hint="Empty is unlimited">
-            <input type="number" min={0} value={limits[key] ?? ""} onInput={(e) => setLimits({ ...limits, [key]: valueOf(e) })} />
-          </Field>
-        ))}
-        <label class="check">
-          <input type="checkbox" checked={isPublic} onChange={(e) => setPublic(checkedOf(e))} /> Offered publicly
-        </label>
-        <div class="wide">
-          <button type="submit" disabled={action.busy}>
-            Create plan
-          </button>
-        </div>
-      </form>
-      <ActionMessages action={action} />
-    </details>
+      ))}
+      <label class="check">
+        <input type="checkbox" checked={isPublic} onChange={(e) => setPublic(checkedOf(e))} /> Offered publicly
+      </label>
+    </NewItem>
   );
 }
 
@@ -382,41 +346,22 @@ export function AdminPackages() {
   return (
     <Page title="Agent packages">
       <PublishPackage onPublished={packages.reload} />
-      <ErrorMessage error={packages.error} />
-      <ActionMessages action={action} />
-      {!packages.data ? (
-        <Loading />
-      ) : packages.data.length ? (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Package</th>
-              <th scope="col">Version</th>
-              <th scope="col">Size</th>
-              <th scope="col">Agents using it</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {packages.data.map((pkg) => (
+      <LoadState load={packages} action={action} empty={<Empty>No packages published.</Empty>}>
+        {(list) => (
+          <DataTable
+            columns={["Package", "Version", "Size", "Agents using it", "State", ACTIONS]}
+            rows={list}
+            row={(pkg) => (
               <tr>
-                <td>
-                  {pkg.name}
-                  <div class="muted small">{pkg.slug}</div>
-                </td>
+                <NameCell name={pkg.name} detail={pkg.slug} />
                 <td>{pkg.version}</td>
                 <td>{formatBytes(pkg.package_size)}</td>
                 <td>{pkg.usage_count}</td>
                 <td>
-                  <Badge value={pkg.is_active ? "active" : "inactive"} /> {pkg.is_default && <Badge value="default" tone="active" />}
+                  <ActiveBadge active={pkg.is_active} /> {pkg.is_default && <Badge value="default" tone="active" />}
                 </td>
                 <td class="row wrap">
-                  <button
-                    type="button"
-                    class="secondary small"
+                  <SmallButton
                     onClick={() =>
                       act(
                         () => api.post(`/v1/admin/agent-packages/${pkg.id}/${pkg.is_active ? "deactivate" : "activate"}`),
@@ -425,24 +370,20 @@ export function AdminPackages() {
                     }
                   >
                     {pkg.is_active ? "Deactivate" : "Activate"}
-                  </button>
+                  </SmallButton>
                   {!pkg.is_default && pkg.is_active && (
-                    <button
-                      type="button"
-                      class="secondary small"
+                    <SmallButton
                       onClick={() => act(() => api.post(`/v1/admin/agent-packages/${pkg.id}/default`), `${pkg.name} is now the default.`)}
                     >
                       Make default
-                    </button>
+                    </SmallButton>
                   )}
                 </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <Empty>No packages published.</Empty>
-      )}
+            )}
+          />
+        )}
+      </LoadState>
     </Page>
   );
 }
@@ -477,31 +418,22 @@ function PublishPackage({ onPublished }: { onPublished: () => void }) {
     });
   };
   return (
-    <details class="card">
-      <summary>Publish a package</summary>
-      <form class="form-grid" onSubmit={submit}>
-        <Field label="Name">
-          <input required value={form.name} onInput={set("name")} />
-        </Field>
-        <Field label="Slug">
-          <input required pattern="[a-z0-9]+(-[a-z0-9]+)*" value={form.slug} onInput={set("slug")} />
-        </Field>
-        <Field label="Version">
-          <input required value={form.version} onInput={set("version")} />
-        </Field>
-        <Field label="Description">
-          <input value={form.description} onInput={set("description")} />
-        </Field>
-        <Field label="Package (.zip)" wide>
-          <input type="file" accept=".zip,application/zip" required onChange={(e) => setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null)} />
-        </Field>
-        <div class="wide">
-          <button type="submit" disabled={action.busy || !file}>
-            Publish
-          </button>
-        </div>
-      </form>
-      <ActionMessages action={action} />
-    </details>
+    <NewItem summary="Publish a package" submit="Publish" onSubmit={submit} action={action} disabled={action.busy || !file}>
+      <Field label="Name">
+        <input required value={form.name} onInput={set("name")} />
+      </Field>
+      <Field label="Slug">
+        <input required pattern="[a-z0-9]+(-[a-z0-9]+)*" value={form.slug} onInput={set("slug")} />
+      </Field>
+      <Field label="Version">
+        <input required value={form.version} onInput={set("version")} />
+      </Field>
+      <Field label="Description">
+        <input value={form.description} onInput={set("description")} />
+      </Field>
+      <Field label="Package (.zip)" wide>
+        <input type="file" accept=".zip,application/zip" required onChange={(e) => setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null)} />
+      </Field>
+    </NewItem>
   );
 }

@@ -9,10 +9,12 @@ import {
   ActionMessages,
   Badge,
   CopyButton,
+  DataTable,
   Empty,
   ErrorMessage,
   Field,
   Link,
+  LoadState,
   Loading,
   Page,
   TabPanel,
@@ -64,23 +66,17 @@ export function Agents({ me }: { me: WhoAmI }) {
           <ActionMessages action={create} />
         </form>
       )}
-      <ErrorMessage error={agents.error} />
-      {agents.loading && !agents.data ? (
-        <Loading />
-      ) : agents.data?.length ? (
-        <table class="table">
-          <caption class="sr-only">Your agents</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Conversations</th>
-              <th scope="col">Messages</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {agents.data.map((agent) => (
+      <LoadState
+        load={agents}
+        loading={agents.loading && <Loading />}
+        empty={<Empty>No agents yet: create your first one above.</Empty>}
+      >
+        {(list) => (
+          <DataTable
+            caption="Your agents"
+            columns={["Name", "Status", "Conversations", "Messages", "Created"]}
+            rows={list}
+            row={(agent) => (
               <tr>
                 <td>
                   <Link to={`/agents/${agent.id}`}>{agent.name}</Link>
@@ -93,12 +89,10 @@ export function Agents({ me }: { me: WhoAmI }) {
                 <td>{agent.total_messages}</td>
                 <td>{formatDay(agent.created_at)}</td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        agents.data && <Empty>No agents yet: create your first one above.</Empty>
-      )}
+            )}
+          />
+        )}
+      </LoadState>
     </Page>
   );
 }
@@ -333,50 +327,43 @@ function HoursForm({ agent, save, readOnly }: FormProps) {
         <Field label="Time zone" hint="An IANA name such as Europe/Lisbon">
           <input value={timezone} onInput={(e) => setTimezone(valueOf(e))} />
         </Field>
-        <table class="table compact">
-          <caption class="sr-only">Opening hours</caption>
-          <thead>
+        <DataTable
+          class="compact"
+          caption="Opening hours"
+          columns={["Day", "Open", "From", "To"]}
+          rows={WEEKDAYS}
+          row={(day) => (
             <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Open</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
+              <th scope="row">{day[0].toUpperCase() + day.slice(1)}</th>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Open on ${day}`}
+                  checked={schedule[day].open}
+                  onChange={(e) => update(day, { open: checkedOf(e) })}
+                />
+              </td>
+              <td>
+                <input
+                  type="time"
+                  aria-label={`${day} opens at`}
+                  disabled={!schedule[day].open}
+                  value={schedule[day].start}
+                  onInput={(e) => update(day, { start: valueOf(e) })}
+                />
+              </td>
+              <td>
+                <input
+                  type="time"
+                  aria-label={`${day} closes at`}
+                  disabled={!schedule[day].open}
+                  value={schedule[day].end}
+                  onInput={(e) => update(day, { end: valueOf(e) })}
+                />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {WEEKDAYS.map((day) => (
-              <tr>
-                <th scope="row">{day[0].toUpperCase() + day.slice(1)}</th>
-                <td>
-                  <input
-                    type="checkbox"
-                    aria-label={`Open on ${day}`}
-                    checked={schedule[day].open}
-                    onChange={(e) => update(day, { open: checkedOf(e) })}
-                  />
-                </td>
-                <td>
-                  <input
-                    type="time"
-                    aria-label={`${day} opens at`}
-                    disabled={!schedule[day].open}
-                    value={schedule[day].start}
-                    onInput={(e) => update(day, { start: valueOf(e) })}
-                  />
-                </td>
-                <td>
-                  <input
-                    type="time"
-                    aria-label={`${day} closes at`}
-                    disabled={!schedule[day].open}
-                    value={schedule[day].end}
-                    onInput={(e) => update(day, { end: valueOf(e) })}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
         <Field label="Message outside business hours" wide>
           <textarea rows={2} maxLength={2000} value={message} onInput={(e) => setMessage(valueOf(e))} />
         </Field>

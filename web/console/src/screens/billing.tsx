@@ -2,7 +2,7 @@
 
 import { api } from "../api";
 import type { CatalogPlan, LimitUsage, Subscription, Usage } from "../types";
-import { Badge, ErrorMessage, Loading, Page, formatBytes, formatDay, formatMoney, useLoad } from "../ui";
+import { Badge, DataTable, LoadState, Loading, Page, formatBytes, formatDay, formatMoney, useLoad } from "../ui";
 
 const LIMIT_LABELS: Record<string, string> = {
   messagesPerMonth: "Messages this month",
@@ -27,12 +27,15 @@ export function Billing() {
   const plans = useLoad(() => api.get<CatalogPlan[]>("/v1/billing/plans"), []);
   return (
     <Page title="Billing">
-      <ErrorMessage error={subscription.error} />
-      {subscription.data ? <SubscriptionCard sub={subscription.data} /> : !subscription.error && <Loading />}
-      <ErrorMessage error={usage.error} />
-      {usage.data && <UsageCard usage={usage.data} />}
-      <ErrorMessage error={plans.error} />
-      {plans.data && <Plans plans={plans.data} />}
+      <LoadState load={subscription} loading={!subscription.error && <Loading />}>
+        {(sub) => <SubscriptionCard sub={sub} />}
+      </LoadState>
+      <LoadState load={usage} loading={null}>
+        {(data) => <UsageCard usage={data} />}
+      </LoadState>
+      <LoadState load={plans} loading={null}>
+        {(list) => <Plans plans={list} />}
+      </LoadState>
     </Page>
   );
 }
@@ -104,21 +107,7 @@ function UsageCard({ usage }: { usage: Usage }) {
         {formatDay(usage.period_start)} – {formatDay(usage.period_end)} · {usage.tokens.toLocaleString()} tokens ·
         estimated cost {formatMoney(usage.estimated_cost)}
       </p>
-      <table class="table">
-        <thead>
-          <tr>
-            <th scope="col">Limit</th>
-            <th scope="col">Used</th>
-            <th scope="col">Allowed</th>
-            <th scope="col">Share</th>
-          </tr>
-        </thead>
-        <tbody>
-          {usage.limits.map((item) => (
-            <UsageRow item={item} />
-          ))}
-        </tbody>
-      </table>
+      <DataTable columns={["Limit", "Used", "Allowed", "Share"]} rows={usage.limits} row={(item) => <UsageRow item={item} />} />
       {usage.features.length > 0 && <p class="small">Included: {usage.features.join(", ")}</p>}
     </section>
   );

@@ -6,13 +6,17 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import type { Agent, CannedResponse, WhoAmI } from "../types";
 import {
+  ACTIONS,
   ActionMessages,
-  Badge,
+  ActiveBadge,
+  DataTable,
   Empty,
-  ErrorMessage,
   Field,
+  LoadState,
   Loading,
   Page,
+  SmallButton,
+  SubmitRow,
   checkedOf,
   formatDate,
   useAction,
@@ -138,28 +142,18 @@ export function CannedResponses({ me }: { me: WhoAmI }) {
             <input type="search" value={search} onInput={(e) => setSearch(valueOf(e))} />
           </label>
         </div>
-        <ErrorMessage error={responses.error} />
-        <ActionMessages action={action} />
-        {!responses.data ? (
-          !responses.error && <Loading />
-        ) : shown.length ? (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Response</th>
-                <th scope="col">Shortcut</th>
-                <th scope="col">Available to</th>
-                <th scope="col">Used</th>
-                <th scope="col">Status</th>
-                {isAdmin && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((response) => {
+        <LoadState
+          load={responses}
+          action={action}
+          loading={!responses.error && <Loading />}
+          empty={<Empty>{wanted ? "No canned response matches." : "No canned responses yet."}</Empty>}
+          isEmpty={() => !shown.length}
+        >
+          {() => (
+            <DataTable
+              columns={["Response", "Shortcut", "Available to", "Used", "Status", isAdmin && ACTIONS]}
+              rows={shown}
+              row={(response) => {
                 const placeholders = placeholdersIn(response.content);
                 return (
                   <tr data-canned-id={response.id}>
@@ -178,40 +172,35 @@ export function CannedResponses({ me }: { me: WhoAmI }) {
                       {response.last_used_at && <div class="muted small">Last {formatDate(response.last_used_at)}</div>}
                     </td>
                     <td>
-                      <Badge value={response.is_active !== false ? "active" : "inactive"} />
+                      <ActiveBadge active={response.is_active !== false} />
                     </td>
                     {isAdmin && (
                       <td class="row">
-                        <button
-                          type="button"
-                          class="secondary small"
-                          aria-label={`Edit ${response.title}`}
+                        <SmallButton
+                          label={`Edit ${response.title}`}
                           onClick={() => {
                             action.clear();
                             setEditing(response);
                           }}
                         >
                           Edit
-                        </button>
-                        <button
-                          type="button"
-                          class="secondary danger small"
-                          aria-label={`Delete ${response.title}`}
-                          onClick={() => remove(response)}
+                        </SmallButton>
+                        <SmallButton
+                          danger
+                          label={`Delete ${response.title}`}
                           disabled={action.busy}
+                          onClick={() => remove(response)}
                         >
                           Delete
-                        </button>
+                        </SmallButton>
                       </td>
                     )}
                   </tr>
                 );
-              })}
-            </tbody>
-          </table>
-        ) : (
-          <Empty>{wanted ? "No canned response matches." : "No canned responses yet."}</Empty>
-        )}
+              }}
+            />
+          )}
+        </LoadState>
       </section>
     </Page>
   );
@@ -277,11 +266,7 @@ function Editor(props: { editing: CannedResponse | null; agents: Agent[]; onSave
         <div class="wide row wrap">
           <span class="muted small">Insert a placeholder:</span>
           {Object.keys(PLACEHOLDERS).map((name) => (
-            <button
-              type="button"
-              class="secondary small"
-              onClick={() => change({ content: `${draft.content}{{${name}}}` })}
-            >{`{{${name}}}`}</button>
+            <SmallButton onClick={() => change({ content: `${draft.content}{{${name}}}` })}>{`{{${name}}}`}</SmallButton>
           ))}
         </div>
         {unknown.length > 0 && (
@@ -329,17 +314,14 @@ function Editor(props: { editing: CannedResponse | null; agents: Agent[]; onSave
           <input type="checkbox" checked={draft.active} onChange={(e) => change({ active: checkedOf(e) })} />
           Active (offered in the inbox's reply box)
         </label>
-        <div class="wide row">
-          <button type="submit" disabled={action.busy || noAgent}>
-            {editing ? "Save changes" : "Add canned response"}
-          </button>
+        <SubmitRow class="wide row" label={editing ? "Save changes" : "Add canned response"} disabled={action.busy || noAgent}>
           {editing && (
             <button type="button" class="secondary" onClick={props.onCancel}>
               Cancel
             </button>
           )}
           {noAgent && <span class="muted small">Choose at least one agent.</span>}
-        </div>
+        </SubmitRow>
       </form>
       <ActionMessages action={action} />
     </section>

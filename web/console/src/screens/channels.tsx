@@ -5,15 +5,18 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../api";
 import type { Agent, Channel, ChannelConnected, ChannelRotated } from "../types";
 import {
+  ACTIONS,
   ActionMessages,
   Badge,
   CopyButton,
+  DataTable,
   Empty,
-  ErrorMessage,
   Field,
-  Loading,
+  LoadState,
   OneTimeSecret,
   Page,
+  SmallButton,
+  SubmitRow,
   formatDate,
   useAction,
   useLoad,
@@ -65,26 +68,16 @@ export function Channels() {
       <Connect agents={agents.data ?? []} onConnected={channels.reload} />
       <section class="card" aria-labelledby="connected-title">
         <h2 id="connected-title">Connected channels</h2>
-        <ErrorMessage error={channels.error} />
-        <ActionMessages action={action} />
-        {!channels.data ? (
-          <Loading />
-        ) : channels.data.length ? (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Channel</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Verification</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Webhook URL</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {channels.data.map((channel) => (
+        <LoadState
+          load={channels}
+          action={action}
+          empty={<Empty>No channels connected. Your agents answer on the web widget.</Empty>}
+        >
+          {(list) => (
+            <DataTable
+              columns={["Channel", "Agent", "Verification", "Last error", "Webhook URL", ACTIONS]}
+              rows={list}
+              row={(channel) => (
                 <tr>
                   <td>
                     {label(channel.channel)} {!channel.is_active && <Badge value="paused" />}
@@ -111,29 +104,21 @@ export function Channels() {
                   </td>
                   <td class="row">
                     {(CREDENTIALS[channel.channel]?.secret.length ?? 0) > 0 && (
-                      <button
-                        type="button"
-                        class="secondary small"
-                        aria-expanded={rotatingId === channel.id}
+                      <SmallButton
+                        expanded={rotatingId === channel.id}
                         onClick={() => setRotatingId(rotatingId === channel.id ? null : channel.id)}
                       >
                         Rotate credentials
-                      </button>
+                      </SmallButton>
                     )}
-                    <button type="button" class="secondary small" onClick={() => toggle(channel)}>
-                      {channel.is_active ? "Pause" : "Resume"}
-                    </button>
-                    <button type="button" class="secondary danger small" onClick={() => disconnect(channel)}>
-                      Disconnect
-                    </button>
+                    <SmallButton onClick={() => toggle(channel)}>{channel.is_active ? "Pause" : "Resume"}</SmallButton>
+                    <SmallButton danger onClick={() => disconnect(channel)}>Disconnect</SmallButton>
                   </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : (
-          <Empty>No channels connected. Your agents answer on the web widget.</Empty>
-        )}
+              )}
+            />
+          )}
+        </LoadState>
       </section>
       {rotating && (
         <Rotate
@@ -205,18 +190,23 @@ function Connect({ agents, onConnected }: { agents: Agent[]; onConnected: () => 
             />
           </Field>
         ))}
-        <div class="wide row">
-          <button type="submit" disabled={action.busy || !agentId}>
-            Connect
-          </button>
-        </div>
+        <SubmitRow class="wide row" label="Connect" disabled={action.busy || !agentId} />
       </form>
       <ActionMessages action={action} />
-      {generated &&
-        Object.entries(generated).map(([name, value]) => (
-          <OneTimeSecret title={label(name)} value={value} onDone={() => setGenerated(null)} />
-        ))}
+      <GeneratedSecrets secrets={generated} onDone={() => setGenerated(null)} />
     </section>
+  );
+}
+
+/** The secrets a platform connection generated (such as a verify token), each shown once. */
+function GeneratedSecrets({ secrets, onDone }: { secrets: Record<string, string> | null; onDone: () => void }) {
+  if (!secrets) return null;
+  return (
+    <>
+      {Object.entries(secrets).map(([name, value]) => (
+        <OneTimeSecret title={label(name)} value={value} onDone={onDone} />
+      ))}
+    </>
   );
 }
 
@@ -246,9 +236,7 @@ function Rotate(props: { channel: Channel; agentName: string; onRotated: () => v
     <section class="card" aria-labelledby="rotate-title">
       <div class="row spread">
         <h2 id="rotate-title">Rotate credentials</h2>
-        <button type="button" class="secondary small" onClick={props.onClose}>
-          Close
-        </button>
+        <SmallButton onClick={props.onClose}>Close</SmallButton>
       </div>
       <p class="muted">
         {label(channel.channel)} for {props.agentName}
@@ -283,17 +271,10 @@ function Rotate(props: { channel: Channel; agentName: string; onRotated: () => v
             />
           </Field>
         ))}
-        <div class="wide row">
-          <button type="submit" disabled={action.busy || !entered.length}>
-            Replace credentials
-          </button>
-        </div>
+        <SubmitRow class="wide row" label="Replace credentials" disabled={action.busy || !entered.length} />
       </form>
       <ActionMessages action={action} />
-      {generated &&
-        Object.entries(generated).map(([name, value]) => (
-          <OneTimeSecret title={label(name)} value={value} onDone={() => setGenerated(null)} />
-        ))}
+      <GeneratedSecrets secrets={generated} onDone={() => setGenerated(null)} />
     </section>
   );
 }

@@ -4,14 +4,18 @@ import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { ApiKey, ApiKeyCreated, Webhook } from "../types";
 import {
+  ACTIONS,
   ActionMessages,
+  ActiveBadge,
   Badge,
+  DataTable,
   Empty,
-  ErrorMessage,
   Field,
-  Loading,
+  LoadState,
   OneTimeSecret,
   Page,
+  SmallButton,
+  SubmitRow,
   checkedOf,
   formatDate,
   useAction,
@@ -24,6 +28,25 @@ const EVENTS = ["conversation.created", "message.received", "escalation.created"
 
 function toggled(list: string[], value: string, on: boolean): string[] {
   return on ? [...new Set([...list, value])] : list.filter((item) => item !== value);
+}
+
+/** A wide fieldset of checkboxes, one per option, for choosing several of them. */
+function Choices(props: { legend: string; options: string[]; chosen: string[]; onChange: (chosen: string[]) => void }) {
+  return (
+    <fieldset class="wide">
+      <legend>{props.legend}</legend>
+      {props.options.map((option) => (
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={props.chosen.includes(option)}
+            onChange={(e) => props.onChange(toggled(props.chosen, option, checkedOf(e)))}
+          />
+          {option}
+        </label>
+      ))}
+    </fieldset>
+  );
 }
 
 export function Developers() {
@@ -67,46 +90,17 @@ function ApiKeys() {
         <Field label="Requests per minute">
           <input type="number" min={1} max={10000} value={rate} onInput={(e) => setRate(valueOf(e))} />
         </Field>
-        <fieldset class="wide">
-          <legend>Scopes</legend>
-          {SCOPES.map((scope) => (
-            <label class="check">
-              <input
-                type="checkbox"
-                checked={scopes.includes(scope)}
-                onChange={(e) => setScopes(toggled(scopes, scope, checkedOf(e)))}
-              />
-              {scope}
-            </label>
-          ))}
-        </fieldset>
-        <div class="wide">
-          <button type="submit" disabled={action.busy || !scopes.length}>
-            Create key
-          </button>
-        </div>
+        <Choices legend="Scopes" options={SCOPES} chosen={scopes} onChange={setScopes} />
+        <SubmitRow label="Create key" disabled={action.busy || !scopes.length} />
       </form>
       <ActionMessages action={action} />
       {created && <OneTimeSecret title={`API key ${created.name}`} value={created.key} onDone={() => setCreated(null)} />}
-      <ErrorMessage error={keys.error} />
-      {!keys.data ? (
-        <Loading />
-      ) : keys.data.length ? (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data.map((key) => (
+      <LoadState load={keys} empty={<Empty>No API keys.</Empty>}>
+        {(list) => (
+          <DataTable
+            columns={["Name", "Key", "Scopes", "Last used", "Status", ACTIONS]}
+            rows={list}
+            row={(key) => (
               <tr>
                 <td>{key.name}</td>
                 <td>
@@ -115,22 +109,18 @@ function ApiKeys() {
                 <td class="small">{key.scopes.join(", ")}</td>
                 <td>{formatDate(key.last_used_at)}</td>
                 <td>
-                  <Badge value={key.is_active ? "active" : "revoked"} />
+                  <ActiveBadge active={key.is_active} inactive="revoked" />
                 </td>
                 <td>
                   {key.is_active && (
-                    <button type="button" class="secondary danger small" onClick={() => revoke(key)}>
-                      Revoke
-                    </button>
+                    <SmallButton danger onClick={() => revoke(key)}>Revoke</SmallButton>
                   )}
                 </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <Empty>No API keys.</Empty>
-      )}
+            )}
+          />
+        )}
+      </LoadState>
     </section>
   );
 }
@@ -167,41 +157,17 @@ function Webhooks() {
         <Field label="URL" hint="https:// address that receives signed POSTs">
           <input type="url" required maxLength={500} value={url} onInput={(e) => setUrl(valueOf(e))} />
         </Field>
-        <fieldset class="wide">
-          <legend>Events</legend>
-          {EVENTS.map((name) => (
-            <label class="check">
-              <input type="checkbox" checked={events.includes(name)} onChange={(e) => setEvents(toggled(events, name, checkedOf(e)))} />
-              {name}
-            </label>
-          ))}
-        </fieldset>
-        <div class="wide">
-          <button type="submit" disabled={action.busy || !events.length}>
-            Add webhook
-          </button>
-        </div>
+        <Choices legend="Events" options={EVENTS} chosen={events} onChange={setEvents} />
+        <SubmitRow label="Add webhook" disabled={action.busy || !events.length} />
       </form>
       <ActionMessages action={action} />
       {secret && <OneTimeSecret title={secret.title} value={secret.value} onDone={() => setSecret(null)} />}
-      <ErrorMessage error={hooks.error} />
-      {!hooks.data ? (
-        <Loading />
-      ) : hooks.data.length ? (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Events</th>
-              <th scope="col">Deliveries</th>
-              <th scope="col">Last error</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {hooks.data.map((hook) => (
+      <LoadState load={hooks} empty={<Empty>No webhooks.</Empty>}>
+        {(list) => (
+          <DataTable
+            columns={["Name", "Events", "Deliveries", "Last error", ACTIONS]}
+            rows={list}
+            row={(hook) => (
               <tr>
                 <td>
                   {hook.name} {!hook.is_active && <Badge value="paused" />}
@@ -213,39 +179,37 @@ function Webhooks() {
                 </td>
                 <td>{hook.last_error ? <span class="error small">{hook.last_error}</span> : "—"}</td>
                 <td class="row wrap">
-                  <button type="button" class="secondary small" onClick={() => act(async () => {
+                  <SmallButton onClick={() => act(async () => {
                     const sent = await api.post<{ event_id: string }>(`/v1/webhooks/${hook.id}/test`);
                     return `Test event ${sent.event_id} queued for ${hook.name}.`;
                   })}>
                     Send test
-                  </button>
-                  <button type="button" class="secondary small" onClick={() => act(async () => {
+                  </SmallButton>
+                  <SmallButton onClick={() => act(async () => {
                     const rotated = await api.post<{ secret: string }>(`/v1/webhooks/${hook.id}/rotate-secret`);
                     setSecret({ title: `New signing secret of ${hook.name}`, value: rotated.secret });
                   })}>
                     Rotate secret
-                  </button>
-                  <button type="button" class="secondary small" onClick={() => act(async () => {
+                  </SmallButton>
+                  <SmallButton onClick={() => act(async () => {
                     await api.patch(`/v1/webhooks/${hook.id}`, { is_active: !hook.is_active });
                     return hook.is_active ? `${hook.name} paused.` : `${hook.name} resumed.`;
                   })}>
                     {hook.is_active ? "Pause" : "Resume"}
-                  </button>
-                  <button type="button" class="secondary danger small" onClick={() => act(async () => {
+                  </SmallButton>
+                  <SmallButton danger onClick={() => act(async () => {
                     if (!confirm(`Delete the webhook ${hook.name}?`)) return;
                     await api.del(`/v1/webhooks/${hook.id}`);
                     return `${hook.name} deleted.`;
                   })}>
                     Delete
-                  </button>
+                  </SmallButton>
                 </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <Empty>No webhooks.</Empty>
-      )}
+            )}
+          />
+        )}
+      </LoadState>
     </section>
   );
 }

@@ -22,6 +22,7 @@ import {
   ErrorMessage,
   Field,
   Link,
+  LoadState,
   Loading,
   Page,
   formatDate,
@@ -72,26 +73,30 @@ export function Inbox({ conversationId, me }: { conversationId?: string; me: Who
         <aside class="inbox-side">
           <section class="card" aria-labelledby="queue-title">
             <h2 id="queue-title">Queue ({pending.length})</h2>
-            <ErrorMessage error={queue.error} />
-            <ActionMessages action={claim} />
-            {pending.length ? (
-              <ul class="list">
-                {pending.map((escalation) => (
-                  <li class="list-item">
-                    <div>
-                      <Badge value={escalation.priority} />{" "}
-                      <Link to={`/inbox/${escalation.conversation_id}`}>{escalation.reason}</Link>
-                      <div class="muted small">{formatDate(escalation.created_at)}</div>
-                    </div>
-                    <button type="button" class="small" onClick={() => takeOver(escalation)} disabled={claim.busy}>
-                      Take over
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            ) : (
-              queue.data && <Empty>Nobody is waiting.</Empty>
-            )}
+            <LoadState
+              load={queue}
+              action={claim}
+              loading={null}
+              empty={<Empty>Nobody is waiting.</Empty>}
+              isEmpty={() => !pending.length}
+            >
+              {() => (
+                <ul class="list">
+                  {pending.map((escalation) => (
+                    <li class="list-item">
+                      <div>
+                        <Badge value={escalation.priority} />{" "}
+                        <Link to={`/inbox/${escalation.conversation_id}`}>{escalation.reason}</Link>
+                        <div class="muted small">{formatDate(escalation.created_at)}</div>
+                      </div>
+                      <button type="button" class="small" onClick={() => takeOver(escalation)} disabled={claim.busy}>
+                        Take over
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </LoadState>
           </section>
           <section class="card" aria-labelledby="conversations-title">
             <h2 id="conversations-title">Conversations</h2>
@@ -107,26 +112,23 @@ export function Inbox({ conversationId, me }: { conversationId?: string; me: Who
                 </button>
               ))}
             </div>
-            <ErrorMessage error={list.error} />
-            {list.data?.length ? (
-              <ul class="list">
-                {list.data.map((conversation) => (
-                  <li class={conversation.id === conversationId ? "list-item selected" : "list-item"}>
-                    <Link to={`/inbox/${conversation.id}`} current={conversation.id === conversationId}>
-                      {conversation.customer_name || conversation.customer_email || "Visitor"}
-                    </Link>
-                    <span class="muted small">
-                      {conversation.channel} · {conversation.message_count ?? 0} messages ·{" "}
-                      {formatDate(conversation.last_message_at)}
-                    </span>
-                  </li>
-                ))}
-              </ul>
-            ) : list.data ? (
-              <Empty>No conversations here.</Empty>
-            ) : (
-              <Loading />
-            )}
+            <LoadState load={list} empty={<Empty>No conversations here.</Empty>}>
+              {(conversations) => (
+                <ul class="list">
+                  {conversations.map((conversation) => (
+                    <li class={conversation.id === conversationId ? "list-item selected" : "list-item"}>
+                      <Link to={`/inbox/${conversation.id}`} current={conversation.id === conversationId}>
+                        {conversation.customer_name || conversation.customer_email || "Visitor"}
+                      </Link>
+                      <span class="muted small">
+                        {conversation.channel} · {conversation.message_count ?? 0} messages ·{" "}
+                        {formatDate(conversation.last_message_at)}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </LoadState>
           </section>
         </aside>
         <div class="inbox-main">
@@ -369,11 +371,11 @@ function TransferForm(props: {
   onClose: () => void;
 }) {
   const team = useLoad(transferTargets, []);
-  const [chosen, setChosen] = useState("");
+  const [picked, setPicked] = useState("");
   const choices = (team.data ?? []).filter((t) => t.id !== props.escalation.assigned_to);
-  useEffect(() => {
-    if (!choices.some((t) => t.id === chosen)) setChosen(choices[0]?.id ?? "");
-  }, [team.data]);
+  // Derived, not synced by an effect: an effect running after the person already picked someone
+  // would put the first teammate back.
+  const chosen = choices.some((t) => t.id === picked) ? picked : (choices[0]?.id ?? "");
   const submit = async (event: Event) => {
     event.preventDefault();
     const target = choices.find((t) => t.id === chosen);
@@ -382,7 +384,7 @@ function TransferForm(props: {
   return (
     <form class="row wrap" onSubmit={submit} aria-label="Transfer the conversation">
       <Field label="Transfer to">
-        <select required value={chosen} onChange={(e) => setChosen(valueOf(e))} disabled={!choices.length}>
+        <select required value={chosen} onChange={(e) => setPicked(valueOf(e))} disabled={!choices.length}>
           {!team.data && <option value="">Loading…</option>}
           {team.data && !choices.length && <option value="">Nobody else on the team</option>}
           {choices.map((t) => (

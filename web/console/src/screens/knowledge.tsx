@@ -5,13 +5,17 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, errorText, uploadWithProgress } from "../api";
 import type { Agent, Category, KnowledgeFile, RetrievedChunk, UploadTicket, WhoAmI } from "../types";
 import {
+  ACTIONS,
   ActionMessages,
   Badge,
+  DataTable,
   Empty,
   ErrorMessage,
   Field,
+  LoadState,
   Loading,
   Page,
+  SmallButton,
   formatBytes,
   formatDate,
   useAction,
@@ -344,24 +348,17 @@ function CategoryFiles(props: { category: Category; isAdmin: boolean; onDeleted:
         </ul>
       )}
       <ActionMessages action={remove} />
-      <ErrorMessage error={files.error} />
-      {!files.data ? (
-        <Loading />
-      ) : files.data.items.length ? (
-        <table class="table">
-          <caption class="sr-only">Files in {props.category.name}</caption>
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">Size</th>
-              <th scope="col">Status</th>
-              <th scope="col">Chunks</th>
-              <th scope="col">Uploaded</th>
-              {props.isAdmin && <th scope="col"><span class="sr-only">Actions</span></th>}
-            </tr>
-          </thead>
-          <tbody>
-            {files.data.items.map((file) => (
+      <LoadState
+        load={files}
+        empty={<Empty>No files in this category yet.</Empty>}
+        isEmpty={(page) => !page.items.length}
+      >
+        {(page) => (
+          <DataTable
+            caption={`Files in ${props.category.name}`}
+            columns={["File", "Size", "Status", "Chunks", "Uploaded", props.isAdmin && ACTIONS]}
+            rows={page.items}
+            row={(file) => (
               <tr data-file-status={file.status}>
                 <td>{file.original_filename}</td>
                 <td>{formatBytes(file.size)}</td>
@@ -373,21 +370,15 @@ function CategoryFiles(props: { category: Category; isAdmin: boolean; onDeleted:
                 <td>{formatDate(file.created_at)}</td>
                 {props.isAdmin && (
                   <td class="row">
-                    <button type="button" class="secondary small" onClick={() => reindex(file)}>
-                      Re-index
-                    </button>
-                    <button type="button" class="secondary danger small" onClick={() => deleteFile(file)}>
-                      Delete
-                    </button>
+                    <SmallButton onClick={() => reindex(file)}>Re-index</SmallButton>
+                    <SmallButton danger onClick={() => deleteFile(file)}>Delete</SmallButton>
                   </td>
                 )}
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        <Empty>No files in this category yet.</Empty>
-      )}
+            )}
+          />
+        )}
+      </LoadState>
     </section>
   );
 }

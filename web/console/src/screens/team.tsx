@@ -4,13 +4,17 @@ import { useState } from "preact/hooks";
 import { api } from "../api";
 import type { Invitation, Member, Presence, WhoAmI } from "../types";
 import {
+  ACTIONS,
   ActionMessages,
+  ActiveBadge,
   Badge,
+  DataTable,
   Empty,
-  ErrorMessage,
   Field,
-  Loading,
+  LoadState,
+  NameCell,
   Page,
+  SmallButton,
   formatDate,
   useAction,
   useLoad,
@@ -35,31 +39,17 @@ export function Team({ me }: { me: WhoAmI }) {
     <Page title="Team">
       <section class="card" aria-labelledby="members-title">
         <h2 id="members-title">Members</h2>
-        <ErrorMessage error={members.error} />
-        <ActionMessages action={action} />
-        {!members.data ? (
-          <Loading />
-        ) : (
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Presence</th>
-                <th scope="col">Access</th>
-                <th scope="col">Last sign-in</th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.map((member) => {
+        <LoadState load={members} action={action}>
+          {(list) => (
+            <DataTable
+              columns={["Name", "Role", "Presence", "Access", "Last sign-in"]}
+              rows={list}
+              row={(member) => {
                 const self = member.id === me.user.id;
                 const live = statusOf(member.id);
                 return (
                   <tr>
-                    <td>
-                      {member.name ?? "—"}
-                      <div class="muted small">{member.email}</div>
-                    </td>
+                    <NameCell name={member.name ?? "—"} detail={member.email} />
                     <td>
                       {isAdmin && !self ? (
                         <select
@@ -84,9 +74,7 @@ export function Team({ me }: { me: WhoAmI }) {
                     </td>
                     <td>
                       {isAdmin && !self ? (
-                        <button
-                          type="button"
-                          class="secondary small"
+                        <SmallButton
                           onClick={() =>
                             update(
                               member,
@@ -96,18 +84,18 @@ export function Team({ me }: { me: WhoAmI }) {
                           }
                         >
                           {member.is_active ? "Deactivate" : "Reactivate"}
-                        </button>
+                        </SmallButton>
                       ) : (
-                        <Badge value={member.is_active ? "active" : "inactive"} />
+                        <ActiveBadge active={member.is_active} />
                       )}
                     </td>
                     <td>{formatDate(member.last_login_at)}</td>
                   </tr>
                 );
-              })}
-            </tbody>
-          </table>
-        )}
+              }}
+            />
+          )}
+        </LoadState>
       </section>
       {isAdmin && <Invitations />}
     </Page>
@@ -148,22 +136,12 @@ function Invitations() {
       </form>
       <ActionMessages action={invite} />
       <ActionMessages action={manage} />
-      <ErrorMessage error={invitations.error} />
-      {invitations.data?.length ? (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">E-mail</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {invitations.data.map((invitation) => (
+      <LoadState load={invitations} loading={null} empty={<Empty>No invitations.</Empty>}>
+        {(list) => (
+          <DataTable
+            columns={["E-mail", "Role", "Status", "Expires", ACTIONS]}
+            rows={list}
+            row={(invitation) => (
               <tr>
                 <td>{invitation.email}</td>
                 <td>{invitation.role.replace("_", " ")}</td>
@@ -174,9 +152,7 @@ function Invitations() {
                 <td class="row">
                   {invitation.status === "pending" || invitation.status === "expired" ? (
                     <>
-                      <button
-                        type="button"
-                        class="secondary small"
+                      <SmallButton
                         onClick={() =>
                           manage.run(async () => {
                             await api.post(`/v1/team/invitations/${invitation.id}/resend`);
@@ -186,10 +162,9 @@ function Invitations() {
                         }
                       >
                         Resend
-                      </button>
-                      <button
-                        type="button"
-                        class="secondary danger small"
+                      </SmallButton>
+                      <SmallButton
+                        danger
                         onClick={() =>
                           manage.run(async () => {
                             await api.del(`/v1/team/invitations/${invitation.id}`);
@@ -199,17 +174,15 @@ function Invitations() {
                         }
                       >
                         Revoke
-                      </button>
+                      </SmallButton>
                     </>
                   ) : null}
                 </td>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : (
-        invitations.data && <Empty>No invitations.</Empty>
-      )}
+            )}
+          />
+        )}
+      </LoadState>
     </section>
   );
 }
