@@ -58,6 +58,7 @@ from typing import Any
 from sqlalchemy import text
 
 from chatapp.config import get_settings
+from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.tenancy import system_session
 from chatapp.errors import InvalidInput
 from chatapp.observability import logger
@@ -87,40 +88,10 @@ def _prices_sql() -> str:
 
 _DIMENSIONS = "company_id, agent_id, channel, day"
 _HOURS = ", ".join(f"count(*) FILTER (WHERE role = 'user' AND hour = {h})" for h in range(24))
-_METRICS = (
-    "total_conversations",
-    "new_conversations",
-    "resolved_conversations",
-    "ai_resolved_conversations",
-    "escalated_conversations",
-    "abandoned_conversations",
-    "total_messages",
-    "user_messages",
-    "ai_messages",
-    "human_agent_messages",
-    "avg_response_time",
-    "response_time_total",
-    "response_count",
-    "avg_first_response_time",
-    "first_response_time_total",
-    "first_response_count",
-    "avg_conversation_duration",
-    "conversation_duration_total",
-    "avg_messages_per_conversation",
-    "avg_confidence_score",
-    "confidence_total",
-    "confidence_count",
-    "avg_sentiment_score",
-    "sentiment_total",
-    "sentiment_count",
-    "total_tokens_used",
-    "rag_queries_count",
-    "avg_rag_relevance",
-    "rag_relevance_total",
-    "rag_relevance_count",
-    "estimated_cost",
-    "hourly_user_messages",
-)
+# Every metric column of the table, in the model's order: a column added to the model is written by
+# the upsert (and the statement fails loudly until `fresh` computes it), never silently left stale.
+_KEYS = {"id", "company_id", "agent_id", "channel", "date", "created_at", "updated_at"}
+_METRICS = tuple(c.name for c in DailyAnalytics.__table__.columns if c.name not in _KEYS)
 
 _ROLLUP = text(
     f"""
