@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.orm import Session
 
 from devtools.embedded_db import ensure_database
 from devtools.local_env import configure
@@ -50,6 +53,45 @@ def app_engine(migrated_database: str) -> Engine:
     return application_engine()
 
 
+@pytest.fixture(scope="session")
+def tenants(owner_engine: Engine) -> Tenants:
+    """Companies A and B, seeded once per run: the fixture the isolation and attack tests share."""
+    from chatapp.db.enums import UserRole
+    from chatapp.db.models.core import User
+
+    with Session(owner_engine) as db, db.begin():
+        plan_id = create_platform_rows(db)
+        a = create_company(db, "A", plan_id)
+        b = create_company(db, "B", plan_id)
+        master = User(email=f"owner-{uuid.uuid4().hex[:6]}@buzzi.example", role=UserRole.MASTER_ADMIN)
+        db.add(master)
+        db.flush()
+        tenants = Tenants(
+            a=a, b=b, master_admin_id=master.id, master_admin_token=_session_token(db, master.id)
+        )
+    return tenants
+
+
+@pytest.fixture
+def owner_session(owner_engine: Engine) -> Iterator[Session]:
+    with Session(owner_engine) as db:
+        yield db
+
+
+@pytest.fixture
+def api(migrated_database: str) -> Any:
+    """Calls the real handlers through the template's routes, as the local runner does."""
+    from tests.integration.http import ApiClient
+
+    return ApiClient()
+
+
 # The real AWS stand-ins (moto S3/SQS with the template's resources), one per test session: the
 # integration and browser tests share them (two would split S3 and SQS between two moto servers).
 from tests.integration.stack import local_aws  # noqa: E402, F401
+from tests.integration.tenant_data import (  # noqa: E402
+    Tenants,
+    _session_token,
+    create_company,
+    create_platform_rows,
+)

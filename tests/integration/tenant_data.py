@@ -39,6 +39,16 @@ class CompanyData:
     tokens: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Tenants:
+    """Two companies (A and B) with their users, agents and conversations, and a master admin."""
+
+    a: CompanyData
+    b: CompanyData
+    master_admin_id: uuid.UUID
+    master_admin_token: str
+
+
 def _session_token(db: Session, user_id: uuid.UUID, *, expired: bool = False) -> str:
     token = new_token(TokenKind.SESSION)
     delta = timedelta(hours=-1) if expired else timedelta(hours=1)

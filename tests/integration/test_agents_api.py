@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient
-from tests.integration.tenant_data import CompanyData, create_company, create_platform_rows
+from tests.integration.tenant_data import CompanyData, Tenants, create_company, create_platform_rows
 
 FULL_AGENT = {
     "name": "  Returns helper ",

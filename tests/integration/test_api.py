@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient
+from tests.integration.tenant_data import Tenants
 
 
 def _assert_error(response, status: int, code: str) -> None:

@@ -15,7 +15,7 @@ from chatapp.db.tenancy import ContextRole
 from chatapp.services.principals import Principal
 from devtools.runner import LambdaContext, _ensure_event_loop, build_http_event
 from devtools.template import Route
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 app = create_app("authorization-test")
 

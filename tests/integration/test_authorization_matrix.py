@@ -30,8 +30,8 @@ from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.models.team import CannedResponse, Invitation
 from devtools.template import functions
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient
+from tests.integration.tenant_data import Tenants
 
 # Routes anyone may call (no session): nothing to authorise.
 PUBLIC_PREFIXES = (

@@ -14,7 +14,7 @@ from chatapp.db.models.audit import RateLimitRecord
 from chatapp.db.models.billing import UsageRecord
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.services import rate_limits, usage
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 
 def _context(tenants: Tenants) -> TenantContext:

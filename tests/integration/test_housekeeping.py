@@ -12,7 +12,7 @@ from chatapp.db.models.audit import RateLimitRecord
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.core import VerificationToken
 from chatapp.services import housekeeping
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 # Years before today: every other test's rows (all near now) are on the kept side of every cut-off.
 NOW = datetime(2021, 6, 1, 12, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ import pytest
 from devtools.aws_local import LocalEventSources, fire_schedule, free_port, rate_seconds, start_moto
 from devtools.runner import RouteTable, make_server
 from devtools.template import functions, load_template
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

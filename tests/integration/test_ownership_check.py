@@ -10,7 +10,7 @@ from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation
 from chatapp.db.ownership import TENANT_COMPANY, owned
 from chatapp.db.tenancy import TenantContext, tenant_session
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 
 def test_owned_refuses_another_companys_row_even_without_rls(tenants: Tenants, owner_engine: Engine) -> None:

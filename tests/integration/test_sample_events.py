@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from chatapp.db.migrate import alembic_config
 from devtools.runner import LambdaContext, _ensure_event_loop
 from devtools.template import ROOT, functions
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 SPECS = functions()
 CASES = [

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.snapstart import run_after_restore_hooks
 from devtools.template import functions
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 
 def _backend_pid(context: TenantContext) -> int:

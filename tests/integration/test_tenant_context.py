@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from chatapp.db.tenancy import ContextRole, TenantContext, system_session, tenant_session
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 _SETTINGS = text(
     "SELECT pg_backend_pid() AS pid, current_setting('app.current_company_id', true) AS company,"

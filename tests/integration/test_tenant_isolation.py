@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from chatapp.db.models.registry import metadata
 from chatapp.db.policies import TABLE_POLICIES, Access
 from chatapp.db.tenancy import ContextRole, TenantContext, system_session, tenant_session
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 TABLES = sorted(metadata.tables.values(), key=lambda t: t.name)
 COMPANY_DATA = {

@@ -18,8 +18,8 @@ from chatapp.db.models.core import Company
 from chatapp.services.analytics_rollup import rollup_date
 from chatapp.services.usage import usage_period
 from tests.integration.analytics.conftest import DAY, Scenario
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient
+from tests.integration.tenant_data import Tenants
 
 PATH = f"/v1/admin/analytics?from={DAY}&to={DAY}"
 

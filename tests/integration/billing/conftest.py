@@ -28,10 +28,9 @@ from chatapp.db.models.core import User
 from chatapp.db.tenancy import ContextRole
 from chatapp.services.principals import Principal, PrincipalKind
 from tests.integration.chat.conftest import builtin_packages
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.stack import LocalAws
-from tests.integration.tenant_data import CompanyData, create_company
+from tests.integration.tenant_data import CompanyData, Tenants, create_company
 
 __all__ = ["builtin_packages"]
 

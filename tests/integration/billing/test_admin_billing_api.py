@@ -19,9 +19,9 @@ from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.schemas.billing import FEATURES
 from chatapp.services.limits import effective_limits
 from tests.integration.billing.conftest import MasterAdmin, subscribed
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient
 from tests.integration.stack import new_tenant
+from tests.integration.tenant_data import Tenants
 
 
 def plan_body(**overrides: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from chatapp.db.enums import SubscriptionStatus as S
 from chatapp.services import subscription_lifecycle
 from chatapp.services.payments import ManualPayments, PaymentEvents
 from tests.integration.billing.conftest import MasterAdmin, master_principal, subscribed
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 
 DAY = timedelta(days=1)
 

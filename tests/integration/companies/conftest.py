@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from chatapp.db.models.audit import AuditLog
 from devtools.fake_dns import FakeDns
 from tests.integration.auth.conftest import AuthApi, Mailbox
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.stack import LocalAws
-from tests.integration.tenant_data import CompanyData, create_company, create_platform_rows
+from tests.integration.tenant_data import CompanyData, Tenants, create_company, create_platform_rows
 
 
 def unique(label: str) -> str:

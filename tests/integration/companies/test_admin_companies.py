@@ -16,9 +16,8 @@ from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.team import Invitation
 from tests.integration.auth.conftest import AuthApi, Mailbox
 from tests.integration.companies.conftest import Master, audit_entries, error_code, unique
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient
-from tests.integration.tenant_data import CompanyData
+from tests.integration.tenant_data import CompanyData, Tenants
 
 
 def test_a_master_admin_creates_a_company_with_its_first_admin(

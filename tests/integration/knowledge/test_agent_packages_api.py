@@ -30,10 +30,9 @@ from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import NotFound
 from chatapp.schemas.agent_packages import PackagePublishIn
 from chatapp.services import agent_packages, identity
-from tests.integration.conftest import Tenants
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.knowledge.conftest import LocalAws
-from tests.integration.tenant_data import CompanyData, create_company, create_platform_rows
+from tests.integration.tenant_data import CompanyData, Tenants, create_company, create_platform_rows
 
 ADMIN_PATH = "/v1/admin/agent-packages"
 

@@ -17,7 +17,7 @@ from chatapp.config import get_settings
 from chatapp.db.models.channels import WebhookOutbox
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.services import webhook_events, webhook_outbox
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 from tests.integration.webhooks.conftest import HookTenant, Receiver, WebhookQueue
 
 EVENT = "conversation.resolved"

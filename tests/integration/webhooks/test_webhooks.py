@@ -18,7 +18,7 @@ from chatapp.db.models.channels import Webhook
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.integrations.secret_box import is_sealed, open_sealed
 from chatapp.services import webhook_events
-from tests.integration.conftest import Tenants
+from tests.integration.tenant_data import Tenants
 from tests.integration.webhooks.conftest import Delivery, HookTenant, Receiver, WebhookQueue
 
 SHOP = "https://shop.example.com"
