@@ -124,7 +124,12 @@ def seed(*, with_packages: bool = False) -> SeedResult:
             db,
             Company,
             "slug",
-            {"slug": DEMO_COMPANY_SLUG, "name": "Demo Co", "description": "A demo tenant for local use"},
+            {
+                "slug": DEMO_COMPANY_SLUG,
+                "name": "Demo Co",
+                "description": "A demo tenant for local use",
+                "require_identity_verification": True,  # as every new company
+            },
         )
         users = {
             email: _upsert(

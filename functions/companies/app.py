@@ -1,5 +1,5 @@
 """Company endpoints for console users and API keys: the caller's own company, or one by id; company
-admins edit their company's branding, settings and custom domain."""
+admins edit their company's branding, settings, custom domain and widget identity verification."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from chatapp.schemas.companies import (
     CompanySettingsOut,
     CustomDomainIn,
     CustomDomainOut,
+    IdentitySecretOut,
 )
 from chatapp.services import audit_log as audit_log_service
-from chatapp.services import companies
+from chatapp.services import companies, visitor_identity
 
 app = create_app("companies")
 
@@ -39,6 +40,12 @@ async def update_my_company(body: CompanyPatch, principal: Authenticated) -> Com
 @app.get("/v1/companies/me/settings", response_model=CompanySettingsOut, tags=[ADMIN])
 async def my_company_settings(principal: Authenticated) -> CompanySettingsOut:
     return companies.own_settings(principal)
+
+
+@app.post("/v1/companies/me/identity-secret", status_code=201, response_model=IdentitySecretOut, tags=[ADMIN])
+async def rotate_identity_secret(principal: Authenticated) -> IdentitySecretOut:
+    """Generate (or replace) the secret the company's server signs widget identities with; shown once."""
+    return visitor_identity.rotate_secret(principal)
 
 
 @app.put("/v1/companies/me/custom-domain", response_model=CustomDomainOut, tags=[ADMIN])

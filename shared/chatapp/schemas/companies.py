@@ -67,8 +67,24 @@ class CompanyOut(BaseModel):
     created_at: datetime
 
 
-class CompanyAdminOut(CompanyOut):
-    """What company admins see after editing: the company and its settings object."""
+class IdentityVerificationOut(BaseModel):
+    """Widget identity verification (`services/visitor_identity`): whether only signed identities may
+    link or update customer profiles, and whether a secret exists (the secret itself is never shown
+    again after it was generated)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    require_identity_verification: bool
+    identity_secret_set: bool = Field(default=False, validation_alias="identity_secret")
+
+    @field_validator("identity_secret_set", mode="before")
+    @classmethod
+    def _present(cls, value: Any) -> bool:
+        return bool(value)
+
+
+class CompanyAdminOut(CompanyOut, IdentityVerificationOut):
+    """What company admins see after editing: the company, its settings object and identity verification."""
 
     settings: dict[str, Any]
 
@@ -78,13 +94,19 @@ class CompanyAdminOut(CompanyOut):
         return {} if value is None else value
 
 
-class CompanySettingsOut(BaseModel):
+class CompanySettingsOut(IdentityVerificationOut):
     settings: dict[str, Any]
 
 
+class IdentitySecretOut(BaseModel):
+    """A new identity secret, shown this once: the company's server signs widget identities with it."""
+
+    identity_secret: str
+
+
 class CompanyPatch(BaseModel):
-    """Branding and settings. Omitted fields stay; `description`, `logo_url` and `secondary_color`
-    can be cleared with null. `settings` replaces the whole object."""
+    """Branding, settings and identity verification. Omitted fields stay; `description`, `logo_url` and
+    `secondary_color` can be cleared with null. `settings` replaces the whole object."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -96,8 +118,18 @@ class CompanyPatch(BaseModel):
     timezone: TimeZone | None = None
     locale: Locale | None = None
     settings: dict[str, Any] | None = None
+    # Only signed widget identities may link or update customer profiles (services/visitor_identity).
+    require_identity_verification: bool | None = None
 
-    @field_validator("name", "primary_color", "timezone", "locale", "settings", mode="before")
+    @field_validator(
+        "name",
+        "primary_color",
+        "timezone",
+        "locale",
+        "settings",
+        "require_identity_verification",
+        mode="before",
+    )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         # Only explicit nulls reach here (defaults are not validated): these columns always have a value.

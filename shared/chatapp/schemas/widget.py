@@ -12,7 +12,12 @@ from chatapp.db.enums import ConversationStatus
 
 
 class CustomerIdentity(BaseModel):
-    """Who the visitor is, as the company's site knows them (all optional)."""
+    """Who the visitor is, as the company's site knows them (all optional).
+
+    `user_hash` is the company's signature of the identity (`services/visitor_identity`): the hex
+    HMAC-SHA256 of `external_id`, or of the lower-cased `email` when there is no external id, keyed with
+    the company's identity secret. Without a valid one the identity is only the visitor's claim.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -21,6 +26,7 @@ class CustomerIdentity(BaseModel):
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+() .-]{3,50}$")
     metadata: dict[str, Any] = Field(default_factory=dict)
+    user_hash: str | None = Field(default=None, max_length=128)
 
     @field_validator("metadata")
     @classmethod

@@ -186,7 +186,13 @@ def create_company(
                 raise _slug_taken()
             if email and db.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
                 raise _email_taken()
-            company = Company(name=body.name, slug=slug, status=ACTIVE, status_changed_at=now)
+            company = Company(
+                name=body.name,
+                slug=slug,
+                status=ACTIVE,
+                status_changed_at=now,
+                require_identity_verification=True,  # new companies: only signed widget identities
+            )
             if body.timezone:
                 company.timezone = body.timezone
             if body.locale:

@@ -77,7 +77,14 @@ def own_settings(principal: Principal) -> CompanySettingsOut:
     """The settings object, for company admins only (members' company view leaves it out)."""
     company_id = _own_company_id(principal)
     with tenant_session(principal.context()) as db:
-        return CompanySettingsOut(settings=_own_company(db, company_id).settings or {})
+        company = _own_company(db, company_id)
+        return CompanySettingsOut.model_validate(
+            {
+                "settings": company.settings or {},
+                "require_identity_verification": company.require_identity_verification,
+                "identity_secret": company.identity_secret,
+            }
+        )
 
 
 def update_own_company(principal: Principal, patch: CompanyPatch) -> CompanyAdminOut:

@@ -14,11 +14,18 @@ from chatapp.db.models.conversations import Customer
 from chatapp.schemas.widget import CustomerIdentity
 
 
-def match_or_create(db: Session, company_id: uuid.UUID, identity: CustomerIdentity | None) -> Customer | None:
+def match_or_create(
+    db: Session, company_id: uuid.UUID, identity: CustomerIdentity | None, *, verified: bool
+) -> Customer | None:
     """The company's customer with this external id, else this email; created when new.
 
     Anonymous visitors (no external id, email or phone) get no profile: a profile per page view
     would be noise. The external id is the company's own user id, so it is the strongest match.
+
+    `verified`: the company's site signed the identity (`services/visitor_identity`), so its name,
+    contact details and metadata replace the profile's. An unsigned identity (only passed here when the
+    company does not require verification) may link, but only fills what the profile lacks: anyone
+    can type another customer's id or e-mail address into a widget.
     """
     if identity is None or not (identity.external_id or identity.email or identity.phone):
         return None
@@ -64,13 +71,15 @@ def match_or_create(db: Session, company_id: uuid.UUID, identity: CustomerIdenti
         )
         db.add(customer)
         db.flush()
-    # What the site tells us now is the freshest truth about name and contact details.
+    # What the site signs is the freshest truth about name and contact details; a claim fills gaps only.
     for field in ("name", "email", "phone"):
         value = getattr(identity, field)
-        if value and getattr(customer, field) != value:
+        current = getattr(customer, field)
+        if value and current != value and (verified or not current):
             setattr(customer, field, value)
     if identity.metadata:
-        customer.metadata_ = {**(customer.metadata_ or {}), **identity.metadata}
+        known = customer.metadata_ or {}
+        customer.metadata_ = {**known, **identity.metadata} if verified else {**identity.metadata, **known}
     return customer
 
 

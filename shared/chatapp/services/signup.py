@@ -149,7 +149,12 @@ def sign_up(body: SignupIn, caller: Caller) -> SignupOut:
                 if body.company_slug is not None and _slug_taken(db, body.company_slug):
                     raise _slug_conflict()
                 slug = body.company_slug or _free_slug(db, body.company_name)
-                company = Company(name=body.company_name.strip(), slug=slug, status="active")
+                company = Company(
+                    name=body.company_name.strip(),
+                    slug=slug,
+                    status="active",
+                    require_identity_verification=True,  # new companies: only signed widget identities
+                )
                 db.add(company)
                 db.flush()
                 user = User(

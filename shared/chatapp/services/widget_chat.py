@@ -23,6 +23,7 @@ from chatapp.config import get_settings
 from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.models.core import Company
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, Unauthenticated
@@ -41,11 +42,19 @@ from chatapp.schemas.widget import (
     WidgetPublicConfigOut,
 )
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import chat_turns, customers, escalation_rules, rate_limits, webhook_events
+from chatapp.services import (
+    chat_turns,
+    customers,
+    escalation_rules,
+    rate_limits,
+    visitor_identity,
+    webhook_events,
+)
 from chatapp.services.agent_presence import free_seat
 from chatapp.services.company_status import CUSTOMER_NOTICE, require_serving
 from chatapp.services.escalations import escalate, open_escalation
 from chatapp.services.origins import origin_allowed
+from chatapp.services.visitor_identity import Trust
 from chatapp.services.widget_configs import widget_for_agent
 
 ALLOWED_ORIGINS_TTL_SECONDS = 30
@@ -136,6 +145,13 @@ def _can_chat(db: Session, company_id: uuid.UUID) -> bool:
     return True
 
 
+def _company(db: Session, company_id: uuid.UUID) -> Company:
+    company = db.get(Company, company_id)
+    if company is None:
+        raise NotFound("No such agent.", code="agent_not_found")
+    return company
+
+
 def start_conversation(
     agent_id: uuid.UUID, origin: str | None, client_ip: str, body: StartConversationIn
 ) -> StartConversationOut:
@@ -148,8 +164,12 @@ def start_conversation(
         if agent.status is not AgentStatus.ACTIVE:
             raise Conflict("This assistant is not available right now.", code="agent_unavailable")
         require_serving(db, agent.company_id)  # suspended, or without a live subscription: no chat
-        customer = customers.match_or_create(db, agent.company_id, body.customer)
-        identity = body.customer.model_dump(exclude_none=True, exclude={"metadata"}) if body.customer else {}
+        claimed = body.customer
+        trust = visitor_identity.trust(_company(db, agent.company_id), claimed)
+        if trust is Trust.REJECTED:
+            claimed = None  # unsigned while the company requires signatures: an anonymous visitor
+        customer = customers.match_or_create(db, agent.company_id, claimed, verified=trust is Trust.VERIFIED)
+        identity = claimed.model_dump(exclude_none=True, exclude={"metadata", "user_hash"}) if claimed else {}
         conversation = Conversation(
             company_id=agent.company_id,
             agent_id=agent.id,
@@ -159,9 +179,10 @@ def start_conversation(
             customer_name=identity.get("name"),
             customer_email=identity.get("email"),
             customer_phone=identity.get("phone"),
-            customer_metadata=body.customer.metadata if body.customer else {},
+            customer_metadata=claimed.metadata if claimed else {},
             context={
                 "customer": identity,
+                **({"identity": trust.value} if trust else {}),
                 "page": body.page.model_dump(exclude_none=True) if body.page else {},
                 "origin": origin,
             },

@@ -4,6 +4,7 @@ asking for a link never tells who has an account, and attempts are limited and a
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
@@ -50,6 +51,8 @@ def test_sign_up_then_sign_in_with_the_emailed_link(
     assert created.body["user"]["role"] == "company_admin" and created.body["user"]["email_verified"] is None
 
     company_id = created.body["company"]["id"]
+    # A new company accepts only signed widget identities (tests/security/test_widget_identity_spoofing).
+    assert owner_session.get(Company, uuid.UUID(company_id)).require_identity_verification is True
     subscription = owner_session.scalar(
         select(CompanySubscription).where(CompanySubscription.company_id == company_id)
     )

@@ -59,6 +59,11 @@ class Company(Base):
     status_changed_at: Mapped[datetime | None]
     custom_domain_token: Mapped[str | None] = mapped_column(String(64))
     custom_domain_verified_at: Mapped[datetime | None]
+    # Not in the design (migration 0012): widget identity verification. The HMAC key the company's site
+    # signs visitors' identities with, sealed (`integrations/secret_box`); and whether only a signed
+    # identity may link or update a customer profile (false for companies older than the setting).
+    require_identity_verification: Mapped[bool] = mapped_column(server_default=false())
+    identity_secret: Mapped[str | None] = mapped_column(Text)
 
 
 class User(Base):
