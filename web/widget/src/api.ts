@@ -70,6 +70,17 @@ export interface UploadTicket {
   upload_headers: Record<string, string>;
 }
 
+/** Who the visitor is, as the company's site knows them. `user_hash` is the site's signature: the hex
+ * HMAC-SHA256 of `external_id` (else of the lower-cased `email`) with the company's identity secret. */
+export interface Identity {
+  external_id?: string;
+  email?: string;
+  name?: string;
+  phone?: string;
+  user_hash?: string;
+  metadata?: Record<string, unknown>;
+}
+
 /** A refusal or failure, with the API's machine-readable code and its human message. */
 export class ApiError extends Error {
   constructor(
@@ -110,8 +121,8 @@ export class Api {
     }
   }
 
-  start(page: Record<string, string>): Promise<Started> {
-    return this.call("POST", "/conversations", { page });
+  start(page: Record<string, string>, customer: Identity | null): Promise<Started> {
+    return this.call("POST", "/conversations", customer ? { page, customer } : { page });
   }
 
   send(content: string, attachmentKeys: string[]): Promise<Sent> {

@@ -1,7 +1,22 @@
 // Entry point: <script src="https://.../widget.js" data-agent-id="..." [data-api-base="..."]>.
 // The API base defaults to the script's own origin, so the same tag works wherever Buzzi serves it.
+// A signed-in visitor: data-user-id, data-user-email, data-user-name, data-user-hash (the site's
+// signature, see the README's "Identity verification"), or later window.BuzziWidget.identify({...}).
 
+import type { Identity } from "./api";
 import { Widget } from "./widget";
+
+function identityOf(data: DOMStringMap): Identity | null {
+  const identity: Identity = {};
+  const fields: [keyof Identity, string | undefined][] = [
+    ["external_id", data.userId],
+    ["email", data.userEmail],
+    ["name", data.userName],
+    ["user_hash", data.userHash],
+  ];
+  for (const [field, value] of fields) if (value?.trim()) (identity as Record<string, string>)[field] = value.trim();
+  return Object.keys(identity).length ? identity : null;
+}
 
 declare global {
   interface Window {
@@ -17,7 +32,7 @@ function boot(script: HTMLScriptElement | null): void {
   }
   if (window.BuzziWidget) return; // the tag was included twice
   const apiBase = script.dataset.apiBase || new URL(script.src, location.href).origin;
-  const widget = new Widget(agentId, apiBase);
+  const widget = new Widget(agentId, apiBase, identityOf(script.dataset));
   window.BuzziWidget = widget;
   void widget.start();
 }

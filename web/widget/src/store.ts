@@ -5,6 +5,7 @@ export interface SavedSession {
   token: string;
   conversationId: string;
   expiresAt: string;
+  who?: string; // the identity it was started with (external id or e-mail), so another user's is not resumed
 }
 
 const key = (agentId: string): string => `buzzi-widget:${agentId}`;

@@ -2,7 +2,7 @@
 // widget config and the widget API. State lives here; DOM is built with `h` (text nodes only).
 
 import { Api, ApiError, SITE_NOT_ALLOWED, UNREACHABLE } from "./api";
-import type { Message, MessagesPage, Status, WidgetConfig } from "./api";
+import type { Identity, Message, MessagesPage, Status, WidgetConfig } from "./api";
 import { append, h, icon, ICONS } from "./dom";
 import { renderMarkdown } from "./markdown";
 import { closedByVisitor, loadSession, saveSession } from "./store";
@@ -46,6 +46,11 @@ function describeSize(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
+/** Whose conversation this is: the external id, else the e-mail (what the site signs), else nobody. */
+function who(identity: Identity | null): string {
+  return identity?.external_id || identity?.email?.trim().toLowerCase() || "";
+}
+
 export class Widget {
   private readonly api: Api;
   private readonly shadow: ShadowRoot;
@@ -86,9 +91,11 @@ export class Widget {
   constructor(
     private readonly agentId: string,
     apiBase: string,
+    private identity: Identity | null = null,
   ) {
     this.api = new Api(apiBase, agentId);
     this.session = loadSession(agentId);
+    if (this.session && (this.session.who ?? "") !== who(identity)) this.session = null; // someone else's
     this.api.token = this.session?.token ?? null;
     const host = h("div", { id: "buzzi-chat-widget", "data-agent-id": agentId });
     this.shadow = host.attachShadow({ mode: "open" });
@@ -113,6 +120,19 @@ export class Widget {
       setTimeout(() => this.isOpen || this.open(false), Math.max(0, config.auto_open_delay ?? 5000));
     }
     document.addEventListener("visibilitychange", () => this.schedulePoll(document.hidden ? undefined : 0));
+  }
+
+  /** Tell the widget who the visitor is (after they sign in on the site, say). A conversation started
+   * for someone else is left; the next message starts one for this visitor. */
+  identify(identity: Identity | null): void {
+    this.identity = identity;
+    if (this.session && (this.session.who ?? "") !== who(identity)) {
+      this.forget();
+      this.log.replaceChildren();
+      this.shown.clear();
+      this.welcome = null;
+      this.showWelcome();
+    }
   }
 
   private build(): void {
@@ -314,8 +334,13 @@ export class Widget {
       locale: navigator.language.slice(0, 20),
     };
     if (document.referrer) page.referrer = document.referrer.slice(0, 2000);
-    const started = await this.api.start(page);
-    this.session = { token: started.session_token, conversationId: started.conversation_id, expiresAt: started.expires_at };
+    const started = await this.api.start(page, this.identity);
+    this.session = {
+      token: started.session_token,
+      conversationId: started.conversation_id,
+      expiresAt: started.expires_at,
+      who: who(this.identity),
+    };
     this.api.token = started.session_token;
     saveSession(this.agentId, this.session);
     this.welcome?.remove(); // the server's own welcome message takes its place
