@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import shutil
+import subprocess
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +33,7 @@ from chatapp.db.models.channels import WidgetConfig
 from chatapp.db.models.conversations import Conversation, Customer
 from chatapp.db.models.core import Company, User
 from chatapp.integrations.secret_box import is_sealed
+from devtools.template import ROOT
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.stack import LocalAws, new_tenant
 from tests.integration.tenant_data import Tenants, _session_token
@@ -258,3 +262,34 @@ def test_the_secret_is_shown_once_and_stored_sealed(existing_site: Site, owner_s
         "POST", "/v1/companies/me/identity-secret", token=existing_site.support_token
     )
     assert support.status == 403, support.body
+
+
+def _readme_block(language: str) -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Identity verification", 1)[1].split("\n## ", 1)[0]
+    match = re.search(rf"```{language}\n(.*?)```", section, re.DOTALL)
+    assert match, f"the README's Identity verification section has no {language} block"
+    return match.group(1)
+
+
+def test_the_readmes_python_signing_links_the_profile(existing_site: Site, owner_session: Session) -> None:
+    """The documented server-side snippet, run as written, signs identities the widget API accepts."""
+    namespace: dict[str, Any] = {}
+    exec(compile(_readme_block("python"), "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    buzzi_user_hash = namespace["buzzi_user_hash"]
+    existing_site.require_verification()
+    secret = existing_site.rotate_secret()
+    by_id = existing_site.visit({"external_id": "user-42", "user_hash": buzzi_user_hash(secret, "user-42")})
+    assert _linked(owner_session, by_id) == str(existing_site.victim_id)
+    by_email = existing_site.visit(
+        {"email": " Victim@Shop.example", "user_hash": buzzi_user_hash(secret, email=" Victim@Shop.example")}
+    )
+    assert _linked(owner_session, by_email) == str(existing_site.victim_id)
+    # The Node.js snippet computes the same hash (checked where Node.js is installed; Buzzi needs none).
+    node = shutil.which("node")
+    if node:
+        script = (
+            _readme_block("javascript") + f"\nprocess.stdout.write(buzziUserHash({secret!r}, 'user-42'));"
+        )
+        result = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=30, check=True)
+        assert result.stdout == buzzi_user_hash(secret, "user-42")
