@@ -484,3 +484,26 @@ def test_api_errors_are_shown_to_the_user(site: Site, page: Page) -> None:
     expect(page.get_by_role("alert")).to_contain_text("No such agent")
     _sign_in(page, site, "/analytics", who="support")  # support agents have no analytics screen
     expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
+
+
+def test_an_admin_turns_on_identity_verification_and_sees_the_secret_once(site: Site, page: Page) -> None:
+    _sign_in(page, site, "/settings")
+    card = page.get_by_role("region", name="Widget identity verification")
+    warning = card.get_by_role("alert")
+    expect(warning).to_contain_text("Identity verification is off")  # a company older than the setting
+    try:
+        card.get_by_role("button", name="Generate identity secret").click()
+        secret = page.get_by_role("region", name="Identity secret")
+        expect(secret.locator("code")).to_contain_text("bzid_")
+        value = secret.locator("code").inner_text()
+        secret.get_by_role("button", name="Done").click()
+        expect(page.get_by_role("region", name="Identity secret")).to_be_hidden()
+        expect(card.get_by_role("button", name="Rotate identity secret")).to_be_visible()
+        card.get_by_role("checkbox", name="Require identity verification").check()
+        expect(card.get_by_text("Only signed visitor identities are trusted now.")).to_be_visible()
+        expect(warning).to_be_hidden()
+        page.reload()  # the secret is not shown again; the setting stays
+        expect(card.get_by_role("checkbox", name="Require identity verification")).to_be_checked()
+        assert value not in page.content()
+    finally:
+        site.ok("PATCH", "/v1/companies/me", {"require_identity_verification": False})

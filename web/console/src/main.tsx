@@ -17,6 +17,7 @@ import { Channels } from "./screens/channels";
 import { Developers } from "./screens/developers";
 import { Analytics } from "./screens/analytics";
 import { Billing } from "./screens/billing";
+import { Settings } from "./screens/settings";
 import { AdminCompanies, AdminPackages, AdminPlans } from "./screens/admin";
 import "./styles.css";
 
@@ -43,6 +44,7 @@ const SCREENS: Screen[] = [
   { path: "/channels", label: "Channels", roles: COMPANY, view: () => <Channels /> },
   { path: "/developers", label: "API keys & webhooks", roles: COMPANY, view: () => <Developers /> },
   { path: "/billing", label: "Billing", roles: COMPANY, view: () => <Billing /> },
+  { path: "/settings", label: "Settings", roles: COMPANY, view: () => <Settings /> },
   { path: "/admin/companies", label: "Companies", roles: PLATFORM, view: () => <AdminCompanies /> },
   { path: "/admin/plans", label: "Plans", roles: PLATFORM, view: () => <AdminPlans /> },
   { path: "/admin/packages", label: "Agent packages", roles: PLATFORM, view: () => <AdminPackages /> },

@@ -11,6 +11,13 @@ export interface User {
   company_id: string | null;
 }
 
+/** GET /v1/companies/me/settings and the PATCH /v1/companies/me answer (company admins). */
+export interface CompanySettings {
+  settings: Record<string, unknown>;
+  require_identity_verification: boolean;
+  identity_secret_set: boolean;
+}
+
 export interface Company {
   id: string;
   name: string;
