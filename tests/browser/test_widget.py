@@ -5,7 +5,10 @@ reload, showing markup as text, and refusing clearly on a site its company did n
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,7 +16,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from chatapp.db.models.conversations import Conversation, Customer
 from devtools.fake_anthropic import FakeAnthropic, delayed, text_reply, tool_use_reply
 from tests.browser.conftest import DEMO_WIDGET, Screenshot, Site
 
@@ -299,3 +305,70 @@ def test_a_site_that_is_not_allowed_gets_a_clear_error(
     expect(page.get_by_role("textbox", name="Message")).to_be_hidden()
     expect(page.get_by_role("button", name="Talk to a human")).to_be_hidden()
     screenshot("widget-site-not-allowed")
+
+
+@pytest.fixture
+def signed_in_pages(site: Site, owner_engine: Engine) -> Iterator[tuple[str, str, Customer]]:
+    """A company page that renders the widget for a signed-in customer, signed as the README shows,
+    and one whose hash was forged; the company requires identity verification meanwhile."""
+    with Session(owner_engine, expire_on_commit=False) as db, db.begin():
+        customer = Customer(
+            company_id=site.tenant.data.company_id, external_id=f"u-{uuid.uuid4().hex[:8]}", name="Ada"
+        )
+        db.add(customer)
+    secret = site.ok("POST", "/v1/companies/me/identity-secret")["identity_secret"]
+    site.ok("PATCH", "/v1/companies/me", {"require_identity_verification": True})
+    signed = hmac.new(secret.encode(), customer.external_id.encode(), hashlib.sha256).hexdigest()
+
+    def tag(user_hash: str) -> str:
+        return (
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Account</title></head>"
+            "<body><h1>Your account</h1>"
+            f"<script src='{site.base_url}/widget.js' data-agent-id='{site.agent_id}'"
+            f" data-user-id='{customer.external_id}' data-user-name='Ada Lovelace'"
+            f" data-user-hash='{user_hash}'>"
+            "</script></body></html>"
+        )
+
+    pages = {"/signed": tag(signed).encode(), "/forged": tag("0" * 64).encode()}
+    handler = type("AccountPage", (_HostPage,), {"html": b""})
+    handler.do_GET = lambda self: _serve(self, pages.get(self.path, b""))  # type: ignore[method-assign]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)  # an allowed origin (any port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    yield f"{base}/signed", f"{base}/forged", customer
+    server.shutdown()
+    server.server_close()
+    site.ok("PATCH", "/v1/companies/me", {"require_identity_verification": False})
+
+
+def _serve(handler: BaseHTTPRequestHandler, html: bytes) -> None:
+    handler.send_response(200)
+    handler.send_header("content-type", "text/html; charset=utf-8")
+    handler.send_header("content-length", str(len(html)))
+    handler.end_headers()
+    handler.wfile.write(html)
+
+
+def test_a_signed_in_visitor_is_linked_only_with_the_sites_signature(
+    site: Site, page: Page, owner_engine: Engine, signed_in_pages: tuple[str, str, Customer]
+) -> None:
+    signed, forged, customer = signed_in_pages
+
+    def chat(url: str) -> str | None:
+        page.goto(url)
+        panel = _open(page)
+        _ask(panel, "Where is my order?")
+        expect(panel.locator(".msg.user").last).to_contain_text("Where is my order?")
+        page.wait_for_function(f"localStorage.getItem('buzzi-widget:{site.agent_id}')")  # started
+        conversation_id = _saved_conversation(page, site.agent_id)
+        page.evaluate("localStorage.clear()")
+        with Session(owner_engine) as db:
+            conversation = db.get(Conversation, uuid.UUID(conversation_id))
+            assert conversation is not None
+            return conversation.customer_id
+
+    assert chat(forged) is None  # a made-up hash: an anonymous visitor
+    assert chat(signed) == str(customer.id)
+    with Session(owner_engine) as db:
+        assert db.get(Customer, customer.id).name == "Ada Lovelace"  # type: ignore[union-attr]
