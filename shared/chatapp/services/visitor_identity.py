@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import secrets
 import uuid
 from enum import StrEnum
@@ -28,12 +27,11 @@ from chatapp.db.models.core import Company
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, NotFound
 from chatapp.integrations import secret_box
+from chatapp.observability import logger
 from chatapp.schemas.companies import IdentitySecretOut
 from chatapp.schemas.widget import CustomerIdentity
 from chatapp.services.authorization import require_role
 from chatapp.services.principals import Principal
-
-log = logging.getLogger(__name__)
 
 SECRET_PREFIX = "bzid_"  # noqa: S105 - a prefix that names the kind of secret, not one
 
@@ -72,7 +70,7 @@ def _valid(company: Company, identity: CustomerIdentity) -> bool:
     try:
         secret = secret_box.open_sealed(company.identity_secret, secret_context(company.id))
     except secret_box.SecretUnreadable:
-        log.error("company %s: the identity secret does not open", company.id)
+        logger.error("the identity secret does not open", extra={"company_id": str(company.id)})
         return False
     return hmac.compare_digest(user_hash(secret, value), identity.user_hash.strip().lower())
 
@@ -85,7 +83,10 @@ def trust(company: Company, identity: CustomerIdentity | None) -> Trust | None:
         return Trust.VERIFIED
     if identity.user_hash:
         # Most often the site signs the wrong value or with an old secret: say so to whoever debugs it.
-        log.warning("company %s: a widget identity came with a user_hash that does not match", company.id)
+        logger.warning(
+            "a widget identity came with a user_hash that does not match",
+            extra={"company_id": str(company.id)},
+        )
     return Trust.REJECTED if company.require_identity_verification else Trust.CLAIMED
 
 
