@@ -8,7 +8,6 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,20 +30,6 @@ from tests.integration.stack import KnowledgeTenant, LocalAws, new_tenant
 
 ALL_CHANNELS = ["web", "whatsapp", "telegram", "messenger", "instagram", "slack", "teams", "custom"]
 SPECS = {spec.logical_id: spec for spec in functions()}
-
-
-@pytest.fixture
-def platforms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatforms]:
-    from chatapp.config import get_settings
-
-    fake = FakePlatforms().start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    yield fake
-    fake.stop()
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 @dataclass
