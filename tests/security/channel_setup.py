@@ -96,8 +96,15 @@ def delivery_of(owner_engine: Engine, message_id: uuid.UUID) -> dict[str, Any]:
 
 
 def connections_of(owner_engine: Engine, tenant: KnowledgeTenant) -> list[ChannelConfig]:
+    """The company's channel connections, apart from the ones its test data came with."""
     with Session(owner_engine) as db:
-        rows = db.scalars(select(ChannelConfig).where(ChannelConfig.company_id == tenant.data.company_id))
+        rows = db.scalars(
+            select(ChannelConfig).where(
+                ChannelConfig.company_id == tenant.data.company_id,
+                ChannelConfig.channel != ChannelType.WEB,
+                ChannelConfig.webhook_id.not_like("wh-%"),  # seeded by tests/integration/tenant_data.py
+            )
+        )
         return list(rows)
 
 

@@ -154,7 +154,5 @@ def test_delivery_failures_carry_no_network_detail(
     for reason in reasons:
         for detail in ("HTTP", "404", "401", "500", "Error", "refused", "timed out"):
             assert detail not in reason, f"the tenant sees {reason!r}"
-    assert (
-        reasons[0] == "Your endpoint answered with an error."
-        and reasons[3] == "Your endpoint could not be reached."
-    )
+    assert reasons[0] == "Your endpoint answered with an error."
+    assert reasons[3].startswith("Your endpoint could not be reached.")
