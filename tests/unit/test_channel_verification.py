@@ -113,3 +113,26 @@ def test_long_replies_split_at_natural_boundaries() -> None:
     assert " ".join(parts).split() == f"{paragraph} {paragraph}".split()  # nothing lost or cut mid-word
     assert split_text("short", 1000) == ["short"]
     assert all(len(p) <= 10 for p in split_text("x" * 35, 10))  # no boundary: hard cuts
+
+
+def test_teams_replies_go_only_to_bot_framework_hosts() -> None:
+    from chatapp.channels.credential_checks import teams_service_url_allowed
+
+    for url in (
+        "https://smba.trafficmanager.net/amer/",
+        "https://europe.botframework.com/",
+        "https://smba.infra.gov.teams.microsoft.us/",
+        "https://x.botframework.azure.us",
+    ):
+        assert teams_service_url_allowed(url), url
+    for url in (
+        "https://botframework.com.evil.example/",
+        "https://evilbotframework.com/",
+        "https://botframework.com/",  # "*." is subdomains only
+        "https://user@smba.trafficmanager.net/",
+        "ftp://smba.trafficmanager.net/",
+        "https://169.254.169.254/",
+        "not a url",
+        "",
+    ):
+        assert not teams_service_url_allowed(url), url
