@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session
 
 from devtools.embedded_db import ensure_database
+from devtools.fake_platforms import FakePlatforms
 from devtools.local_env import configure
 
 OWNER_URL = make_url(configure("test"))
@@ -76,6 +77,22 @@ def tenants(owner_engine: Engine) -> Tenants:
 def owner_session(owner_engine: Engine) -> Iterator[Session]:
     with Session(owner_engine) as db:
         yield db
+
+
+@pytest.fixture
+def platforms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatforms]:
+    """The messaging platforms' APIs on loopback (devtools/fake_platforms.py), with the settings
+    pointing at them. Register the credentials a test uses: the fake rejects unknown ones."""
+    from chatapp.config import get_settings
+
+    fake = FakePlatforms().start()
+    for key, value in fake.environment().items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield fake
+    fake.stop()
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     teams_token_url: str = "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token"  # noqa: S105
     teams_issuer: str = "https://api.botframework.com"
     teams_jwks_url: str = "https://login.botframework.com/v1/.well-known/keys"
+    # The only hosts Teams replies (carrying the bot's token) go to: Bot Framework's service URLs,
+    # public and government clouds. "*.x" matches subdomains of x; "host:port" pins a port (the
+    # loopback fake in tests). Comma-separated in the environment.
+    teams_service_hosts: Annotated[tuple[str, ...], NoDecode] = (
+        "*.botframework.com",
+        "smba.trafficmanager.net",
+        "*.botframework.azure.us",
+        "smba.infra.gcc.teams.microsoft.com",
+        "smba.infra.gov.teams.microsoft.us",
+        "smba.infra.dod.teams.microsoft.us",
+    )
     secrets_kms_key_id: str = "alias/buzzi-secrets"  # envelope encryption of channel and webhook secrets
     attachments_bucket: str = "buzzi-attachments"  # files customers send in conversations
     support_idle_minutes: int = Field(default=10, ge=1)  # idle support agents become "away"
@@ -119,7 +130,7 @@ class Settings(BaseSettings):
     # Comma-separated in the environment (the template joins a CommaDelimitedList).
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
-    @field_validator("cors_allowed_origins", "dns_nameservers", mode="before")
+    @field_validator("cors_allowed_origins", "dns_nameservers", "teams_service_hosts", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):

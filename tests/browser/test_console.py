@@ -24,6 +24,7 @@ from chatapp.db.models.conversations import Conversation, Escalation, Message
 from chatapp.db.models.core import Company, User
 from chatapp.db.models.team import SupportAgentStatus
 from chatapp.security import TokenKind, new_token
+from devtools.fake_platforms import FakePlatforms
 from tests.browser.conftest import Screenshot, Site
 
 SESSION_KEY = "buzzi.console.session"  # where the console keeps its session token (src/api.ts)
@@ -371,7 +372,7 @@ def test_an_admin_manages_canned_responses_that_support_agents_can_read(
 
 
 def test_an_admin_rotates_a_channel_secret_and_sees_the_verification_reset(
-    site: Site, owner_engine: Engine, page: Page
+    site: Site, owner_engine: Engine, page: Page, platforms: FakePlatforms
 ) -> None:
     from chatapp.services.channel_configs import credentials_of
 
@@ -401,6 +402,7 @@ def test_an_admin_rotates_a_channel_secret_and_sees_the_verification_reset(
     expect(state).to_contain_text("401 Unauthorized")
     expect(panel.get_by_label("Bot Token")).to_be_focused()
     token = f"123456:{uuid.uuid4().hex}"
+    platforms.register(token, bot)  # Telegram's getMe confirms the new token is this bot's
     panel.get_by_label("Bot Token").fill(token)
     panel.get_by_role("button", name="Replace credentials").click()
     expect(panel.get_by_role("status")).to_contain_text("Bot Token replaced")

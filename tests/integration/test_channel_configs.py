@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import ChannelConfig
+from devtools.fake_platforms import FakePlatforms
 from tests.integration.http import ApiClient
 from tests.integration.stack import LocalAws
 from tests.integration.tenant_data import CompanyData, create_company, create_platform_rows
@@ -29,8 +30,10 @@ def company(owner_engine: Engine, local_aws: LocalAws) -> CompanyData:
 
 
 def test_connect_seals_credentials_and_never_returns_them(
-    api: ApiClient, company: CompanyData, owner_engine: Engine
+    api: ApiClient, company: CompanyData, owner_engine: Engine, platforms: FakePlatforms
 ) -> None:
+    platforms.register("123456:ABC-secret-token", "shop_bot")  # the platform confirms the bot is theirs
+    platforms.register("999:new", "shop_bot")
     token = company.tokens["admin"]
     connected = api.request(
         "POST",

@@ -75,7 +75,8 @@ def test_teams_bearer_token() -> None:
         "serviceurl": "https://smba.example",
     }
     token = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k1"})
-    assert v.teams_token(f"Bearer {token}", "app-id", issuer, [jwk])["serviceurl"] == "https://smba.example"
+    accepted = v.teams_token(f"Bearer {token}", "app-id", issuer, [jwk], service_url="https://smba.example/")
+    assert accepted["serviceurl"] == "https://smba.example"
     other_private, _ = _keys()
     forged = jwt.encode(claims, other_private, algorithm="RS256", headers={"kid": "k1"})
     expired = jwt.encode(
@@ -88,11 +89,19 @@ def test_teams_bearer_token() -> None:
         {**claims, "iss": "https://evil"}, private, algorithm="RS256", headers={"kid": "k1"}
     )
     unknown_key = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k2"})
-    for bad in (forged, expired, wrong_audience, wrong_issuer, unknown_key):
+    no_service_url = jwt.encode(
+        {key: value for key, value in claims.items() if key != "serviceurl"},
+        private,
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
+    for bad in (forged, expired, wrong_audience, wrong_issuer, unknown_key, no_service_url):
         with pytest.raises(v.WebhookRejected):
-            v.teams_token(f"Bearer {bad}", "app-id", issuer, [jwk])
+            v.teams_token(f"Bearer {bad}", "app-id", issuer, [jwk], service_url="https://smba.example")
+    with pytest.raises(v.WebhookRejected):  # a genuine token, for another service URL
+        v.teams_token(f"Bearer {token}", "app-id", issuer, [jwk], service_url="https://evil.example")
     with pytest.raises(v.WebhookRejected):
-        v.teams_token(None, "app-id", issuer, [jwk])
+        v.teams_token(None, "app-id", issuer, [jwk], service_url="https://smba.example")
 
 
 def test_long_replies_split_at_natural_boundaries() -> None:
@@ -104,3 +113,26 @@ def test_long_replies_split_at_natural_boundaries() -> None:
     assert " ".join(parts).split() == f"{paragraph} {paragraph}".split()  # nothing lost or cut mid-word
     assert split_text("short", 1000) == ["short"]
     assert all(len(p) <= 10 for p in split_text("x" * 35, 10))  # no boundary: hard cuts
+
+
+def test_teams_replies_go_only_to_bot_framework_hosts() -> None:
+    from chatapp.channels.credential_checks import teams_service_url_allowed
+
+    for url in (
+        "https://smba.trafficmanager.net/amer/",
+        "https://europe.botframework.com/",
+        "https://smba.infra.gov.teams.microsoft.us/",
+        "https://x.botframework.azure.us",
+    ):
+        assert teams_service_url_allowed(url), url
+    for url in (
+        "https://botframework.com.evil.example/",
+        "https://evilbotframework.com/",
+        "https://botframework.com/",  # "*." is subdomains only
+        "https://user@smba.trafficmanager.net/",
+        "ftp://smba.trafficmanager.net/",
+        "https://169.254.169.254/",
+        "not a url",
+        "",
+    ):
+        assert not teams_service_url_allowed(url), url

@@ -119,8 +119,27 @@ def clear_cache() -> None:
         importlib.invalidate_caches()
 
 
+def check_package_url(package_url: str, *, bucket: str, local: bool) -> str:
+    """The URL, if the runtime may fetch a package from it: an object in the agent packages bucket,
+    or in local development and tests a `file://` path. Anything else is a PackageError: the
+    runtime reads no other bucket its role could reach, and fetches nothing over the network."""
+    parsed = urlparse(package_url)
+    if parsed.scheme == "s3" and parsed.netloc == bucket and parsed.path.strip("/"):
+        return package_url
+    if parsed.scheme == "file" and parsed.path and not parsed.netloc and local:
+        return package_url
+    raise PackageError(
+        f"Package URL {package_url} is not allowed: packages load from s3://{bucket}/"
+        + (" or file:// paths." if local else ".")
+    )
+
+
 def fetch(package_url: str) -> bytes:
-    """The zip's bytes from `s3://bucket/key` or `file:///path` (local development and tests)."""
+    """The zip's bytes from `s3://<packages bucket>/key` or `file:///path` (local development and tests)."""
+    from chatapp.config import get_settings
+
+    settings = get_settings()
+    check_package_url(package_url, bucket=settings.agent_packages_bucket, local=settings.is_local)
     parsed = urlparse(package_url)
     if parsed.scheme == "s3" and parsed.netloc and parsed.path.strip("/"):
         body = client("s3").get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))["Body"]

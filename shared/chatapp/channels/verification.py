@@ -85,9 +85,16 @@ def custom_signature(
 
 
 def teams_token(
-    authorization: str | None, app_id: str, issuer: str, keys: list[dict[str, Any]]
+    authorization: str | None,
+    app_id: str,
+    issuer: str,
+    keys: list[dict[str, Any]],
+    *,
+    service_url: str,
 ) -> dict[str, Any]:
-    """Bot Framework: a JWT bearer signed by one of the channel service's keys (RS256), for our app id."""
+    """Bot Framework: a JWT bearer signed by one of the channel service's keys (RS256), for our app
+    id, whose `serviceurl` claim is the activity's `serviceUrl` (replies go there, with our token:
+    a genuine token captured for one activity must not vouch for another service URL)."""
     import jwt
 
     scheme, _, token = (authorization or "").partition(" ")
@@ -109,6 +116,9 @@ def teams_token(
         )
     except jwt.PyJWTError as error:
         raise WebhookRejected(f"bad Teams token: {type(error).__name__}") from None
+    claimed = str(claims.get("serviceurl") or claims.get("serviceUrl") or "")
+    if not claimed or not service_url or not _equal(claimed.rstrip("/"), service_url.rstrip("/")):
+        raise WebhookRejected("the token's serviceurl claim is not the activity's serviceUrl")
     return claims
 
 

@@ -1,4 +1,5 @@
-"""Outbound URLs the platform calls for a tenant (webhooks): public internet addresses only.
+"""Outbound URLs the platform calls for a tenant (webhooks, custom channel callbacks): public
+internet addresses only.
 
 A URL a customer gives us must not make our functions call into our own network (SSRF): loopback,
 private (RFC 1918), link-local (the cloud metadata service at 169.254.169.254), carrier-grade NAT
@@ -77,10 +78,21 @@ def _is_loopback(address: IpAddress) -> bool:
     return address.is_loopback
 
 
-def check_url(url: str, *, local: bool, resolver: Resolver = resolve) -> str:
+def check_url(url: str, *, local: bool, resolver: Resolver = resolve, kind: str = "webhook") -> str:
     """The URL, if the platform may call it; else UrlNotAllowed (a 400 with a clear code).
 
-    `local` (development and tests) allows http and loopback addresses."""
+    `local` (development and tests) allows http and loopback addresses. `kind` names the URL in
+    messages and codes (`webhook_url_not_public`, `callback_url_not_public`)."""
+    try:
+        return _check_url(url, local=local, resolver=resolver)
+    except UrlNotAllowed as error:
+        if kind == "webhook":
+            raise
+        message = str(error).replace("Webhook URLs", f"{kind.capitalize()} URLs")
+        raise UrlNotAllowed(message, code=error.code.replace("webhook_", f"{kind}_", 1)) from error
+
+
+def _check_url(url: str, *, local: bool, resolver: Resolver) -> str:
     try:
         parts = urlsplit(url.strip())
         port = parts.port

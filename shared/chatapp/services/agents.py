@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.agent_runtime.packages import PackageError, check_package_url
+from chatapp.config import get_settings
 from chatapp.db.enums import AgentStatus
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.channels import WidgetConfig
@@ -152,3 +154,11 @@ def _apply(db: Session, agent: Agent, changes: dict[str, object]) -> None:
         raise InvalidInput(
             "A custom package needs its SHA-256 so the runtime can verify it.", code="package_hash_required"
         )
+    if "custom_package_url" in changes and agent.custom_package_url:
+        settings = get_settings()
+        try:
+            check_package_url(
+                agent.custom_package_url, bucket=settings.agent_packages_bucket, local=settings.is_local
+            )
+        except PackageError as error:
+            raise InvalidInput(str(error), code="package_url_not_allowed") from None

@@ -1,6 +1,12 @@
 """Connecting agents to messaging channels: credentials sealed before they are stored (KMS
 envelope encryption), never returned (only which fields are set), rotatable; an unguessable
-webhook id per connection; channels only on plans whose `features` include them."""
+webhook id per connection; channels only on plans whose `features` include them.
+
+A platform identifier (Teams app id, Telegram bot, Slack team, WhatsApp phone number, page or
+Instagram account) is bound only after the platform confirmed the secret given with it
+(`channels/credential_checks.py`), at connect and whenever a rotation changes either; a custom
+integration's `callbackUrl` must be a public https address. Refusals store nothing. The check runs
+outside the database transaction, so no connection is held while a platform answers."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.channels import credential_checks
 from chatapp.channels.catalogue import CHANNELS, GENERATED_SECRETS
 from chatapp.config import get_settings
 from chatapp.db.enums import ChannelType
@@ -97,6 +104,21 @@ def _check_credentials(channel: ChannelType, credentials: dict[str, str], *, par
         raise InvalidInput(f"{channel.value} needs: {', '.join(missing)}.", code="missing_credentials")
 
 
+def _prove(channel: ChannelType, credentials: dict[str, str]) -> None:
+    """Ask the platform whether the credentials are genuine and the identifier theirs."""
+    missing = [
+        name for name in credential_checks.CHECKED_FIELDS.get(channel, ()) if not credentials.get(name)
+    ]
+    if missing:
+        raise InvalidInput(f"{channel.value} needs: {', '.join(missing)}.", code="missing_credentials")
+    try:
+        credential_checks.verify(channel, credentials)
+    except credential_checks.CredentialsRejected as error:
+        raise InvalidInput(str(error), code="channel_credentials_rejected") from None
+    except credential_checks.PlatformUnreachable as error:
+        raise InvalidInput(str(error), code="channel_platform_unreachable") from None
+
+
 def connect(principal: Principal, data: ChannelConnectIn) -> ChannelConnectedOut:
     require_permission(principal, "channels", "write")
     with tenant_session(principal.context()) as db:
@@ -107,17 +129,21 @@ def connect(principal: Principal, data: ChannelConnectIn) -> ChannelConnectedOut
             )
         _check_credentials(data.channel, data.credentials, partial=False)
         _require_plan_feature(db, agent.company_id, data.channel)
+        company_id, agent_id = agent.company_id, agent.id
+    _prove(data.channel, data.credentials)
+    with tenant_session(principal.context()) as db:
+        get_agent(db, agent_id)  # still there
         webhook_id = secrets.token_urlsafe(24)
         generated = {name: secrets.token_urlsafe(32) for name in GENERATED_SECRETS.get(data.channel, ())}
-        context = secret_context(agent.company_id, webhook_id)
+        context = secret_context(company_id, webhook_id)
         kind = CHANNELS[data.channel]
         stored = {
             name: seal(value, context) if name in kind.secret or name in generated else value
             for name, value in {**data.credentials, **generated}.items()
         }
         config = ChannelConfig(
-            company_id=agent.company_id,
-            agent_id=agent.id,
+            company_id=company_id,
+            agent_id=agent_id,
             channel=data.channel,
             credentials=stored,
             webhook_id=webhook_id,
@@ -159,6 +185,12 @@ def rotate_credentials(principal: Principal, config_id: uuid.UUID, data: Channel
         if not data.credentials:
             raise InvalidInput("Send the credentials to replace.", code="missing_credentials")
         _check_credentials(config.channel, data.credentials, partial=True)
+        channel = config.channel
+        merged = {**credentials_of(config), **data.credentials}
+    if set(data.credentials) & set(credential_checks.CHECKED_FIELDS.get(channel, ())):
+        _prove(channel, merged)
+    with tenant_session(principal.context()) as db:
+        config = _config(db, config_id)
         context = secret_context(config.company_id, config.webhook_id)
         kind = CHANNELS[config.channel]
         updates = {

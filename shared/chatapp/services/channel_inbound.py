@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 
-from chatapp.channels import verification
+from chatapp.channels import credential_checks, verification
 from chatapp.channels.catalogue import CHANNELS
 from chatapp.channels.normalize import InboundMessage, normalise
 from chatapp.config import get_settings
@@ -120,9 +120,16 @@ def _verify(
             return OK  # Slack retries what we already queued: acknowledge, never answer twice
     elif family == "teams":
         settings = get_settings()
+        service_url = str(_json(raw_body).get("serviceUrl") or "")
         verification.teams_token(
-            headers.get("authorization"), credentials["appId"], settings.teams_issuer, _teams_keys()
+            headers.get("authorization"),
+            credentials["appId"],
+            settings.teams_issuer,
+            _teams_keys(),
+            service_url=service_url,
         )
+        if not credential_checks.teams_service_url_allowed(service_url):
+            raise verification.WebhookRejected("the activity's serviceUrl is not a Bot Framework host")
     elif family == "custom":
         verification.custom_signature(
             credentials["webhookSecret"],

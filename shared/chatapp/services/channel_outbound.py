@@ -44,7 +44,9 @@ def deliver(company_id: uuid.UUID, message_id: uuid.UUID, *, final_attempt: bool
         key, text, skip = conversation.external_id or "", message.content, int(delivery.get("sentParts") or 0)
         config_id = config.id
     try:
-        sent = senders.send_text(channel, credentials, key, text, reply_context, skip_parts=skip)
+        sent = senders.send_text(
+            channel, credentials, key, text, reply_context, company_id=str(company_id), skip_parts=skip
+        )
     except senders.CredentialRejected as error:
         _finish(
             context,

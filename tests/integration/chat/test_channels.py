@@ -8,7 +8,6 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from chatapp.channels.credential_checks import CHECKED_FIELDS
+from chatapp.db.enums import ChannelType
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Conversation, Message
@@ -33,26 +34,18 @@ ALL_CHANNELS = ["web", "whatsapp", "telegram", "messenger", "instagram", "slack"
 SPECS = {spec.logical_id: spec for spec in functions()}
 
 
-@pytest.fixture
-def platforms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatforms]:
-    from chatapp.config import get_settings
-
-    fake = FakePlatforms().start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    yield fake
-    fake.stop()
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
 @dataclass
 class Company:
     tenant: KnowledgeTenant
     local_aws: LocalAws
+    platforms: FakePlatforms
 
     def connect(self, channel: str, credentials: dict[str, str]) -> dict[str, Any]:
+        """Connect a genuine account: the platform knows the secret as the identifier's."""
+        checked = CHECKED_FIELDS.get(ChannelType(channel), ())
+        if len(checked) == 2:
+            identifier, secret = checked
+            self.platforms.register(credentials[secret], credentials[identifier])
         response = self.tenant.call(
             "POST",
             "/v1/channels",
@@ -101,7 +94,9 @@ class Company:
 
 
 @pytest.fixture
-def company(owner_engine: Engine, local_aws: LocalAws, builtin_packages: None) -> Company:
+def company(
+    owner_engine: Engine, local_aws: LocalAws, builtin_packages: None, platforms: FakePlatforms
+) -> Company:
     tenant = new_tenant(owner_engine, "Chan")
     with Session(owner_engine) as db, db.begin():
         plan = db.scalar(
@@ -110,7 +105,7 @@ def company(owner_engine: Engine, local_aws: LocalAws, builtin_packages: None) -
             )
         )
         db.execute(update(SubscriptionPlan).where(SubscriptionPlan.id == plan).values(features=ALL_CHANNELS))
-    return Company(tenant, local_aws)
+    return Company(tenant, local_aws, platforms)
 
 
 def _telegram_update(update_id: int, text: str, chat: int = 4242) -> bytes:
@@ -284,14 +279,19 @@ def test_teams_tokens_are_checked_and_replies_go_to_the_service_url(
             "serviceUrl": f"{platforms.base_url}/teams/service",
         }
     ).encode()
-    claims = {"iss": "https://api.botframework.com", "aud": "app-1", "exp": int(time.time()) + 600}
+    claims = {
+        "iss": "https://api.botframework.com",
+        "aud": "app-1",
+        "exp": int(time.time()) + 600,
+        "serviceurl": f"{platforms.base_url}/teams/service",
+    }
     good = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k"})
     wrong_app = jwt.encode({**claims, "aud": "app-2"}, private, algorithm="RS256", headers={"kid": "k"})
     assert company.webhook(connection, activity, {"authorization": f"Bearer {wrong_app}"}).status == 401
     assert company.webhook(connection, activity, {"authorization": f"Bearer {good}"}).status == 200
     company.run_queues()
     replies = platforms.sent("/teams/service/v3/conversations/a:conv/activities")
-    assert len(replies) == 1 and replies[0].headers["authorization"] == "Bearer bot-framework-token"
+    assert len(replies) == 1 and replies[0].headers["authorization"].startswith("Bearer bot-framework-token-")
     channel_inbound._teams_keys.cache_clear()
 
 
