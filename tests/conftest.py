@@ -95,6 +95,19 @@ def platforms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatforms]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def mail_sender(request: pytest.FixtureRequest) -> str:
+    """The platform's sender address, verified with (moto's) SES so that mail can go out."""
+    import boto3
+
+    request.getfixturevalue("local_aws")
+    from chatapp.config import get_settings
+
+    sender = get_settings().email_from
+    boto3.client("ses").verify_email_identity(EmailAddress=sender)
+    return sender
+
+
 @pytest.fixture
 def api(migrated_database: str) -> Any:
     """Calls the real handlers through the template's routes, as the local runner does."""

@@ -12,6 +12,7 @@ for fails here until it can.
 
 from __future__ import annotations
 
+import json
 import sys
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatapp.api.access import ADMIN, PLATFORM
+from chatapp.db.enums import UserRole
 from chatapp.db.models.agents import AgentPackage
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook
@@ -253,3 +255,119 @@ def test_every_console_route_is_in_the_matrix() -> None:
     # The master admin's company routes (company_id in the path) are platform-only: company admins get 403.
     admin_companies = [r for r in ROUTES if r.function == "AdminCompaniesFunction"]
     assert len(admin_companies) == 7 and all(PLATFORM in r.tags for r in admin_companies)
+
+
+# ---------------------------------------------------------------- payloads: who may grant what
+# Every team route whose body carries a role or permissions gets one case per role and per
+# (area, action) the schema allows, in both shapes (the whole area, or one agent). A support agent
+# trusted with team:write may grant only what they hold, change no role, and touch no admin.
+
+MANAGER_RIGHTS = {"team": ["read", "write"], "knowledge": ["read"]}
+
+
+@dataclass(frozen=True)
+class PayloadCase:
+    route: ConsoleRoute
+    body: dict[str, Any]
+    target: str  # whose member record a PATCH changes: "colleague" or "admin"
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.target} {self.body}"
+
+
+def _body_properties(route: ConsoleRoute) -> dict[str, Any]:
+    content = route.operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return {}
+    return _resolve(content["application/json"]["schema"], route.components).get("properties", {})
+
+
+def _payload_cases() -> list[PayloadCase]:
+    cases = []
+    for route in ROUTES:
+        properties = _body_properties(route)
+        if not {"role", "permissions"} & properties.keys():
+            continue
+        assert route.function == "TeamFunction", f"{route}: a role or permissions field outside the team"
+        bodies: list[dict[str, Any]] = []
+        if "role" in properties:
+            bodies += [{"role": role} for role in _resolve(properties["role"], route.components)["enum"]]
+        if "permissions" in properties:
+            permissions = _resolve(properties["permissions"], route.components)
+            areas = permissions["propertyNames"]["enum"]
+            shapes = permissions["additionalProperties"]["anyOf"]
+            whole, per_agent = (_resolve(shape, route.components) for shape in shapes)
+            actions = whole["items"]["enum"]
+            assert per_agent["type"] == "object"
+            for area in areas:
+                for action in actions:
+                    bodies.append({"permissions": {area: [action]}})
+                    bodies.append({"permissions": {area: {"AGENT": [action]}}})
+        targets = ("colleague", "admin") if "{user_id}" in route.path else ("colleague",)
+        cases += [PayloadCase(route, body, target) for body in bodies for target in targets]
+    return cases
+
+
+PAYLOAD_CASES = _payload_cases()
+
+
+def _allowed_for_manager(case: PayloadCase) -> bool:
+    if case.target == "admin":
+        return False
+    if "role" in case.body:
+        return case.route.method == "POST" and case.body["role"] == "support_agent"  # invite, not promote
+    ((area, granted),) = case.body["permissions"].items()
+    actions = next(iter(granted.values())) if isinstance(granted, dict) else granted
+    return all(action in MANAGER_RIGHTS.get(area, []) for action in actions)
+
+
+@pytest.fixture(scope="module")
+def team_company(owner_engine: Any, mail_sender: str) -> dict[str, Any]:
+    """A company of its own (the cases change members): an admin, a support agent with team:write
+    (the manager) and a plain support agent (the colleague)."""
+    from chatapp.db.models.core import User
+    from tests.integration.tenant_data import _session_token, create_company, create_platform_rows
+
+    with Session(owner_engine) as db, db.begin():
+        data = create_company(db, "Payload", create_platform_rows(db))
+        manager = db.get(User, data.support_agent_id)
+        assert manager is not None
+        manager.permissions = MANAGER_RIGHTS
+        return {
+            "data": data,
+            "admin": _session_token(db, data.admin_id),
+            "manager": _session_token(db, data.support_agent_id),
+        }
+
+
+@pytest.mark.parametrize("case", PAYLOAD_CASES, ids=str)
+@pytest.mark.parametrize("caller", ["manager", "admin"])
+def test_team_payloads_grant_only_what_the_caller_may(
+    case: PayloadCase, caller: str, api: ApiClient, team_company: dict[str, Any], owner_engine: Any
+) -> None:
+    from chatapp.db.models.core import User
+
+    data = team_company["data"]
+    target_id = data.admin_id if case.target == "admin" else data.other_support_agent_id
+    with Session(owner_engine) as db, db.begin():  # each case starts from a colleague with no rights
+        colleague = db.get(User, data.other_support_agent_id)
+        assert colleague is not None
+        colleague.permissions, colleague.role = {}, UserRole.SUPPORT_AGENT
+    body = json.loads(json.dumps(case.body).replace("AGENT", str(data.agent_id)))
+    if case.route.method == "POST":
+        body["email"] = f"payload-{uuid.uuid4().hex[:8]}@payload.example"
+    path = case.route.path.replace("{user_id}", str(target_id))
+    if caller == "admin" and case.target == "admin":
+        return  # an admin changing another admin is ordinary; the fixture has one admin (themselves)
+    response = api.request(case.route.method, path, token=team_company[caller], json_body=body)
+    allowed = caller == "admin" or _allowed_for_manager(case)
+    assert (response.status < 300) is allowed, (caller, str(case), response.status, response.body)
+    if not allowed:
+        assert response.status == 403, response.body
+
+
+def test_the_payload_matrix_covers_both_team_routes_and_every_area() -> None:
+    routes = {str(case.route) for case in PAYLOAD_CASES}
+    assert routes == {"PATCH /v1/team/members/{user_id}", "POST /v1/team/invitations"}
+    areas = {area for case in PAYLOAD_CASES for area in case.body.get("permissions", {})}
+    assert areas == {"agents", "knowledge", "analytics", "team", "channels", "webhooks", "billing"}

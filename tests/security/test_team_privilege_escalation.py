@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -27,7 +26,7 @@ from chatapp.db.enums import UserRole
 from chatapp.db.models.core import User
 from chatapp.db.models.team import Invitation
 from tests.integration.http import ApiClient, ApiResponse
-from tests.integration.stack import LocalAws, new_tenant
+from tests.integration.stack import new_tenant
 from tests.integration.tenant_data import _session_token
 
 TEAM_MANAGER_RIGHTS = {"team": ["read", "write"], "knowledge": ["read"]}
@@ -55,12 +54,7 @@ class Team:
 
 
 @pytest.fixture
-def team(owner_engine: Engine, local_aws: LocalAws) -> Iterator[Team]:
-    from chatapp.config import get_settings
-
-    boto3.client("ses").verify_email_identity(
-        EmailAddress=get_settings().email_from
-    )  # invitations are mailed
+def team(owner_engine: Engine, mail_sender: str) -> Iterator[Team]:
     tenant = new_tenant(owner_engine, "Escalate")
     data = tenant.data
     with Session(owner_engine) as db, db.begin():

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from chatapp.db.enums import InvitationStatus, UserRole
 
 TeamRole = Literal["company_admin", "support_agent"]  # a company can never make a master admin
+
+# The design's permissions object: an area maps to the actions granted on all of it, or (agents)
+# to actions per agent id. Unknown areas and actions are refused rather than stored unused.
+PermissionArea = Literal["agents", "knowledge", "analytics", "team", "channels", "webhooks", "billing"]
+PermissionAction = Literal["read", "write", "delete", "manage"]
+Actions = Annotated[list[PermissionAction], Field(max_length=4)]
+Permissions = dict[PermissionArea, Actions | dict[uuid.UUID, Actions]]
 
 
 class MemberOut(BaseModel):
@@ -33,7 +40,7 @@ class MemberPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: TeamRole | None = None
-    permissions: dict[str, Any] | None = None
+    permissions: Permissions | None = None
     is_active: bool | None = None
     access_expires_at: datetime | None = None
     ip_allowlist: list[str] | None = Field(default=None, max_length=50)

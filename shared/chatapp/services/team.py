@@ -3,12 +3,15 @@
 A user belongs to one company, so an invitation for an address that already has an account
 elsewhere is refused. Company admins manage the team but cannot touch their own role, rights or
 access (no self-escalation, no locking yourself out), and nobody here can make a master admin.
+A support agent granted team:write manages support agents only (admins are invited, changed and
+restricted by admins) and grants no right they do not hold themselves.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -32,7 +35,7 @@ from chatapp.schemas.team_members import (
 )
 from chatapp.security import TokenKind, new_token, token_digest
 from chatapp.services import auth_flows
-from chatapp.services.authorization import require_permission
+from chatapp.services.authorization import require_may_grant, require_permission
 from chatapp.services.limits import effective_limits, require_room, seats_in_use
 from chatapp.services.principals import Principal
 
@@ -69,17 +72,29 @@ def update_member(principal: Principal, user_id: uuid.UUID, patch: MemberPatch) 
     require_permission(principal, "team", "write")
     if user_id == principal.user_id:
         raise Forbidden("Ask another admin to change your own role, rights or access.", code="self_change")
+    changes = patch.model_dump(exclude_unset=True)
+    if "permissions" in changes:  # agent ids as strings, as the JSON column stores them
+        changes["permissions"] = patch.model_dump(mode="json", include={"permissions"})["permissions"]
     with tenant_session(principal.context()) as db:
         user = _member(db, user_id, company_id)
-        changes = patch.model_dump(exclude_unset=True)
+        if principal.role is not ContextRole.COMPANY_ADMIN:
+            _require_support_agent_may_change(principal, user, changes)
         if "role" in changes:
             changes["role"] = UserRole(changes["role"])
-            if principal.role is not ContextRole.COMPANY_ADMIN:
-                raise Forbidden("Only company admins change roles.", code="role_not_allowed")
         for field, value in changes.items():
             setattr(user, field, value)
         db.flush()
         return MemberOut.model_validate({**_columns(user), "permissions": user.permissions or {}})
+
+
+def _require_support_agent_may_change(principal: Principal, user: User, changes: dict[str, Any]) -> None:
+    """A support agent trusted with team:write runs the team, but never above their own rights."""
+    if user.role is UserRole.COMPANY_ADMIN:
+        raise Forbidden("Only company admins change, deactivate or restrict an admin.", code="admin_only")
+    if "role" in changes:
+        raise Forbidden("Only company admins change roles.", code="role_not_allowed")
+    if changes.get("permissions"):
+        require_may_grant(principal, user.permissions or {}, changes["permissions"])
 
 
 def update_profile(principal: Principal, patch: ProfilePatch) -> MemberOut:
@@ -104,6 +119,8 @@ def _columns(user: User) -> dict[str, object]:
 def invite(principal: Principal, data: InvitationIn) -> InvitationOut:
     company_id = _company(principal)
     require_permission(principal, "team", "write")
+    if data.role == UserRole.COMPANY_ADMIN.value and principal.role is not ContextRole.COMPANY_ADMIN:
+        raise Forbidden("Only company admins invite admins.", code="admin_only")
     address = str(data.email).lower()
     with system_session("an invitation's address may belong to any company") as db:
         holder = db.execute(select(User.id, User.company_id).where(func.lower(User.email) == address)).first()

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -112,10 +111,7 @@ class Mailbox:
 
 
 @pytest.fixture(scope="session")
-def mailbox(local_aws: LocalAws) -> Mailbox:
-    from chatapp.config import get_settings
-
-    boto3.client("ses").verify_email_identity(EmailAddress=get_settings().email_from)
+def mailbox(mail_sender: str) -> Mailbox:
     return Mailbox()
 
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import boto3
 import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -29,7 +28,6 @@ from chatapp.db.tenancy import ContextRole
 from chatapp.services.principals import Principal, PrincipalKind
 from tests.integration.chat.conftest import builtin_packages
 from tests.integration.http import ApiClient, ApiResponse
-from tests.integration.stack import LocalAws
 from tests.integration.tenant_data import CompanyData, Tenants, create_company
 
 __all__ = ["builtin_packages"]
@@ -49,10 +47,7 @@ class Mailbox:
 
 
 @pytest.fixture(scope="session")
-def mailbox(local_aws: LocalAws) -> Mailbox:
-    from chatapp.config import get_settings
-
-    boto3.client("ses").verify_email_identity(EmailAddress=get_settings().email_from)
+def mailbox(mail_sender: str) -> Mailbox:
     return Mailbox()
 
 

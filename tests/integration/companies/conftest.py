@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -16,7 +15,6 @@ from chatapp.db.models.audit import AuditLog
 from devtools.fake_dns import FakeDns
 from tests.integration.auth.conftest import AuthApi, Mailbox
 from tests.integration.http import ApiClient, ApiResponse
-from tests.integration.stack import LocalAws
 from tests.integration.tenant_data import CompanyData, Tenants, create_company, create_platform_rows
 
 
@@ -52,10 +50,7 @@ def master(api: ApiClient, tenants: Tenants) -> Master:
 
 
 @pytest.fixture(scope="session")
-def mailbox(local_aws: LocalAws) -> Mailbox:
-    from chatapp.config import get_settings
-
-    boto3.client("ses").verify_email_identity(EmailAddress=get_settings().email_from)
+def mailbox(mail_sender: str) -> Mailbox:
     return Mailbox()
 
 
