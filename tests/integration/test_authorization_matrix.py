@@ -31,6 +31,7 @@ from chatapp.db.models.conversations import Customer, Escalation
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.models.team import CannedResponse, Invitation
+from chatapp.schemas.api_keys import SCOPES
 from devtools.template import functions
 from tests.integration.http import ApiClient
 from tests.integration.tenant_data import Tenants
@@ -67,15 +68,15 @@ class ConsoleRoute:
         return f"{self.method} {self.path}"
 
 
-def _console_routes() -> list[ConsoleRoute]:
+def _console_routes(skipped: tuple[str, ...] = PUBLIC_PREFIXES) -> list[ConsoleRoute]:
     routes = []
     for spec in functions():
-        if not spec.routes or all(r.path.startswith(PUBLIC_PREFIXES) for r in spec.routes):
+        if not spec.routes or all(r.path.startswith(skipped) for r in spec.routes):
             continue
         spec.load_handler()
         openapi = sys.modules[f"buzzi_functions.{spec.logical_id}"].app.openapi()
         for route in spec.routes:
-            if route.path.startswith(PUBLIC_PREFIXES):
+            if route.path.startswith(skipped):
                 continue
             operation = openapi["paths"].get(route.path, {}).get(route.method.lower())
             assert operation is not None, (
@@ -86,6 +87,8 @@ def _console_routes() -> list[ConsoleRoute]:
 
 
 ROUTES = _console_routes()
+# Every route a bearer token can call: the console's and the public API's (API keys).
+BEARER_ROUTES = _console_routes(tuple(p for p in PUBLIC_PREFIXES if p != "/v1/public/"))
 ID_NAMES = (
     "company_id",
     "agent_id",
@@ -371,3 +374,82 @@ def test_the_payload_matrix_covers_both_team_routes_and_every_area() -> None:
     assert routes == {"PATCH /v1/team/members/{user_id}", "POST /v1/team/invitations"}
     areas = {area for case in PAYLOAD_CASES for area in case.body.get("permissions", {})}
     assert areas == {"agents", "knowledge", "analytics", "team", "channels", "webhooks", "billing"}
+
+
+# ---------------------------------------------------------------- API keys: scopes x routes
+# An API key reaches only the routes that declare the scope it needs (`chatapp.api.auth`), and
+# only while it holds that scope; on every other console route it is refused at the door.
+
+SCOPE_SETS = [[scope] for scope in SCOPES] + [list(SCOPES)]
+
+
+def _declared_scope(route: ConsoleRoute) -> str | None:
+    """The API-key scope a route's dependencies declare, read from the app itself."""
+    app = sys.modules[f"buzzi_functions.{route.function}"].app
+    (found,) = [r for r in app.routes if getattr(r, "path", None) == route.path and route.method in r.methods]
+    pending, scopes = [found.dependant], set()
+    while pending:
+        dependant = pending.pop()
+        scope = getattr(dependant.call, "api_key_scope", None)
+        if scope:
+            scopes.add(scope)
+        pending.extend(dependant.dependencies)
+    assert len(scopes) <= 1, f"{route}: several API-key scopes {scopes}"
+    return next(iter(scopes), None)
+
+
+@pytest.fixture(scope="module")
+def scoped_keys(tenants: Tenants, owner_engine: Any) -> dict[str, str]:
+    """Company A's API keys, one per scope and one with all of them."""
+    from chatapp.db.models.channels import ApiKey
+    from chatapp.security import TokenKind, display_prefix, new_token, token_digest
+
+    keys = {}
+    with Session(owner_engine) as db, db.begin():
+        for scopes in SCOPE_SETS:
+            token = new_token(TokenKind.API_KEY)
+            db.add(
+                ApiKey(
+                    company_id=tenants.a.company_id,
+                    name=f"matrix {' '.join(scopes)}",
+                    key_prefix=display_prefix(token),
+                    key_hash=token_digest(token),
+                    permissions=scopes,
+                    rate_limit=10_000,
+                    created_by=tenants.a.admin_id,
+                )
+            )
+            keys[",".join(scopes)] = token
+    return keys
+
+
+@pytest.mark.parametrize("scopes", [",".join(s) for s in SCOPE_SETS])
+@pytest.mark.parametrize("route", BEARER_ROUTES, ids=str)
+def test_api_keys_reach_only_routes_that_declare_their_scope(
+    route: ConsoleRoute, scopes: str, api: ApiClient, scoped_keys: dict[str, str]
+) -> None:
+    declared = _declared_scope(route)
+    # Placeholder ids: an admitted key meets 404 (nothing of company A is read or changed), a
+    # refused one 403 before any lookup.
+    placeholders: dict[str, Any] = {name: uuid.uuid4() for name in ID_NAMES}
+    placeholders |= {"package_id": uuid.uuid4(), "plan_id": uuid.uuid4(), "provider": "google"}
+    path, body = _request(route, placeholders)
+    response = api.request(route.method, path, token=scoped_keys[scopes], json_body=body)
+    if declared is not None and declared in scopes.split(","):
+        assert response.status not in (401, 403), (str(route), scopes, response.status, response.body)
+    else:
+        assert response.status == 403, (str(route), scopes, declared, response.status, response.body)
+
+
+def test_api_keys_reach_the_public_api_and_the_company_read_only() -> None:
+    declared = {str(route): _declared_scope(route) for route in BEARER_ROUTES}
+    open_to_keys = {route: scope for route, scope in declared.items() if scope}
+    assert open_to_keys == {
+        "GET /v1/companies/me": "read:company",
+        "GET /v1/companies/{company_id}": "read:company",
+        "GET /v1/public/conversations": "read:conversations",
+        "GET /v1/public/conversations/{conversation_id}": "read:conversations",
+        "POST /v1/public/conversations/{conversation_id}/messages": "write:messages",
+        "GET /v1/public/analytics/summary": "read:analytics",
+    }
+    assert set(SCOPES) == set(open_to_keys.values())
