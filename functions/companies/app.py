@@ -10,7 +10,7 @@ from fastapi import Query, Response
 
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
-from chatapp.api.auth import Authenticated
+from chatapp.api.auth import Authenticated, CompanyReader
 from chatapp.schemas.audit import AuditPageOut
 from chatapp.schemas.companies import (
     CompanyAdminOut,
@@ -28,7 +28,7 @@ app = create_app("companies")
 
 
 @app.get("/v1/companies/me", response_model=CompanyOut)
-async def get_my_company(principal: Authenticated) -> CompanyOut:
+async def get_my_company(principal: CompanyReader) -> CompanyOut:
     return companies.get_own_company(principal)
 
 
@@ -78,7 +78,7 @@ async def audit_log(
 
 
 @app.get("/v1/companies/{company_id}", response_model=CompanyOut)
-async def get_company(company_id: uuid.UUID, principal: Authenticated) -> CompanyOut:
+async def get_company(company_id: uuid.UUID, principal: CompanyReader) -> CompanyOut:
     return companies.get_company(principal, company_id)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Query
 
 from chatapp.api.app import create_app, lambda_handler
-from chatapp.api.auth import Authenticated
+from chatapp.api.auth import AnalyticsReader, ConversationsReader, MessagesWriter
 from chatapp.db.enums import ConversationStatus
 from chatapp.schemas.public_api import (
     AnalyticsSummaryOut,
@@ -25,7 +25,7 @@ app = create_app("public api", console_cors=False)
 
 @app.get("/v1/public/conversations", response_model=ConversationPageOut)
 async def list_conversations(
-    principal: Authenticated,
+    principal: ConversationsReader,
     status: ConversationStatus | None = None,
     agent_id: uuid.UUID | None = None,
     since: datetime | None = None,
@@ -39,7 +39,7 @@ async def list_conversations(
 
 @app.get("/v1/public/conversations/{conversation_id}", response_model=PublicConversationDetailOut)
 async def get_conversation(
-    conversation_id: uuid.UUID, principal: Authenticated
+    conversation_id: uuid.UUID, principal: ConversationsReader
 ) -> PublicConversationDetailOut:
     return public_api.get_conversation(principal, conversation_id)
 
@@ -48,14 +48,14 @@ async def get_conversation(
     "/v1/public/conversations/{conversation_id}/messages", response_model=PublicSendOut, status_code=201
 )
 async def send_message(
-    conversation_id: uuid.UUID, body: PublicMessageIn, principal: Authenticated
+    conversation_id: uuid.UUID, body: PublicMessageIn, principal: MessagesWriter
 ) -> PublicSendOut:
     return public_api.send_message(principal, conversation_id, body.content, body.sender)
 
 
 @app.get("/v1/public/analytics/summary", response_model=AnalyticsSummaryOut)
 async def analytics_summary(
-    principal: Authenticated,
+    principal: AnalyticsReader,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> AnalyticsSummaryOut:

@@ -7,15 +7,15 @@ would only add latency (measured: about 2 ms per request).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from chatapp.db.tenancy import ContextRole
-from chatapp.errors import Unauthenticated
+from chatapp.errors import Forbidden, Unauthenticated
 from chatapp.services import authorization, company_status, identity
-from chatapp.services.principals import Principal
+from chatapp.services.principals import Principal, PrincipalKind
 
 
 async def current_principal(
@@ -36,7 +36,44 @@ async def current_principal(
     )
 
 
-Authenticated = Annotated[Principal, Depends(current_principal)]
+async def console_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    """The console door: signed-in people only. An API key is refused before any service runs,
+    whatever the route's own checks would say."""
+    if principal.kind is PrincipalKind.API_KEY:
+        raise Forbidden(
+            "API keys cannot call this endpoint; they reach the public API (/v1/public/...) and "
+            "GET /v1/companies/me.",
+            code="api_key_not_allowed",
+        )
+    return principal
+
+
+Authenticated = Annotated[Principal, Depends(console_user)]
+
+
+def _open_to_api_keys(scope: str, *, people_too: bool) -> Callable[[Principal], Awaitable[Principal]]:
+    """A door an API key passes while it holds `scope`. The scope is also kept on the dependency
+    (`api_key_scope`) so the generated authorisation matrix reads it from the app."""
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.kind is PrincipalKind.API_KEY:
+            authorization.require_scope(principal, scope)
+        elif not people_too:
+            raise Forbidden(
+                "This API is called with a company API key; console sessions use the console API.",
+                code="api_key_required",
+            )
+        return principal
+
+    dependency.api_key_scope = scope  # type: ignore[attr-defined]
+    return dependency
+
+
+# Every route an API key can reach, by the scope it needs: nowhere else.
+CompanyReader = Annotated[Principal, Depends(_open_to_api_keys("read:company", people_too=True))]
+ConversationsReader = Annotated[Principal, Depends(_open_to_api_keys("read:conversations", people_too=False))]
+MessagesWriter = Annotated[Principal, Depends(_open_to_api_keys("write:messages", people_too=False))]
+AnalyticsReader = Annotated[Principal, Depends(_open_to_api_keys("read:analytics", people_too=False))]
 
 
 def require(

@@ -52,6 +52,12 @@ def _entries(permissions: Mapping[str, Any]) -> Iterator[tuple[str, str, uuid.UU
             yield from ((area, action, None) for action in granted)
 
 
+def require_scope(principal: Principal, scope: str) -> None:
+    """An API key holding `scope` ("read:conversations", ...)."""
+    if scope not in principal.permissions.get("scopes", []):
+        raise Forbidden(f"This API key needs the '{scope}' scope.", code="permission_denied")
+
+
 def require_may_grant(principal: Principal, current: Mapping[str, Any], wanted: Mapping[str, Any]) -> None:
     """Nobody grants a right they lack: whatever `wanted` adds to `current` the principal must hold.
 

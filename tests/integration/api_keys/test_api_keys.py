@@ -122,7 +122,7 @@ def test_keys_are_refused_on_console_routes_their_scopes_do_not_cover(company: K
     assert created.status == 403, created.body
     assert company.call("GET", "/v1/team/members", key).status == 403
     refused = company.call("GET", "/v1/knowledge/categories", key)
-    assert refused.status == 403 and error_code(refused) == "permission_denied"
+    assert refused.status == 403 and error_code(refused) == "api_key_not_allowed"
 
 
 def test_a_revoked_key_is_refused(company: KeyedCompany, owner_engine: Engine) -> None:
