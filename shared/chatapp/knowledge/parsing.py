@@ -19,17 +19,20 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+
+from chatapp.knowledge.limits import DEFAULT_LIMITS, ReadingLimits
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from chatapp.knowledge.parsers.base import Block, Extraction
 
-    _ReadFunction = Callable[[Path], Extraction]
+    _ReadFunction = Callable[[Path, ReadingLimits], Extraction]
 
 logger = logging.getLogger(__name__)
 
@@ -169,23 +172,54 @@ def mime_type_for(filename: str, declared: str | None = None) -> str | None:
     return None
 
 
-def parse_document(path: Path, mime_type: str) -> ParsedDocument:
-    """Open `path` as `mime_type` and return its title, page count and a stream of sections."""
+def parse_document(path: Path, mime_type: str, limits: ReadingLimits = DEFAULT_LIMITS) -> ParsedDocument:
+    """Open `path` as `mime_type` and return its title, page count and a stream of sections.
+
+    A file that would take more than `limits` to read fails with a ParseError saying so."""
     file_format = SUPPORTED_MIME_TYPES.get(_normalise(mime_type))
     if file_format is None:
         raise UnsupportedFileType()
     kind = _KIND[file_format]
+    started = time.monotonic()
     try:
-        extraction = _reader(file_format)(Path(path))
+        extraction = _reader(file_format)(Path(path), limits)
     except (ParseError, OSError, MemoryError):
         raise
     except Exception as exc:
         raise _unreadable(kind, exc) from exc
+    budget = _ReadingClock(kind, limits.parse_seconds, spent=time.monotonic() - started)
     return ParsedDocument(
         title=_tidy_title(extraction.title),
         page_count=extraction.page_count,
-        sections=_sections(extraction.blocks, file_format),
+        sections=_sections(budget.timed(extraction.blocks), file_format),
     )
+
+
+class _ReadingClock:
+    """Counts the time spent inside the reader only: the consumer chunks and embeds between two
+    sections, and that time is not the file's fault."""
+
+    def __init__(self, kind: str, seconds: float, spent: float) -> None:
+        self.kind, self.seconds, self.spent = kind, seconds, spent
+
+    def timed(self, blocks: Iterator[Block]) -> Iterator[Block]:
+        self._check()
+        while True:
+            started = time.monotonic()
+            block = next(blocks, None)
+            self.spent += time.monotonic() - started
+            if block is None:
+                return
+            self._check()
+            yield block
+
+    def _check(self) -> None:
+        if self.spent > self.seconds:
+            minutes = f"{self.seconds / 60:g} minutes" if self.seconds >= 60 else f"{self.seconds:g} seconds"
+            raise ParseError(
+                f"Reading this {self.kind} file took longer than {minutes}, the most Buzzi spends on one "
+                "file. Split it into smaller files, or save it again in a simpler form, and upload those."
+            )
 
 
 def _normalise(declared: str | None) -> str:

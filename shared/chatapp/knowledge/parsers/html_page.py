@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+from chatapp.knowledge.limits import ReadingLimits
 from chatapp.knowledge.parsers.base import Block, Extraction, detect_encoding
 
 _CHUNK_SIZE = 64 * 1024
@@ -29,7 +30,8 @@ _CELLS = frozenset({"td", "th"})
 _CELL_SEPARATOR = " | "
 
 
-def read_html(path: Path) -> Extraction:
+def read_html(path: Path, limits: ReadingLimits) -> Extraction:
+    del limits  # text is no bigger than its upload: only the time cap (in `parsing`) applies
     encoding = detect_encoding(path)
     return Extraction(title=_title(path, encoding), blocks=_blocks(path, encoding))
 

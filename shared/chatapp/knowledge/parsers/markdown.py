@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from chatapp.knowledge.limits import ReadingLimits
 from chatapp.knowledge.parsers.base import Block, Extraction, detect_encoding, read_lines
 
 _ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -53,7 +54,8 @@ class Heading(NamedTuple):
     text: str
 
 
-def read_markdown(path: Path) -> Extraction:
+def read_markdown(path: Path, limits: ReadingLimits) -> Extraction:
+    del limits  # text is no bigger than its upload: only the time cap (in `parsing`) applies
     encoding = detect_encoding(path)
     return Extraction(title=_title(path, encoding), blocks=_blocks(path, encoding))
 

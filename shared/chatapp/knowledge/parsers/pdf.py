@@ -17,8 +17,9 @@ from typing import Any, BinaryIO
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
+from chatapp.knowledge.limits import ReadingLimits
 from chatapp.knowledge.parsers.base import Block, Extraction, library_errors
-from chatapp.knowledge.parsing import CorruptFile
+from chatapp.knowledge.parsing import CorruptFile, ParseError
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ DAMAGED_PAGES_REASON = "No page of this PDF could be read. It may be damaged; tr
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
-def read_pdf(path: Path) -> Extraction:
+def read_pdf(path: Path, limits: ReadingLimits) -> Extraction:
     # The sections pass reuses this reader and its file: a second reader would parse the cross-
     # reference table and page tree again, and pypdf's reference cycles keep the first one alive
     # until the garbage collector runs.
@@ -40,7 +41,13 @@ def read_pdf(path: Path) -> Extraction:
     try:
         with library_errors(NOT_A_PDF_REASON):
             reader = _open(stream)
+            _check_objects(reader, limits)  # before the page tree, whose pages are objects
             page_count = len(reader.pages)
+        if page_count > limits.pdf_pages:
+            raise ParseError(
+                f"This PDF has {page_count:,} pages, more than the {limits.pdf_pages:,} Buzzi reads from "
+                "one file. Split it into smaller PDFs and upload those."
+            )
         title = _title(reader)
     except BaseException:
         stream.close()
@@ -49,6 +56,16 @@ def read_pdf(path: Path) -> Extraction:
     # A generator that is never started never runs its finally: close the file when it is dropped.
     weakref.finalize(blocks, stream.close)
     return Extraction(title=title, page_count=page_count, blocks=blocks)
+
+
+def _check_objects(reader: PdfReader, limits: ReadingLimits) -> None:
+    # The cross-reference table pypdf loaded when it opened the file: every object it can reach.
+    objects = sum(len(table) for table in reader.xref.values()) + len(reader.xref_objStm)
+    if objects > limits.pdf_objects:
+        raise ParseError(
+            f"This PDF is made of {objects:,} objects, more than the {limits.pdf_objects:,} Buzzi reads "
+            "from one file. Split it into smaller PDFs, or print it to a new PDF, and upload again."
+        )
 
 
 def _open(stream: BinaryIO) -> PdfReader:

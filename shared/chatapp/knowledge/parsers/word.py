@@ -1,7 +1,8 @@
 """Word (.docx): body paragraphs and tables in document order; headings become section titles.
 
 python-docx loads the whole package when it opens it, so this reader cannot stream the file;
-it streams only the rendering of the already-loaded document.
+it streams only the rendering of the already-loaded document. That is why the archive is checked
+against the reading limits first (`parsers.archive`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from docx.document import Document
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from chatapp.knowledge.limits import ReadingLimits
+from chatapp.knowledge.parsers.archive import check_archive
 from chatapp.knowledge.parsers.base import Block, Extraction, library_errors
 
 NOT_A_DOCX_REASON = (
@@ -27,7 +30,9 @@ _HEADING_STYLE = re.compile(r"^(?:heading [1-9]|title)$", re.IGNORECASE)
 _CELL_SEPARATOR = " | "
 
 
-def read_docx(path: Path) -> Extraction:
+def read_docx(path: Path, limits: ReadingLimits) -> Extraction:
+    with library_errors(NOT_A_DOCX_REASON):
+        check_archive(path, limits, "Word document")
     with path.open("rb") as stream, library_errors(NOT_A_DOCX_REASON):
         document = docx.Document(stream)
         title = _text_or_none(document.core_properties.title) or _first_heading(document)
