@@ -131,5 +131,5 @@ def test_list_revoke_and_sign_out(auth_api: AuthApi, company: CompanyData, owner
 
 def test_api_keys_have_no_sign_in_session(auth_api: AuthApi, company: CompanyData) -> None:
     refused = auth_api.get("/v1/auth/session", token=company.tokens["api_key"])
-    assert refused.status == 403 and refused.body["error"]["code"] == "console_users_only"
+    assert refused.status == 403 and refused.body["error"]["code"] == "api_key_not_allowed"
     assert auth_api.get("/v1/auth/session").status == 401
