@@ -3,10 +3,14 @@ the database (as a connection made before a fix would be), for the channel attac
 
 from __future__ import annotations
 
+import json
 import secrets
+import time
 import uuid
 from typing import Any
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
@@ -18,6 +22,7 @@ from chatapp.db.models.conversations import Conversation, Message
 from chatapp.integrations.secret_box import seal
 from chatapp.security import token_digest
 from chatapp.services.channel_configs import secret_context
+from devtools.fake_platforms import FakePlatforms
 from tests.integration.stack import KnowledgeTenant, new_tenant
 
 ALL_CHANNELS = ["web", "whatsapp", "telegram", "messenger", "instagram", "slack", "teams", "custom"]
@@ -116,3 +121,64 @@ def drop_queued(queue_url: str) -> None:
     while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
         for message in messages:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+# ---------------------------------------------------------------- Microsoft Teams (Bot Framework)
+
+TEAMS_KEY_ID = "bf-key"
+
+
+def bot_framework_key(platforms: FakePlatforms, kid: str = TEAMS_KEY_ID) -> rsa.RSAPrivateKey:
+    """A Bot Framework signing key that the fake publishes (alone) in its key set."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    platforms.jwks = {"keys": [{**public, "kid": kid}]}
+    return private
+
+
+def teams_bearer(
+    private: rsa.RSAPrivateKey, app_id: str, service_url: str | None, kid: str = TEAMS_KEY_ID
+) -> str:
+    claims: dict[str, Any] = {
+        "iss": "https://api.botframework.com",
+        "aud": app_id,
+        "exp": int(time.time()) + 600,
+    }
+    if service_url is not None:
+        claims["serviceurl"] = service_url
+    return "Bearer " + jwt.encode(claims, private, algorithm="RS256", headers={"kid": kid})
+
+
+def teams_activity(service_url: str) -> bytes:
+    return json.dumps(
+        {
+            "type": "message",
+            "id": f"act-{uuid.uuid4().hex[:6]}",
+            "text": "hello",
+            "from": {"id": "29:user", "name": "Lin"},
+            "conversation": {"id": "a:conv"},
+            "serviceUrl": service_url,
+        }
+    ).encode()
+
+
+def post_activity(tenant: KnowledgeTenant, connection: dict[str, Any], body: bytes, bearer: str) -> int:
+    function, webhook_id = connection["webhook_url"].rsplit("/", 2)[-2:]
+    response = tenant.api.request(
+        "POST", f"/_url/{function}/{webhook_id}", raw_body=body, headers={"authorization": bearer}
+    )
+    return response.status
+
+
+def connect_teams(tenant: KnowledgeTenant, app_id: str, password: str) -> dict[str, Any]:
+    response = tenant.call(
+        "POST",
+        "/v1/channels",
+        json_body={
+            "agent_id": str(tenant.data.agent_id),
+            "channel": "teams",
+            "credentials": {"appId": app_id, "appPassword": password},
+        },
+    )
+    assert response.status == 201, response.body
+    return response.body

@@ -12,39 +12,35 @@ hosts (`TEAMS_SERVICE_HOSTS`).
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Engine
 
 from chatapp.db.enums import ChannelType
-from chatapp.services import channel_inbound, channel_outbound
+from chatapp.services import channel_outbound
 from devtools.fake_platforms import FakePlatforms
-from tests.integration.stack import KnowledgeTenant, LocalAws
+from tests.integration.stack import LocalAws
 from tests.security.channel_setup import (
+    bot_framework_key,
     channel_company,
+    connect_teams,
     delivery_of,
     drop_queued,
+    post_activity,
     seed_connection,
     seed_reply,
+    teams_activity,
+    teams_bearer,
 )
 
 
 @pytest.fixture
-def signing_key(platforms: FakePlatforms) -> Iterator[rsa.RSAPrivateKey]:
+def signing_key(platforms: FakePlatforms) -> rsa.RSAPrivateKey:
     """Bot Framework's signing key: the fake publishes it, tests sign activities with it."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
-    platforms.jwks = {"keys": [{**public, "kid": "bf-key"}]}
-    channel_inbound._teams_keys.cache_clear()
-    yield private
-    channel_inbound._teams_keys.cache_clear()
+    return bot_framework_key(platforms)
 
 
 @pytest.fixture
@@ -53,52 +49,6 @@ def attacker() -> Iterator[FakePlatforms]:
     fake = FakePlatforms().start()
     yield fake
     fake.stop()
-
-
-def _bearer(private: rsa.RSAPrivateKey, app_id: str, service_url: str | None) -> str:
-    claims: dict[str, Any] = {
-        "iss": "https://api.botframework.com",
-        "aud": app_id,
-        "exp": int(time.time()) + 600,
-    }
-    if service_url is not None:
-        claims["serviceurl"] = service_url
-    return "Bearer " + jwt.encode(claims, private, algorithm="RS256", headers={"kid": "bf-key"})
-
-
-def _activity(service_url: str) -> bytes:
-    return json.dumps(
-        {
-            "type": "message",
-            "id": f"act-{uuid.uuid4().hex[:6]}",
-            "text": "hello",
-            "from": {"id": "29:user", "name": "Lin"},
-            "conversation": {"id": "a:conv"},
-            "serviceUrl": service_url,
-        }
-    ).encode()
-
-
-def _post_activity(tenant: KnowledgeTenant, connection: dict[str, Any], body: bytes, bearer: str) -> int:
-    function, webhook_id = connection["webhook_url"].rsplit("/", 2)[-2:]
-    response = tenant.api.request(
-        "POST", f"/_url/{function}/{webhook_id}", raw_body=body, headers={"authorization": bearer}
-    )
-    return response.status
-
-
-def _connect_teams(tenant: KnowledgeTenant, app_id: str, password: str) -> dict[str, Any]:
-    response = tenant.call(
-        "POST",
-        "/v1/channels",
-        json_body={
-            "agent_id": str(tenant.data.agent_id),
-            "channel": "teams",
-            "credentials": {"appId": app_id, "appPassword": password},
-        },
-    )
-    assert response.status == 201, response.body
-    return response.body
 
 
 def test_a_connection_borrowing_another_companys_app_id_never_gets_its_token(
@@ -152,17 +102,18 @@ def test_a_token_for_another_service_url_is_rejected(
     app_id = f"app-{uuid.uuid4().hex[:8]}"
     platforms.register("pw", app_id)
     company = channel_company(owner_engine, "TeamsClaims")
-    connection = _connect_teams(company, app_id, "pw")
+    connection = connect_teams(company, app_id, "pw")
     genuine = f"{platforms.base_url}/teams/service"
     evil = f"{attacker.base_url}/teams/service"
 
-    captured = _bearer(signing_key, app_id, genuine)  # a real token, issued for Bot Framework's host
-    status = _post_activity(company, connection, _activity(evil), captured)
+    captured = teams_bearer(signing_key, app_id, genuine)  # a real token, issued for Bot Framework's host
+    status = post_activity(company, connection, teams_activity(evil), captured)
     assert status == 401, f"an activity for {evil} was accepted with a token issued for {genuine}"
     assert (
-        _post_activity(company, connection, _activity(genuine), _bearer(signing_key, app_id, None)) == 401
+        post_activity(company, connection, teams_activity(genuine), teams_bearer(signing_key, app_id, None))
+        == 401
     ), "a token without a serviceurl claim was accepted"
-    assert _post_activity(company, connection, _activity(genuine), captured) == 200  # the genuine one
+    assert post_activity(company, connection, teams_activity(genuine), captured) == 200  # the genuine one
     drop_queued(local_aws.sources.queue_urls["ChannelInboundQueue"])
 
 
@@ -176,11 +127,14 @@ def test_replies_never_go_to_a_host_outside_bot_framework(
     app_id = f"app-{uuid.uuid4().hex[:8]}"
     platforms.register("pw", app_id)
     company = channel_company(owner_engine, "TeamsHosts")
-    connection = _connect_teams(company, app_id, "pw")
+    connection = connect_teams(company, app_id, "pw")
     evil = f"{attacker.base_url}/teams/service"
 
     # Even a token naming the same host is not enough: only Bot Framework's hosts are served.
-    assert _post_activity(company, connection, _activity(evil), _bearer(signing_key, app_id, evil)) == 401
+    assert (
+        post_activity(company, connection, teams_activity(evil), teams_bearer(signing_key, app_id, evil))
+        == 401
+    )
 
     # A conversation that already points elsewhere (stored before the check) is not answered there.
     config_id = uuid.UUID(connection["id"])
