@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 SLACK_REPLAY_WINDOW_SECONDS = 300
@@ -88,7 +88,7 @@ def teams_token(
     authorization: str | None,
     app_id: str,
     issuer: str,
-    keys: list[dict[str, Any]],
+    signing_key: Callable[[str | None], dict[str, Any] | None],
     *,
     service_url: str,
 ) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def teams_token(
         raise WebhookRejected("missing bearer token")
     try:
         header = jwt.get_unverified_header(token)
-        key = next((k for k in keys if k.get("kid") == header.get("kid")), None)
+        key = signing_key(header.get("kid"))
         if key is None:
             raise WebhookRejected("unknown signing key")
         claims: dict[str, Any] = jwt.decode(

@@ -15,7 +15,6 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -31,6 +30,7 @@ from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
 from chatapp.errors import Forbidden, LimitExceeded
 from chatapp.integrations.aws import client
+from chatapp.integrations.signing_keys import SigningKeys
 from chatapp.observability import logger
 from chatapp.security import token_digest
 from chatapp.services import chat_turns, company_status, customers, webhook_events
@@ -125,7 +125,7 @@ def _verify(
             headers.get("authorization"),
             credentials["appId"],
             settings.teams_issuer,
-            _teams_keys(),
+            _TEAMS_KEYS.key,
             service_url=service_url,
         )
         if not credential_checks.teams_service_url_allowed(service_url):
@@ -142,15 +142,8 @@ def _verify(
     return None
 
 
-@lru_cache(maxsize=1)
-def _teams_keys() -> list[dict[str, Any]]:
-    """Bot Framework signing keys (cached by the warm container; they rotate rarely)."""
-    import httpx
-
-    response = httpx.get(get_settings().teams_jwks_url, timeout=10.0)
-    response.raise_for_status()
-    keys: list[dict[str, Any]] = response.json().get("keys", [])
-    return keys
+# Bot Framework's signing keys, shared by the warm container's requests (they rotate rarely).
+_TEAMS_KEYS = SigningKeys(lambda: get_settings().teams_jwks_url)
 
 
 def _json(raw_body: bytes) -> dict[str, Any]:
