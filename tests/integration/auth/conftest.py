@@ -93,12 +93,14 @@ def auth_api(migrated_database: str) -> AuthApi:
 class Mailbox:
     """What moto's SES received, read from the moto server's model data (SES is really called)."""
 
-    def messages(self, to: str) -> list[dict[str, Any]]:
+    def all(self) -> list[dict[str, Any]]:
         url = f"{os.environ['AWS_ENDPOINT_URL']}/moto-api/data.json"
         with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - moto on loopback
             data = json.loads(response.read())
-        sent = data.get("ses", {}).get("Message", [])
-        return [m for m in sent if to in m.get("destinations", {}).get("ToAddresses", [])]
+        return list(data.get("ses", {}).get("Message", []))
+
+    def messages(self, to: str) -> list[dict[str, Any]]:
+        return [m for m in self.all() if to in m.get("destinations", {}).get("ToAddresses", [])]
 
     def link_token(self, to: str) -> str:
         """The token of the newest sign-in link sent to `to`."""

@@ -7,9 +7,6 @@ the past (2023-2025): rows of other tests (dated from the real clock) are never 
 
 from __future__ import annotations
 
-import json
-import os
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,24 +23,12 @@ from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.core import User
 from chatapp.db.tenancy import ContextRole
 from chatapp.services.principals import Principal, PrincipalKind
+from tests.integration.auth.conftest import Mailbox
 from tests.integration.chat.conftest import builtin_packages
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.tenant_data import CompanyData, Tenants, create_company
 
 __all__ = ["builtin_packages"]
-
-
-class Mailbox:
-    """What moto's SES received (SES is really called), read from the moto server's model data."""
-
-    def all(self) -> list[dict[str, Any]]:
-        url = f"{os.environ['AWS_ENDPOINT_URL']}/moto-api/data.json"
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - moto on loopback
-            data = json.loads(response.read())
-        return list(data.get("ses", {}).get("Message", []))
-
-    def messages(self, to: str) -> list[dict[str, Any]]:
-        return [m for m in self.all() if to in m.get("destinations", {}).get("ToAddresses", [])]
 
 
 @pytest.fixture(scope="session")
