@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     widget_session_ttl_hours: int = Field(default=24 * 30, ge=1)
     widget_rate_per_session: int = Field(default=30, ge=1)  # messages per minute per conversation
     widget_rate_per_ip: int = Field(default=120, ge=1)  # widget requests per minute per IP address
+    # Invitation mail (first sends and resends) per hour: a company's form is not a mail relay.
+    invitation_mails_per_company_hour: int = Field(default=30, ge=1)
+    invitation_mails_per_address_hour: int = Field(default=3, ge=1)
     # Analytics (issue #7): an AI-handled conversation silent this long is marked abandoned.
     abandon_after_hours: int = Field(default=24, ge=1)
 

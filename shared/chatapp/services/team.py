@@ -1,7 +1,10 @@
 """The team: members and their roles, invitations (seats counted against the plan), profiles.
 
 A user belongs to one company, so an invitation for an address that already has an account
-elsewhere is refused. Company admins manage the team but cannot touch their own role, rights or
+elsewhere cannot be accepted; the inviter is not told (that would tell anyone who uses Buzzi where),
+the address's owner is, by mail. Invitation mail is capped per company and per address each hour.
+
+Company admins manage the team but cannot touch their own role, rights or
 access (no self-escalation, no locking yourself out), and nobody here can make a master admin.
 A support agent granted team:write manages support agents only (admins are invited, changed and
 restricted by admins) and grants no right they do not hold themselves.
@@ -34,7 +37,7 @@ from chatapp.schemas.team_members import (
     ProfilePatch,
 )
 from chatapp.security import TokenKind, new_token, token_digest
-from chatapp.services import auth_flows
+from chatapp.services import auth_flows, rate_limits
 from chatapp.services.authorization import require_may_grant, require_permission
 from chatapp.services.limits import effective_limits, require_room, seats_in_use
 from chatapp.services.principals import Principal
@@ -117,23 +120,20 @@ def _columns(user: User) -> dict[str, object]:
 
 
 def invite(principal: Principal, data: InvitationIn) -> InvitationOut:
+    """Invite an address. Whether it already has an account with another company is not the
+    inviter's business: the answer is the same, and only the address's owner is told, by mail."""
     company_id = _company(principal)
     require_permission(principal, "team", "write")
     if data.role == UserRole.COMPANY_ADMIN.value and principal.role is not ContextRole.COMPANY_ADMIN:
         raise Forbidden("Only company admins invite admins.", code="admin_only")
     address = str(data.email).lower()
-    with system_session("an invitation's address may belong to any company") as db:
-        holder = db.execute(select(User.id, User.company_id).where(func.lower(User.email) == address)).first()
-    if holder is not None:
-        if holder.company_id == company_id:
-            raise Conflict("This person is already in your team.", code="already_member")
-        raise Conflict(
-            "This e-mail address already has an account elsewhere; a person belongs to one company.",
-            code="email_in_other_company",
-        )
+    holder = _account_company(address)
+    if holder == company_id:
+        raise Conflict("This person is already in your team.", code="already_member")
     token = new_token(TokenKind.VERIFICATION)
     with tenant_session(principal.context()) as db:
         _require_seat(db, company_id)
+        _count_mail(db, company_id, address)
         db.execute(  # one open invitation per address: the newest
             update(Invitation)
             .where(Invitation.email == address, Invitation.status == InvitationStatus.PENDING)
@@ -152,8 +152,36 @@ def invite(principal: Principal, data: InvitationIn) -> InvitationOut:
         db.refresh(invitation)
         company_name = db.scalar(select(Company.name).where(Company.id == company_id))
         result = InvitationOut.model_validate(invitation)
-    _send(address, token, company_name or "your team")
+    _send(address, token, company_name or "your team", has_account_elsewhere=holder is not None)
     return result
+
+
+def _account_company(address: str) -> uuid.UUID | None:
+    """The company of the account holding `address`, if any (the nil UUID for a master admin)."""
+    with system_session("an invitation's address may belong to any company") as db:
+        holder = db.execute(select(User.id, User.company_id).where(func.lower(User.email) == address)).first()
+    if holder is None:
+        return None
+    return holder.company_id or uuid.UUID(int=0)
+
+
+def _count_mail(db: Session, company_id: uuid.UUID, address: str) -> None:
+    """One invitation mail against the company's and the address's hourly caps (429 beyond)."""
+    settings = get_settings()
+    rate_limits.enforce(
+        rate_limits.Limit(
+            f"invite:company:{company_id}",
+            settings.invitation_mails_per_company_hour,
+            "Your team has sent as many invitations as it may this hour. Try again later.",
+        ),
+        rate_limits.Limit(
+            f"invite:address:{token_digest(address)[:32]}",
+            settings.invitation_mails_per_address_hour,
+            "This address has been sent as many invitations as it may this hour. Try again later.",
+        ),
+        window_seconds=3600,
+        db=db,
+    )
 
 
 def _require_seat(db: Session, company_id: uuid.UUID) -> None:
@@ -169,16 +197,21 @@ def _require_seat(db: Session, company_id: uuid.UUID) -> None:
     )
 
 
-def _send(address: str, token: str, company_name: str) -> None:
-    link = f"{get_settings().console_url}/invitations/accept?token={token}"
-    email.send(
-        email.Email(
-            to=address,
-            subject=f"You're invited to {company_name} on Buzzi",
-            text=f"You have been invited to join {company_name} on Buzzi.\n\nAccept: {link}\n\n"
-            f"The invitation expires in {INVITATION_TTL.days} days.",
+def _send(address: str, token: str, company_name: str, *, has_account_elsewhere: bool) -> None:
+    if has_account_elsewhere:
+        text = (
+            f"{company_name} invited this address to join its team on Buzzi, but the address already "
+            "has a Buzzi account with another company, and a person belongs to one company on Buzzi.\n\n"
+            f"To join {company_name}, ask them to invite another address of yours. If you did not "
+            "expect this invitation, you can ignore this e-mail."
         )
-    )
+    else:
+        link = f"{get_settings().console_url}/invitations/accept?token={token}"
+        text = (
+            f"You have been invited to join {company_name} on Buzzi.\n\nAccept: {link}\n\n"
+            f"The invitation expires in {INVITATION_TTL.days} days."
+        )
+    email.send(email.Email(to=address, subject=f"You're invited to {company_name} on Buzzi", text=text))
 
 
 def list_invitations(principal: Principal) -> list[InvitationOut]:
@@ -204,12 +237,19 @@ def resend(principal: Principal, invitation_id: uuid.UUID) -> InvitationOut:
     token = new_token(TokenKind.VERIFICATION)
     with tenant_session(principal.context()) as db:
         invitation = _open_invitation(db, invitation_id)
+        _count_mail(db, company_id, invitation.email)
         invitation.token = token_digest(token)  # the old link stops working
         invitation.expires_at = datetime.now(UTC) + INVITATION_TTL
         db.flush()
         result = InvitationOut.model_validate(invitation)
         company_name = db.scalar(select(Company.name).where(Company.id == company_id))
-    _send(result.email, token, company_name or "your team")
+    holder = _account_company(result.email)
+    _send(
+        result.email,
+        token,
+        company_name or "your team",
+        has_account_elsewhere=holder not in (None, company_id),
+    )
     return result
 
 
