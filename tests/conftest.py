@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.orm import Session
 
 from devtools.embedded_db import ensure_database
+from devtools.fake_dns import FakeDns
 from devtools.fake_platforms import FakePlatforms
 from devtools.local_env import configure
 
@@ -92,6 +93,18 @@ def platforms(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatforms]:
     yield fake
     fake.stop()
     monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def fake_dns() -> Iterator[FakeDns]:
+    """The application's resolver pointed at a loopback DNS server the test fills with TXT records."""
+    from chatapp.config import get_settings
+
+    with FakeDns() as server, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DNS_NAMESERVERS", server.nameserver)
+        get_settings.cache_clear()
+        yield server
     get_settings.cache_clear()
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from chatapp.db.models.audit import AuditLog
-from devtools.fake_dns import FakeDns
 from tests.integration.auth.conftest import AuthApi, Mailbox
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.tenant_data import CompanyData, Tenants, create_company, create_platform_rows
@@ -57,18 +55,6 @@ def mailbox(mail_sender: str) -> Mailbox:
 @pytest.fixture
 def auth_api(migrated_database: str) -> AuthApi:
     return AuthApi()
-
-
-@pytest.fixture
-def fake_dns() -> Iterator[FakeDns]:
-    """The application's resolver pointed at a loopback DNS server the test fills with TXT records."""
-    from chatapp.config import get_settings
-
-    with FakeDns() as server, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DNS_NAMESERVERS", server.nameserver)
-        get_settings.cache_clear()
-        yield server
-    get_settings.cache_clear()
 
 
 def audit_entries(db: Session, company_id: uuid.UUID, action: str) -> list[AuditLog]:
