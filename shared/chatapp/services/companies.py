@@ -154,22 +154,26 @@ def set_custom_domain(principal: Principal, body: CustomDomainIn) -> CustomDomai
     again returns the same record, so a console can show it again."""
     company_id = _own_company_id(principal)
     domain = normalised_domain(body.domain)
-    with system_session("a custom domain is unique across companies") as db:
-        holder = db.scalar(select(Company.id).where(Company.custom_domain == domain))
-    if holder is not None and holder != company_id:
+    # Claims are many, the proven holder one: only a domain verified elsewhere is taken.
+    if _verified_holder(domain) not in (None, company_id):
         raise _domain_taken()
-    try:
-        with tenant_session(principal.context()) as db:
-            company = _own_company(db, company_id, lock=True)
-            if company.custom_domain != domain or not company.custom_domain_token:
-                company.custom_domain = domain
-                company.custom_domain_token = TXT_VALUE_PREFIX + secrets.token_hex(16)
-                company.custom_domain_verified = False
-                company.custom_domain_verified_at = None
-                db.flush()
-            return _domain_out(company)
-    except IntegrityError:  # another company took it between the check and the write
-        raise _domain_taken() from None
+    with tenant_session(principal.context()) as db:
+        company = _own_company(db, company_id, lock=True)
+        if company.custom_domain != domain or not company.custom_domain_token:
+            company.custom_domain = domain
+            company.custom_domain_token = TXT_VALUE_PREFIX + secrets.token_hex(16)
+            company.custom_domain_verified = False
+            company.custom_domain_verified_at = None
+            db.flush()
+        return _domain_out(company)
+
+
+def _verified_holder(domain: str) -> uuid.UUID | None:
+    with system_session("a verified custom domain is unique across companies") as db:
+        holder: uuid.UUID | None = db.scalar(
+            select(Company.id).where(Company.custom_domain == domain, Company.custom_domain_verified)
+        )
+    return holder
 
 
 def verify_custom_domain(principal: Principal, *, now: datetime | None = None) -> CustomDomainOut:
@@ -199,9 +203,14 @@ def verify_custom_domain(principal: Principal, *, now: datetime | None = None) -
         ):
             raise Conflict("The custom domain changed meanwhile; verify again.", code="custom_domain_changed")
         if not company.custom_domain_verified:
+            if _verified_holder(expected.domain) not in (None, company_id):
+                raise _domain_taken()
             company.custom_domain_verified = True
             company.custom_domain_verified_at = now or datetime.now(UTC)
-            db.flush()
+            try:
+                db.flush()
+            except IntegrityError:  # verified elsewhere between the check and the write
+                raise _domain_taken() from None
         return _domain_out(company)
 
 

@@ -169,10 +169,15 @@ def test_a_custom_domain_is_verified_by_its_dns_txt_record(
         assert (gone.status, error_code(gone)) == (404, "custom_domain_not_set")
 
 
-def test_a_domain_belongs_to_one_company(api: ApiClient, company: CompanyData, owner_engine: Any) -> None:
+def test_a_verified_domain_belongs_to_one_company(
+    api: ApiClient, company: CompanyData, owner_engine: Any, fake_dns: FakeDns
+) -> None:
     other = new_company(owner_engine, "Rival")
     domain = f"support.{unique('shared')}.io"
-    assert _domain(api, company, "PUT", body={"domain": domain}).status == 200
+    record = _domain(api, company, "PUT", body={"domain": domain}).body["txt_record"]
+    assert _domain(api, other, "PUT", body={"domain": domain.upper()}).status == 200  # a claim only
+    fake_dns.set_txt(record["name"], record["value"])
+    assert _domain(api, company, "POST", "/verify").status == 200
     taken = _domain(api, other, "PUT", body={"domain": domain.upper()})
     assert (taken.status, error_code(taken)) == (409, "domain_taken")
     # Released by its holder, it is free again.

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,6 +33,15 @@ class Company(Base):
         # company is soft-deleted exactly when it is marked deleted, so the two can never disagree.
         CheckConstraint("status IN ('active', 'suspended', 'pending', 'deleted')", name="status"),
         CheckConstraint("(status = 'deleted') = (deleted_at IS NOT NULL)", name="deleted_status"),
+        # Not in the design (migration 0013): many companies may claim a domain, one may hold it
+        # verified; a design-style plain UNIQUE let an unverified claim squat the real owner's domain.
+        Index("companies_custom_domain_idx", "custom_domain"),
+        Index(
+            "companies_verified_custom_domain_key",
+            "custom_domain",
+            unique=True,
+            postgresql_where=text("custom_domain_verified"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -41,7 +51,7 @@ class Company(Base):
     logo_url: Mapped[str | None] = mapped_column(String(500))
     primary_color: Mapped[str | None] = mapped_column(String(7), server_default="#007bff")
     secondary_color: Mapped[str | None] = mapped_column(String(7))
-    custom_domain: Mapped[str | None] = mapped_column(String(255), unique=True)
+    custom_domain: Mapped[str | None] = mapped_column(String(255))
     custom_domain_verified: Mapped[bool | None] = mapped_column(server_default=false())
     timezone: Mapped[str | None] = mapped_column(String(50), server_default="UTC")
     locale: Mapped[str | None] = mapped_column(String(10), server_default="en")
