@@ -75,7 +75,9 @@ def test_teams_bearer_token() -> None:
         "serviceurl": "https://smba.example",
     }
     token = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "k1"})
-    accepted = v.teams_token(f"Bearer {token}", "app-id", issuer, [jwk], service_url="https://smba.example/")
+    accepted = v.teams_token(
+        f"Bearer {token}", "app-id", issuer, {jwk.get("kid"): jwk}.get, service_url="https://smba.example/"
+    )
     assert accepted["serviceurl"] == "https://smba.example"
     other_private, _ = _keys()
     forged = jwt.encode(claims, other_private, algorithm="RS256", headers={"kid": "k1"})
@@ -97,11 +99,19 @@ def test_teams_bearer_token() -> None:
     )
     for bad in (forged, expired, wrong_audience, wrong_issuer, unknown_key, no_service_url):
         with pytest.raises(v.WebhookRejected):
-            v.teams_token(f"Bearer {bad}", "app-id", issuer, [jwk], service_url="https://smba.example")
+            v.teams_token(
+                f"Bearer {bad}",
+                "app-id",
+                issuer,
+                {jwk.get("kid"): jwk}.get,
+                service_url="https://smba.example",
+            )
     with pytest.raises(v.WebhookRejected):  # a genuine token, for another service URL
-        v.teams_token(f"Bearer {token}", "app-id", issuer, [jwk], service_url="https://evil.example")
+        v.teams_token(
+            f"Bearer {token}", "app-id", issuer, {jwk.get("kid"): jwk}.get, service_url="https://evil.example"
+        )
     with pytest.raises(v.WebhookRejected):
-        v.teams_token(None, "app-id", issuer, [jwk], service_url="https://smba.example")
+        v.teams_token(None, "app-id", issuer, {jwk.get("kid"): jwk}.get, service_url="https://smba.example")
 
 
 def test_long_replies_split_at_natural_boundaries() -> None:
