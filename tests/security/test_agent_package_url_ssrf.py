@@ -70,3 +70,29 @@ def test_the_packages_bucket_is_accepted(api: ApiClient, tenants: Tenants) -> No
 def test_package_urls_outside_the_packages_bucket_are_never_fetched(url: str) -> None:
     with pytest.raises(packages.PackageError, match=r"not allowed|neither"):
         packages.fetch(url)
+
+
+def test_file_urls_are_refused_outside_local_development(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    """A deployed runtime loads packages from the packages bucket only: a `file://` URL would import
+    whatever the Lambda's file system holds (the runtime's own code, /tmp written by a request)."""
+    for name, value in {
+        "ENVIRONMENT": "production",
+        "DATABASE_APP_URL": "postgresql+psycopg://app@db.internal/buzzi",
+        "QDRANT_URL": "https://qdrant.internal:6333",
+        "EMBEDDING_PROVIDER": "bedrock",
+        "ANTHROPIC_API_KEY": "sk-test-not-used",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        assert not get_settings().is_local
+        with pytest.raises(packages.PackageError, match="not allowed"):
+            packages.fetch("file:///etc/hostname")
+        with pytest.raises(packages.PackageError, match="not allowed"):
+            packages.check_package_url("file:///tmp/agent.zip", bucket="packages", local=False)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert packages.check_package_url("file:///tmp/agent.zip", bucket="packages", local=True)
