@@ -32,7 +32,7 @@ from chatapp.schemas.team import (
     CustomerPatch,
     CustomerProfileOut,
 )
-from chatapp.services import canned_responses, customer_profiles, inbox
+from chatapp.services import canned_responses, customer_profiles, inbox, message_pages
 
 app = create_app("inbox")
 
@@ -74,8 +74,13 @@ async def list_conversations(
 
 
 @app.get("/v1/inbox/conversations/{conversation_id}", response_model=ConversationDetailOut)
-async def conversation_detail(conversation_id: uuid.UUID, principal: Authenticated) -> ConversationDetailOut:
-    return inbox.conversation_detail(principal, conversation_id)
+async def conversation_detail(
+    conversation_id: uuid.UUID,
+    principal: Authenticated,
+    before: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=message_pages.MAX_PAGE)] = message_pages.DEFAULT_PAGE,
+) -> ConversationDetailOut:
+    return inbox.conversation_detail(principal, conversation_id, before=before, limit=limit)
 
 
 @app.post(

@@ -18,7 +18,7 @@ from chatapp.schemas.public_api import (
     PublicMessageIn,
     PublicSendOut,
 )
-from chatapp.services import public_api
+from chatapp.services import message_pages, public_api
 
 app = create_app("public api", console_cors=False)
 
@@ -39,9 +39,12 @@ async def list_conversations(
 
 @app.get("/v1/public/conversations/{conversation_id}", response_model=PublicConversationDetailOut)
 async def get_conversation(
-    conversation_id: uuid.UUID, principal: ConversationsReader
+    conversation_id: uuid.UUID,
+    principal: ConversationsReader,
+    before: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=message_pages.MAX_PAGE)] = message_pages.DEFAULT_PAGE,
 ) -> PublicConversationDetailOut:
-    return public_api.get_conversation(principal, conversation_id)
+    return public_api.get_conversation(principal, conversation_id, before=before, limit=limit)
 
 
 @app.post(

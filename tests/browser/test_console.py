@@ -509,3 +509,44 @@ def test_an_admin_turns_on_identity_verification_and_sees_the_secret_once(site: 
         assert value not in page.content()
     finally:
         site.ok("PATCH", "/v1/companies/me", {"require_identity_verification": False})
+
+
+def test_a_long_conversation_opens_on_its_latest_messages_and_pages_back(
+    site: Site, owner_engine: Engine, page: Page
+) -> None:
+    data = site.tenant.data
+    suffix = uuid.uuid4().hex[:6]
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    with Session(owner_engine) as db, db.begin():
+        conversation = Conversation(
+            company_id=data.company_id,
+            agent_id=data.agent_id,
+            session_token=new_token(TokenKind.SESSION),
+            channel=ChannelType.WEB,
+            customer_name=f"Chatty {suffix}",
+            status=ConversationStatus.ACTIVE,
+        )
+        db.add(conversation)
+        db.flush()
+        db.add_all(
+            Message(
+                conversation_id=conversation.id,
+                role=MessageRole.USER if n % 2 == 0 else MessageRole.ASSISTANT,
+                content=f"line {n:03d}",
+                created_at=start.replace(minute=n % 60, hour=9 + n // 60),
+            )
+            for n in range(120)
+        )
+        conversation_id = conversation.id
+
+    _sign_in(page, site, f"/inbox/{conversation_id}")
+    thread = page.get_by_role("region", name=f"Chatty {suffix}")
+    messages = thread.get_by_role("list", name="Messages").get_by_role("listitem")
+    expect(messages).to_have_count(50)
+    expect(messages.last).to_contain_text("line 119")
+    thread.get_by_role("button", name="Show earlier messages").click()
+    expect(messages).to_have_count(100)
+    thread.get_by_role("button", name="Show earlier messages").click()
+    expect(messages).to_have_count(120)
+    expect(messages.first).to_contain_text("line 000")
+    expect(thread.get_by_role("button", name="Show earlier messages")).to_have_count(0)

@@ -76,7 +76,10 @@ class ConversationDetailOut(ConversationSummaryOut):
     summary: str | None
     context: dict[str, Any]
     average_sentiment: float | None
-    messages: list[InboxMessageOut]
+    messages: list[InboxMessageOut]  # the latest page, oldest first
+    messages_cursor: str | None = Field(
+        description="Pass as `before` for the page of older messages; null at the conversation's start."
+    )
     notes: list[NoteOut]
     escalations: list[EscalationOut]
 

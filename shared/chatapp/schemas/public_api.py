@@ -43,7 +43,10 @@ class ConversationPageOut(BaseModel):
 
 
 class PublicConversationDetailOut(PublicConversationOut):
-    messages: list[PublicMessageOut]
+    messages: list[PublicMessageOut]  # the latest page, oldest first
+    messages_cursor: str | None = Field(
+        description="Pass as `before` for the page of older messages; null at the conversation's start."
+    )
 
 
 class PublicMessageIn(BaseModel):

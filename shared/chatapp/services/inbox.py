@@ -34,7 +34,7 @@ from chatapp.schemas.inbox import (
     PresenceIn,
     PresenceOut,
 )
-from chatapp.services import agent_presence, usage, webhook_events
+from chatapp.services import agent_presence, message_pages, usage, webhook_events
 from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_role
 from chatapp.services.canned_responses import expand_shortcuts
@@ -322,13 +322,18 @@ def list_conversations(
         return [ConversationSummaryOut.model_validate(row) for row in rows]
 
 
-def conversation_detail(principal: Principal, conversation_id: uuid.UUID) -> ConversationDetailOut:
+def conversation_detail(
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    *,
+    before: str | None = None,
+    limit: int = message_pages.DEFAULT_PAGE,
+) -> ConversationDetailOut:
+    """The conversation with its latest page of messages; `before` pages back through older ones."""
     _staff(principal)
     with tenant_session(principal.context()) as db:
         conversation = _conversation(db, conversation_id)
-        messages = db.scalars(
-            select(Message).where(Message.conversation_id == conversation.id).order_by(Message.created_at)
-        ).all()
+        page = message_pages.latest_messages(db, conversation.id, before=before, limit=limit)
         notes = db.scalars(
             select(ConversationNote)
             .where(ConversationNote.conversation_id == conversation.id)
@@ -345,7 +350,8 @@ def conversation_detail(principal: Principal, conversation_id: uuid.UUID) -> Con
             summary=conversation.summary,
             context=conversation.context or {},
             average_sentiment=_float(conversation.average_sentiment),
-            messages=[_present(m) for m in messages],
+            messages=[_present(m) for m in page.messages],
+            messages_cursor=page.older,
             notes=[NoteOut.model_validate(n) for n in notes],
             escalations=[EscalationOut.model_validate(e) for e in escalations],
         )

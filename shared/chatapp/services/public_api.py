@@ -10,8 +10,6 @@ Rate limits, "last used" and metering happen when the key authenticates (`identi
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -35,7 +33,7 @@ from chatapp.schemas.public_api import (
     PublicMessageOut,
     PublicSendOut,
 )
-from chatapp.services import chat_turns
+from chatapp.services import chat_turns, keyset, message_pages
 from chatapp.services.authorization import require_permission
 from chatapp.services.channel_inbound import queue_delivery
 from chatapp.services.inbox import add_human_message
@@ -82,21 +80,6 @@ def present(message: Message) -> PublicMessageOut:
 # ---------------------------------------------------------------- conversations
 
 
-def _cursor(conversation: Conversation) -> str:
-    raw = f"{conversation.started_at.isoformat()}|{conversation.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        started, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return _utc(datetime.fromisoformat(started)), uuid.UUID(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(
-            "This cursor is not valid; start from the first page.", code="invalid_cursor"
-        ) from None
-
-
 def list_conversations(
     principal: Principal,
     *,
@@ -121,29 +104,35 @@ def list_conversations(
         if since is not None:
             query = query.where(Conversation.last_message_at >= _utc(since))
         if cursor:
-            query = query.where(tuple_(Conversation.started_at, Conversation.id) < _parse_cursor(cursor))
+            query = query.where(tuple_(Conversation.started_at, Conversation.id) < keyset.decode(cursor))
         rows = db.scalars(
             query.order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(limit + 1)
         ).all()
         page = rows[:limit]
         return ConversationPageOut(
             items=[PublicConversationOut.model_validate(row) for row in page],
-            next_cursor=_cursor(page[-1]) if len(rows) > limit else None,
+            next_cursor=keyset.encode(page[-1].started_at, page[-1].id) if len(rows) > limit else None,
         )
 
 
-def get_conversation(principal: Principal, conversation_id: uuid.UUID) -> PublicConversationDetailOut:
+def get_conversation(
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    *,
+    before: str | None = None,
+    limit: int = message_pages.DEFAULT_PAGE,
+) -> PublicConversationDetailOut:
+    """The conversation with its latest page of messages; `before` pages back through older ones."""
     require_key(principal, "read:conversations")
     with tenant_session(principal.context()) as db:
         conversation = _conversation(db, conversation_id)
-        messages = db.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id, Message.role.in_(VISIBLE_ROLES))
-            .order_by(Message.created_at, Message.id)
-        ).all()
+        page = message_pages.latest_messages(
+            db, conversation.id, before=before, limit=limit, roles=VISIBLE_ROLES
+        )
         return PublicConversationDetailOut(
             **PublicConversationOut.model_validate(conversation).model_dump(),
-            messages=[present(message) for message in messages],
+            messages=[present(message) for message in page.messages],
+            messages_cursor=page.older,
         )
 
 

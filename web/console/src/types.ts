@@ -171,7 +171,9 @@ export interface Note {
 
 export interface ConversationDetail extends ConversationSummary {
   summary: string | null;
-  messages: InboxMessage[];
+  messages: InboxMessage[]; // the latest page, oldest first
+  messages_cursor: string | null; // `before` for the page of older messages
+
   notes: Note[];
   escalations: Escalation[];
 }

@@ -11,6 +11,7 @@ import type {
   ConversationSummary,
   CustomerProfile,
   Escalation,
+  InboxMessage,
   Member,
   Presence,
   WhoAmI,
@@ -196,9 +197,12 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
   const detail = useLoad(() => api.get<ConversationDetail>(`/v1/inbox/conversations/${props.id}`), [props.id]);
   useInterval(() => detail.reload(), REFRESH_MS);
   const action = useAction();
+  // Older pages the agent asked for; the polled latest page is merged in below them by id.
+  const [earlier, setEarlier] = useState<{ messages: InboxMessage[]; cursor: string | null } | null>(null);
+  useEffect(() => setEarlier(null), [props.id]);
   const messagesEnd = useRef<HTMLDivElement>(null);
-  const count = detail.data?.messages.length ?? 0;
-  useEffect(() => messagesEnd.current?.scrollIntoView({ block: "end" }), [count]);
+  const newest = detail.data?.messages.at(-1)?.id;
+  useEffect(() => messagesEnd.current?.scrollIntoView({ block: "end" }), [newest]);
 
   if (detail.error && !detail.data) return <ErrorMessage error={detail.error} />;
   if (!detail.data) return <Loading />;
@@ -209,6 +213,17 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
   // The API lets an admin transfer any open escalation, and a support agent the ones assigned to them.
   const canTransfer =
     open && escalation && (props.me.role === "company_admin" || escalation.assigned_to === props.me.user.id);
+
+  const olderCursor = earlier ? earlier.cursor : conversation.messages_cursor;
+  const latestIds = new Set(conversation.messages.map((message) => message.id));
+  const shown = [...(earlier?.messages.filter((message) => !latestIds.has(message.id)) ?? []), ...conversation.messages];
+  const showEarlier = (cursor: string) =>
+    action.run(async () => {
+      const page = await api.get<ConversationDetail>(
+        `/v1/inbox/conversations/${conversation.id}?before=${encodeURIComponent(cursor)}`,
+      );
+      setEarlier({ messages: [...page.messages, ...(earlier?.messages ?? [])], cursor: page.messages_cursor });
+    });
 
   const act = (work: () => Promise<unknown>, done: string) =>
     action.run(async () => {
@@ -257,8 +272,13 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
         </div>
         <ActionMessages action={action} />
         {conversation.summary && <p class="muted">Summary: {conversation.summary}</p>}
+        {olderCursor && (
+          <button type="button" class="secondary" disabled={action.busy} onClick={() => showEarlier(olderCursor)}>
+            Show earlier messages
+          </button>
+        )}
         <ol class="messages" aria-label="Messages" aria-live="polite">
-          {conversation.messages.map((message) => (
+          {shown.map((message) => (
             <li class={`message-row role-${message.role}`}>
               <span class="message-meta">
                 {ROLE_LABEL[message.role] ?? message.role} · {formatDate(message.created_at)}
