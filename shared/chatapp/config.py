@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     widget_session_ttl_hours: int = Field(default=24 * 30, ge=1)
     widget_rate_per_session: int = Field(default=30, ge=1)  # messages per minute per conversation
     widget_rate_per_ip: int = Field(default=120, ge=1)  # widget requests per minute per IP address
+    # Widget attachments one conversation may take (upload tickets, by their signed sizes).
+    attachments_per_conversation: int = Field(default=20, ge=1)
+    attachment_bytes_per_conversation: int = Field(default=50 * 1024 * 1024, ge=1)
     # Invitation mail (first sends and resends) per hour: a company's form is not a mail relay.
     invitation_mails_per_company_hour: int = Field(default=30, ge=1)
     invitation_mails_per_address_hour: int = Field(default=3, ge=1)

@@ -48,7 +48,10 @@ class PlanLimits(BaseModel):
     messages_per_month: Count | None = Field(default=None, alias="messagesPerMonth")
     agent_count: Count | None = Field(default=None, alias="agentCount")
     support_seats: Count | None = Field(default=None, alias="supportSeats")
-    storage_gb: Gigabytes | None = Field(default=None, alias="storageGb")
+    storage_gb: Gigabytes | None = Field(default=None, alias="storageGb", description="knowledge storage")
+    attachment_storage_gb: Gigabytes | None = Field(
+        default=None, alias="attachmentStorageGb", description="files customers send in conversations"
+    )
     max_file_size: Count | None = Field(default=None, alias="maxFileSize", description="bytes")
     api_rate_limit: Count | None = Field(default=None, alias="apiRateLimit", description="requests a minute")
     knowledge_categories: Count | None = Field(default=None, alias="knowledgeCategories")

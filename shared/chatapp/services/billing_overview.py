@@ -25,6 +25,7 @@ from chatapp.services.limits import (
     LIVE_STATUSES,
     EffectiveLimits,
     agents_in_use,
+    attachment_bytes_in_use,
     categories_in_use,
     effective_limits,
     seats_in_use,
@@ -98,6 +99,7 @@ def usage(principal: Principal, now: datetime | None = None) -> UsageOut:
             "supportSeats": seats_in_use(db, company_id),
             "knowledgeCategories": categories_in_use(db, company_id),
             "storageGb": round(stored / GIB, 6),
+            "attachmentStorageGb": round(attachment_bytes_in_use(db, company_id) / GIB, 6),
             "maxFileSize": None,
             "apiRateLimit": None,
         }

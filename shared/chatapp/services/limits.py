@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from chatapp.db.enums import InvitationStatus, SubscriptionStatus
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
+from chatapp.db.models.conversations import Conversation
 from chatapp.db.models.core import User
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.models.team import Invitation
@@ -45,6 +46,7 @@ LIMIT_UNITS = {
     "agentCount": "agents",
     "supportSeats": "seats",
     "storageGb": "GB of knowledge storage",
+    "attachmentStorageGb": "GB of conversation attachments",
     "maxFileSize": "bytes per file",
     "apiRateLimit": "API requests a minute",
     "knowledgeCategories": "knowledge categories",
@@ -223,6 +225,33 @@ def stored_bytes(db: Session, company_id: uuid.UUID) -> int:
         select(func.coalesce(func.sum(KnowledgeFile.size), 0)).where(KnowledgeFile.company_id == company_id)
     )
     return int(total or 0)
+
+
+def attachment_bytes_in_use(db: Session, company_id: uuid.UUID) -> int:
+    """What the company's conversations were given to upload (their signed ticket sizes)."""
+    total = db.scalar(
+        select(func.coalesce(func.sum(Conversation.attachment_bytes), 0)).where(
+            Conversation.company_id == company_id
+        )
+    )
+    return int(total or 0)
+
+
+def require_attachment_storage_for(
+    db: Session, company_id: uuid.UUID, limits: EffectiveLimits, extra_bytes: int
+) -> None:
+    if _amount(limits.values.get("attachmentStorageGb")) is None:
+        return
+    require_room(
+        db,
+        limits,
+        "attachmentStorageGb",
+        used=attachment_bytes_in_use(db, company_id),
+        adding=extra_bytes,
+        scale=GIB,
+        code="attachment_storage_exceeded",
+        what="This chat cannot take more files: the company's storage for conversation files is full.",
+    )
 
 
 def require_storage_for(

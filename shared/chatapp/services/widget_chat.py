@@ -53,6 +53,7 @@ from chatapp.services import (
 from chatapp.services.agent_presence import free_seat
 from chatapp.services.company_status import CUSTOMER_NOTICE, require_serving
 from chatapp.services.escalations import escalate, open_escalation
+from chatapp.services.limits import effective_limits, require_attachment_storage_for
 from chatapp.services.origins import origin_allowed
 from chatapp.services.visitor_identity import Trust
 from chatapp.services.widget_configs import widget_for_agent
@@ -371,12 +372,34 @@ def request_attachment(
             )
         if body.size > MAX_ATTACHMENT_BYTES:
             raise InvalidInput("Files can be at most 10 MB.", code="file_too_large")
+        _take_attachment_room(db, conversation, body.size)
         name = _SAFE_NAME.sub("_", body.filename)[-100:] or "file"
         key = f"{conversation.company_id}/{conversation.id}/{uuid.uuid4().hex}/{name}"
     upload = storage.presign_upload(key, body.mime_type, body.size, bucket=get_settings().attachments_bucket)
     return AttachmentTicketOut(
         key=key, upload_url=upload.url, upload_headers=upload.headers, expires_in=upload.expires_in
     )
+
+
+def _take_attachment_room(db: Session, conversation: Conversation, size: int) -> None:
+    """Count a ticket against the conversation's caps and the plan's attachment storage. Its size is
+    signed into the upload URL, so what S3 stores is never more than what is counted here."""
+    db.refresh(conversation, with_for_update=True)  # two tickets at once must not both fit
+    settings = get_settings()
+    if (
+        conversation.attachment_count + 1 > settings.attachments_per_conversation
+        or conversation.attachment_bytes + size > settings.attachment_bytes_per_conversation
+    ):
+        raise Conflict(
+            f"This chat can take at most {settings.attachments_per_conversation} files and "
+            f"{settings.attachment_bytes_per_conversation // (1024 * 1024)} MB; "
+            "start a new chat to send more.",
+            code="conversation_attachments_full",
+        )
+    limits = effective_limits(db, conversation.company_id)
+    require_attachment_storage_for(db, conversation.company_id, limits, size)
+    conversation.attachment_count += 1
+    conversation.attachment_bytes += size
 
 
 def _claimed_attachments(db: Session, conversation: Conversation, keys: list[str]) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ def test_usage_against_every_limit(tenant: KnowledgeTenant, owner_engine: Engine
         "supportSeats": 10,
         "knowledgeCategories": 5,
         "storageGb": 1,
+        "attachmentStorageGb": 2,
         "maxFileSize": 1048576,
         "apiRateLimit": 60,
     }
@@ -72,6 +73,7 @@ def test_usage_against_every_limit(tenant: KnowledgeTenant, owner_engine: Engine
     }
     assert by_limit["agentCount"]["used"] == agents and by_limit["agentCount"]["allowed"] == 4
     assert by_limit["maxFileSize"]["used"] is None and by_limit["maxFileSize"]["allowed"] == 1048576
+    assert by_limit["attachmentStorageGb"]["allowed"] == 2 and by_limit["attachmentStorageGb"]["used"] == 0
     assert body["messages"] == 250 and body["ai_responses"] == 120 and body["api_calls"] == 7
     assert Decimal(str(body["estimated_cost"])) == Decimal("0.1234")
     assert body["period_start"].startswith(start.strftime("%Y-%m-01"))

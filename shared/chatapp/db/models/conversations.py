@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, false, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_array, json_object, updated_at, uuid_pk
@@ -73,6 +73,10 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = updated_at()
     # Not in the design's column list, but its section 12 partial index filters on it.
     deleted_at: Mapped[datetime | None]
+    # Not in the design (migration 0014): the widget upload tickets given, capping the conversation
+    # and, summed, the company's attachment storage (plan limit attachmentStorageGb).
+    attachment_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    attachment_bytes: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class Message(Base):

@@ -8,7 +8,8 @@ const LIMIT_LABELS: Record<string, string> = {
   messagesPerMonth: "Messages this month",
   agentCount: "Agents",
   supportSeats: "Support seats",
-  storageGb: "Storage",
+  storageGb: "Knowledge storage",
+  attachmentStorageGb: "Conversation files",
   maxFileSize: "Largest file",
   apiRateLimit: "API requests a minute",
   knowledgeCategories: "Knowledge categories",
@@ -131,7 +132,7 @@ function Plans({ plans }: { plans: CatalogPlan[] }) {
               {Object.entries(plan.limits).map(([key, value]) => (
                 <li>
                   {LIMIT_LABELS[key] ?? key}:{" "}
-                  {value === null ? "unlimited" : key === "maxFileSize" ? formatBytes(value) : key === "storageGb" ? `${value} GB` : value.toLocaleString()}
+                  {value === null ? "unlimited" : key === "maxFileSize" ? formatBytes(value) : key.endsWith("StorageGb") || key === "storageGb" ? `${value} GB` : value.toLocaleString()}
                 </li>
               ))}
             </ul>
