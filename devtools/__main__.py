@@ -209,6 +209,11 @@ def cmd_bench_analytics(args: list[str]) -> int:
     return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
 
 
+def cmd_bench_idle(args: list[str]) -> int:
+    script = ROOT / "scripts" / "bench_idle.py"
+    return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
+
+
 def cmd_rollup_analytics(args: list[str]) -> int:
     _prepare_database("dev")
     from devtools.rollup_analytics import main
@@ -229,6 +234,7 @@ COMMANDS = {
     "build-web": cmd_build_web,
     "publish-web": cmd_publish_web,
     "bench-analytics": cmd_bench_analytics,
+    "bench-idle": cmd_bench_idle,
     "rollup-analytics": cmd_rollup_analytics,
 }
 
