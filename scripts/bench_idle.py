@@ -96,13 +96,6 @@ def _attached(pid: int) -> Iterator[psutil.Process]:
     yield psutil.Process(pid)
 
 
-def _is_embedded_postgres(process: psutil.Process) -> bool:
-    try:
-        return process.name() in {"postgres", "pg_ctl"}
-    except psutil.Error:
-        return True
-
-
 def _cpu_seconds(process: psutil.Process) -> float:
     try:
         times = process.cpu_times()
@@ -112,11 +105,9 @@ def _cpu_seconds(process: psutil.Process) -> float:
 
 
 def _children(dev: psutil.Process) -> dict[int, psutil.Process]:
-    try:
-        found = dev.children(recursive=True)
-    except psutil.Error:
-        return {}
-    return {child.pid: child for child in found if not _is_embedded_postgres(child)}
+    from devtools.lifecycle import child_processes  # leaves the embedded PostgreSQL out
+
+    return {child.pid: child for child in child_processes(dev)}
 
 
 def sample(dev: psutil.Process, seconds: float) -> tuple[float, float]:
