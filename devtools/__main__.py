@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +98,16 @@ def cmd_dev_session(args: list[str]) -> int:
 
 
 def cmd_dev(_: list[str]) -> int:
+    from devtools.lifecycle import stopped_by_signals
+
+    # Ctrl-C and SIGTERM both stop it, in the order things started backwards; moto and the pollers
+    # are threads of this process. The embedded PostgreSQL keeps running (see the README).
+    with stopped_by_signals() as running:
+        _serve_dev(running)
+    return 0
+
+
+def _serve_dev(running: ExitStack) -> None:
     from devtools.aws_local import LocalEventSources, start_moto
     from devtools.local_env import configure
     from devtools.template import functions, load_template
@@ -105,8 +116,9 @@ def cmd_dev(_: list[str]) -> int:
     configure("dev")
     # Sign-in links open the console this runner serves (before settings are first read).
     os.environ.setdefault("CONSOLE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '3000')}/console")
-    _progress("» starting local AWS services (moto) on 127.0.0.1:4566")
-    start_moto(int(os.environ.get("MOTO_PORT", "4566")))
+    moto_port = int(os.environ.get("MOTO_PORT", "4566"))
+    _progress(f"» starting local AWS services (moto) on 127.0.0.1:{moto_port}")
+    start_moto(moto_port)
     from devtools.moto_patches import allow_presigned_preflight
 
     allow_presigned_preflight()  # the widget and the console upload files straight to S3
@@ -123,6 +135,7 @@ def cmd_dev(_: list[str]) -> int:
 
     seeded = seed(with_packages=True)
     sources.start()
+    running.callback(sources.stop)
 
     for spec in specs:
         if spec.routes:
@@ -130,6 +143,7 @@ def cmd_dev(_: list[str]) -> int:
     routes = RouteTable(specs)
     port = int(os.environ.get("PORT", "3000"))
     server = make_server(routes, port=port, demo_agent_id=str(seeded.agent_id))
+    running.callback(server.server_close)
     token, _ = issue_dev_session("admin@demo.buzzi.example")
     base = f"http://127.0.0.1:{port}"
     _print("")
@@ -159,14 +173,7 @@ def cmd_dev(_: list[str]) -> int:
         f"{base}/v1/widget/agents/{seeded.agent_id}/conversations"
     )
     _print("  (another token: ./run dev-session agent@demo.buzzi.example)   Ctrl-C stops.")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        _print("\nstopping")
-    finally:
-        sources.stop()
-        server.server_close()
-    return 0
+    server.serve_forever()
 
 
 def cmd_build_web(args: list[str]) -> int:
@@ -209,6 +216,11 @@ def cmd_bench_analytics(args: list[str]) -> int:
     return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
 
 
+def cmd_bench_idle(args: list[str]) -> int:
+    script = ROOT / "scripts" / "bench_idle.py"
+    return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
+
+
 def cmd_rollup_analytics(args: list[str]) -> int:
     _prepare_database("dev")
     from devtools.rollup_analytics import main
@@ -229,6 +241,7 @@ COMMANDS = {
     "build-web": cmd_build_web,
     "publish-web": cmd_publish_web,
     "bench-analytics": cmd_bench_analytics,
+    "bench-idle": cmd_bench_idle,
     "rollup-analytics": cmd_rollup_analytics,
 }
 

@@ -4,6 +4,10 @@ moto provides S3, SQS (with DLQ redrive), EventBridge, SES, KMS and Secrets Mana
 never invokes Lambda targets or fires schedules. The runner does: it creates the template's
 queues, polls each SQS event source into its function (honouring partial batch failures),
 and fires `rate(...)` schedules.
+
+A `./run dev` left alone should cost next to nothing, so nothing here wakes up on a short timer:
+pollers ask moto for messages only when its queue holds one (see `LocalEventSources._poll`) and
+schedules sleep until they are due.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from chatapp.observability import logger
 from devtools.runner import LambdaContext
@@ -36,6 +41,10 @@ def free_port() -> int:
         return port
 
 
+# Endpoints of the moto servers running in this process: their queues can be watched directly.
+_IN_PROCESS_ENDPOINTS: set[str] = set()
+
+
 def start_moto(port: int = 4566) -> str:
     import logging
 
@@ -45,8 +54,22 @@ def start_moto(port: int = 4566) -> str:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    _IN_PROCESS_ENDPOINTS.add(endpoint)
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     return endpoint
+
+
+def in_process_queue(queue_url: str, region: str) -> Any | None:
+    """moto's own model of the queue at `queue_url` when a moto server of this process serves it
+    (`start_moto`), else None. Its `messages` are the visible ones, and `wait_for_messages` returns
+    as soon as a send adds one."""
+    split = urlsplit(queue_url)
+    if f"{split.scheme}://{split.netloc}" not in _IN_PROCESS_ENDPOINTS:
+        return None
+    from moto.sqs.models import sqs_backends
+
+    account_id, name = split.path.strip("/").split("/")[-2:]
+    return sqs_backends[account_id][region].queues.get(name)
 
 
 # EventBridge `cron(...)` schedules (daily billing, nightly purges) fire hourly locally: every
@@ -66,6 +89,12 @@ def rate_seconds(expression: str) -> int | None:
 
 
 LOCAL_VISIBILITY_SECONDS = 20
+# A receive from a moto in another process waits this long for a message (SQS's maximum long poll).
+LONG_POLL_SECONDS = 20
+# How often a poller re-checks moto's queue with no send to wake it: a delayed message, or one whose
+# visibility timeout ended, becomes visible without one. moto's own long poll re-checks as often.
+RECHECK_SECONDS = 1.0
+STOP_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass
@@ -77,6 +106,7 @@ class LocalEventSources:
     queue_urls: dict[str, str] = field(default_factory=dict)
     bucket_names: dict[str, str] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
 
     def create_queues(self) -> dict[str, str]:
         import boto3
@@ -162,38 +192,70 @@ class LocalEventSources:
         for spec in self.specs:
             for source in spec.sqs_sources:
                 queue_id = source["Queue"]["Fn::GetAtt"][0]
-                threading.Thread(target=self._poll, args=(spec, queue_id, source), daemon=True).start()
+                self._run(f"poll-{queue_id}", self._poll, spec, queue_id, source)
             for schedule in spec.schedules:
                 seconds = rate_seconds(schedule.get("Schedule") or schedule.get("ScheduleExpression", ""))
                 if seconds:
-                    threading.Thread(target=self._tick, args=(spec, seconds, schedule), daemon=True).start()
+                    self._run(f"schedule-{spec.logical_id}", self._tick, spec, seconds, schedule)
 
-    def stop(self) -> None:
+    def _run(self, name: str, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop polling and firing. Once this returns no poller takes another message, unless a
+        delivery was still running after `timeout` seconds (it is left to finish on its own)."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        busy = [thread.name for thread in self._threads if thread.is_alive()]
+        if busy:
+            logger.warning("local event sources still busy at stop", extra={"threads": busy})
 
     def _poll(self, spec: FunctionSpec, queue_id: str, source: dict[str, Any]) -> None:
         import boto3
 
         sqs = boto3.client("sqs")
         url = self.queue_urls[queue_id]
+        # Polling moto over HTTP costs a request per poll on both sides (most of an idle `./run dev`'s
+        # CPU when it was once a second per queue). When moto runs in this process the poller waits on
+        # moto's queue itself and asks only when a message is there; a stop then leaves no long poll
+        # behind in moto to take a message nobody will deliver.
+        watched = in_process_queue(url, sqs.meta.region_name)
         while not self._stop.is_set():
-            try:
-                received = sqs.receive_message(
-                    QueueUrl=url,
-                    MaxNumberOfMessages=min(int(source.get("BatchSize", 10)), 10),
-                    WaitTimeSeconds=1,
-                    # Locally a message whose receive was lost (a dropped connection to moto) or whose
-                    # handler died comes back in seconds, not after the queue's deployed timeout.
-                    VisibilityTimeout=LOCAL_VISIBILITY_SECONDS,
-                    AttributeNames=["All"],
-                ).get("Messages", [])
-            except Exception as error:  # keep polling, as Lambda's poller would
-                logger.warning(
-                    "local SQS receive failed", extra={"queue": queue_id, "error_type": type(error).__name__}
-                )
+            if watched is not None and not watched.messages:
+                watched.wait_for_messages(RECHECK_SECONDS)
                 continue
+            received = self._receive(sqs, url, queue_id, source, 0 if watched else LONG_POLL_SECONDS)
             if received:
                 self.deliver_sqs(spec, url, received)
+            elif received is None or watched is not None:
+                # Pause rather than spin: after a failed receive, or when moto showed a message but did
+                # not hand it out (another consumer took it first, or it went to the dead-letter queue).
+                self._stop.wait(RECHECK_SECONDS)
+
+    def _receive(
+        self, sqs: Any, url: str, queue_id: str, source: dict[str, Any], wait_seconds: int
+    ) -> list[dict[str, Any]] | None:
+        """The messages received (maybe none), or None when the receive failed."""
+        try:
+            messages: list[dict[str, Any]] = sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=min(int(source.get("BatchSize", 10)), 10),
+                WaitTimeSeconds=wait_seconds,
+                # Locally a message whose receive was lost (a dropped connection to moto) or whose
+                # handler died comes back in seconds, not after the queue's deployed timeout.
+                VisibilityTimeout=LOCAL_VISIBILITY_SECONDS,
+                AttributeNames=["All"],
+            ).get("Messages", [])
+        except Exception as error:  # keep polling, as Lambda's poller would
+            logger.warning(
+                "local SQS receive failed", extra={"queue": queue_id, "error_type": type(error).__name__}
+            )
+            return None
+        return messages
 
     def deliver_sqs(self, spec: FunctionSpec, queue_url: str, messages: list[dict[str, Any]]) -> list[str]:
         """Invoke `spec` with an SQS batch; delete what succeeded. Returns the failed message ids."""

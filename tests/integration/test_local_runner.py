@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import http.client
 import json
+import queue
+import statistics
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
+from moto.sqs.models import SQSBackend
 
 from devtools.aws_local import LocalEventSources, fire_schedule, free_port, rate_seconds, start_moto
 from devtools.runner import RouteTable, make_server
@@ -88,3 +93,58 @@ def test_rate_schedules_are_understood_and_fired() -> None:
     # A schedule with `Input` sends exactly that JSON, as EventBridge does.
     hourly = {"Schedule": "rate(1 hour)", "Input": '{"job": "today"}'}
     assert fire_schedule(scheduled, hourly) == {"job": "today"}
+
+
+def test_idle_pollers_leave_moto_alone_yet_pick_up_messages_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    start_moto(free_port())
+    template = load_template(FIXTURES / "queue_template.yaml")
+    specs = functions(template, root=FIXTURES)
+    delivered: queue.Queue[tuple[float, list[str]]] = queue.Queue()
+
+    class Recording(LocalEventSources):
+        def deliver_sqs(self, spec: Any, queue_url: str, messages: list[dict[str, Any]]) -> list[str]:
+            delivered.put((time.monotonic(), [m["Body"] for m in messages]))
+            return super().deliver_sqs(spec, queue_url, messages)
+
+    sources = Recording(template, specs)
+    url = sources.create_queues()["WorkQueue"]
+    sqs = boto3.client("sqs")
+    sqs.purge_queue(QueueUrl=url)
+    receives: list[str] = []
+    receive = SQSBackend.receive_message
+
+    def counting(backend: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        receives.append(queue_name)
+        return receive(backend, queue_name, *args, **kwargs)
+
+    monkeypatch.setattr(SQSBackend, "receive_message", counting)
+    sources.start()
+    try:
+        time.sleep(1.5)
+        assert receives == [], "an idle poller must not ask moto for messages"
+
+        latencies = []
+        for n in range(5):
+            sent = time.monotonic()
+            sqs.send_message(QueueUrl=url, MessageBody=f"message-{n}")
+            at, bodies = delivered.get(timeout=10)
+            assert bodies == [f"message-{n}"]
+            latencies.append(at - sent)
+            time.sleep(0.1)  # the poller is waiting again before the next send
+        assert statistics.median(latencies) < 0.2, latencies
+
+        # A delayed message (webhook retries) becomes visible with no send to wake anyone.
+        sent = time.monotonic()
+        sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=1)
+        at, bodies = delivered.get(timeout=10)
+        assert bodies == ["later"] and 0.9 < at - sent < 5, at - sent
+    finally:
+        started = time.monotonic()
+        sources.stop()
+    assert time.monotonic() - started < 3, "stop waits for the pollers, which notice it within a second"
+    assert not [thread for thread in threading.enumerate() if thread.name == "poll-WorkQueue"]
+    # Stopped pollers leave no receive behind in moto: what is sent now stays for the next consumer.
+    sqs.send_message(QueueUrl=url, MessageBody="after stop")
+    left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [m["Body"] for m in left] == ["after stop"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=left[0]["ReceiptHandle"])
