@@ -136,6 +136,27 @@ class _AgentFields(BaseModel):
     fallback_responses: FallbackResponses | None = None
     status: AgentStatus | None = None
 
+    @field_validator(
+        "capabilities",
+        "enabled_tools",
+        "tool_config",
+        "response_style",
+        "rag_config",
+        "escalation_rules",
+        "business_hours",
+        "fallback_responses",
+        "rag_enabled",
+        "status",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Only explicit nulls reach here (defaults are not validated): these columns always have a
+        # value, which an empty list or object clears. A stored null would make the agent unreadable.
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
 
 class AgentIn(_AgentFields):
     name: str = Field(min_length=1, max_length=255)
@@ -143,6 +164,13 @@ class AgentIn(_AgentFields):
 
 class AgentPatch(_AgentFields):
     name: str | None = Field(default=None, min_length=1, max_length=255)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name_not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
 
 
 class _AdminFields(BaseModel):
