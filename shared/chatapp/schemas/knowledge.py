@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chatapp.db.enums import FileStatus
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# The column is a PostgreSQL integer: a larger order would fail in the database instead of here.
+SortOrder = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 
 class CategoryIn(BaseModel):
@@ -20,7 +22,7 @@ class CategoryIn(BaseModel):
     slug: str | None = Field(default=None, max_length=100, pattern=SLUG_PATTERN)
     description: str | None = Field(default=None, max_length=5000)
     parent_id: uuid.UUID | None = None
-    sort_order: int = 0
+    sort_order: SortOrder = 0
 
 
 class CategoryPatch(BaseModel):
@@ -30,7 +32,15 @@ class CategoryPatch(BaseModel):
     slug: str | None = Field(default=None, max_length=100, pattern=SLUG_PATTERN)
     description: str | None = Field(default=None, max_length=5000)
     parent_id: uuid.UUID | None = None
-    sort_order: int | None = None
+    sort_order: SortOrder | None = None
+
+    @field_validator("name", "slug", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Only explicit nulls reach here (defaults are not validated): every category has both.
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
 
 
 class CategoryOut(BaseModel):
