@@ -27,6 +27,7 @@ from chatapp.services.auth_flows import Caller
 
 app = create_app("auth")
 
+
 def _caller(request: Request) -> Caller:
     # Mangum fills `client` from API Gateway's requestContext.http.sourceIp.
     return Caller(

@@ -18,7 +18,6 @@ from chatapp.errors import Forbidden, Unauthenticated
 from chatapp.services import authorization, company_status, identity
 from chatapp.services.principals import Principal, PrincipalKind
 
-
 # The two kinds of bearer credentials, as each app's OpenAPI documents them. Both travel in the one
 # `Authorization` header, so `current_principal` tells them apart by the token itself; the doors below
 # name the schemes they accept only so that each operation documents them (`security`), with the
@@ -76,11 +75,14 @@ def _open_to_api_keys(scope: str, *, people_too: bool) -> Callable[[Principal], 
     """A door an API key passes while it holds `scope`. The scope is also kept on the dependency
     (`api_key_scope`) so the generated authorisation matrix reads it from the app."""
 
+    # Defaults rather than Annotated: string annotations cannot see this closure's variables.
+    key = Security(API_KEY, scopes=[scope])
+    session = Security(CONSOLE_SESSION if people_too else API_KEY)
+
     async def dependency(
         principal: Annotated[Principal, Depends(current_principal)],
-        # Defaults rather than Annotated: string annotations cannot see this closure's variables.
-        _key: _Credentials = Security(API_KEY, scopes=[scope]),
-        _session: _Credentials = Security(CONSOLE_SESSION if people_too else API_KEY),
+        _key: _Credentials = key,
+        _session: _Credentials = session,
     ) -> Principal:
         if principal.kind is PrincipalKind.API_KEY:
             authorization.require_scope(principal, scope)
