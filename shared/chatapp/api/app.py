@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from mangum import Mangum
 
 from chatapp.api.errors import install_error_handlers
+from chatapp.api.openapi import document_errors
 from chatapp.config import get_settings
 from chatapp.db.audit_trail import RequestMetadata, current_request, normalised_ip
 from chatapp.observability import LambdaHandler, observed
@@ -27,6 +28,7 @@ def create_app(title: str, *, console_cors: bool = True) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     install_error_handlers(app)
+    document_errors(app)
     return app
 
 
