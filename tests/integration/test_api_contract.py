@@ -1,5 +1,5 @@
-"""What every HTTP function promises whatever the route: errors in the one documented shape.
-(`tests/integration/test_fuzz.py` checks the rest of each app's OpenAPI.)"""
+"""What every HTTP function promises whatever the route: text PostgreSQL can store, and errors in the
+one documented shape. (`tests/integration/test_fuzz.py` checks the rest of each app's OpenAPI.)"""
 
 from __future__ import annotations
 
@@ -13,6 +13,40 @@ import pytest
 from devtools.template import functions
 from tests.integration.http import ApiClient
 from tests.integration.tenant_data import Tenants
+
+
+def _invalid(response: Any, *fields: str) -> None:
+    assert response.status == 422, (response.status, response.body)
+    assert response.body["error"]["code"] == "invalid_input"
+    assert [f["field"] for f in response.body["error"]["fields"]] == list(fields)
+    assert all("NUL" in f["message"] for f in response.body["error"]["fields"])
+
+
+def test_text_with_a_nul_character_is_invalid_input_wherever_it_is(api: ApiClient, tenants: Tenants) -> None:
+    """Found by `./run fuzz`: `{"name": "a\\u0000b"}` reached PostgreSQL, which cannot store U+0000 (500)."""
+    token = tenants.a.tokens["admin"]
+    _invalid(
+        api.request("POST", "/v1/knowledge/categories", token=token, json_body={"name": "a\u0000b"}),
+        "body.name",
+    )
+    _invalid(
+        api.request(
+            "PUT",
+            f"/v1/agents/{tenants.a.agent_id}/widget",
+            token=token,
+            json_body={"title": "ok", "allowed_domains": ["example.com", "bad\u0000.example"]},
+        ),
+        "body.allowed_domains.1",
+    )
+    _invalid(api.get("/v1/companies/me/audit-logs?action=agent%00create", token=token), "query.action")
+    _invalid(
+        api.get("/v1/public/conversations?cursor=%00", token=tenants.a.tokens["api_key"]), "query.cursor"
+    )
+    # Escaped, it is only text: a backslash and "u0000".
+    escaped = api.request(
+        "POST", "/v1/knowledge/categories", token=token, json_body={"name": "literally \\u0000"}
+    )
+    assert escaped.status == 201, escaped.body
 
 
 def _apps() -> list[tuple[str, dict[str, Any]]]:

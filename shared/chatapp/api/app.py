@@ -11,6 +11,7 @@ from mangum import Mangum
 
 from chatapp.api.errors import install_error_handlers
 from chatapp.api.openapi import document_errors
+from chatapp.api.text_guard import NulTextGuard
 from chatapp.config import get_settings
 from chatapp.db.audit_trail import RequestMetadata, current_request, normalised_ip
 from chatapp.observability import LambdaHandler, observed
@@ -20,6 +21,8 @@ def create_app(title: str, *, console_cors: bool = True) -> FastAPI:
     """`console_cors=False` for APIs called from other sites (the widget), which set their own CORS."""
     settings = get_settings()
     app = FastAPI(title=f"Buzzi {title}", version=settings.version, docs_url=None, redoc_url=None)
+    # Added before CORS, so CORS (the outer layer) also answers the guard's refusals.
+    app.add_middleware(NulTextGuard)
     if console_cors and settings.cors_allowed_origins:
         app.add_middleware(
             CORSMiddleware,
