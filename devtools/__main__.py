@@ -150,6 +150,7 @@ def cmd_dev(_: list[str]) -> int:
     _print("")
     _print(f"  widget    {base}/demo (a host page embedding the demo agent's {base}/widget.js)")
     _print(f"  console   {base}/console/ (sign-in links are printed in this log)")
+    _print(f"  API docs  {base}/docs/api (OpenAPI: {base}/openapi/public.json, console.json, widget.json)")
     _print("")
     _print("Try:")
     _print(f"  curl {base}/health")
@@ -187,6 +188,21 @@ def cmd_bench(args: list[str]) -> int:
     ).returncode
 
 
+def cmd_fuzz(args: list[str]) -> int:
+    from devtools.fuzz import main
+
+    return main(args)
+
+
+def cmd_openapi(args: list[str]) -> int:
+    from devtools.local_env import configure
+
+    configure("dev")
+    from devtools.contracts import main
+
+    return main(args)
+
+
 def cmd_ingest_folder(args: list[str]) -> int:
     from devtools.ingest_folder import main
 
@@ -221,6 +237,8 @@ COMMANDS = {
     "ingest-folder": cmd_ingest_folder,
     "dev": cmd_dev,
     "test": cmd_test,
+    "fuzz": cmd_fuzz,
+    "openapi": cmd_openapi,
     "bench": cmd_bench,
     "migrate": cmd_migrate,
     "seed": cmd_seed,
