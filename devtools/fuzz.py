@@ -349,8 +349,6 @@ def prepare_stack() -> tuple[list[FunctionSpec], requests.Session, Credentials]:
     import os
 
     os.environ.setdefault("BUZZI_TEST_DATABASE", FUZZ_DATABASE)
-    # The functions' own errors ("unhandled error" with its type) still show; their routine logs do not.
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     from sqlalchemy import make_url
 
     from devtools.local_env import configure
