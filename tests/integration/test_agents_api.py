@@ -175,6 +175,18 @@ def test_explicit_nulls_for_fields_that_always_have_a_value_are_refused(
     assert api.get(path, token=token).body["capabilities"] == ["a"]
 
 
+def test_a_widget_s_allowed_domains_are_never_null(api: ApiClient, company: CompanyData) -> None:
+    """Found by `./run fuzz`: `"allowed_domains": null` was stored, then the widget settings could not
+    be shown (500). An empty list allows no site; null is refused."""
+    created = _create(api, company.tokens["admin"], {"name": "Widget nulls"})
+    path = f"/v1/agents/{created.body['id']}/widget"
+    refused = api.request("PUT", path, token=company.tokens["admin"], json_body={"allowed_domains": None})
+    assert refused.status == 422, refused.body
+    assert refused.body["error"]["fields"][0]["field"] == "body.allowed_domains"
+    emptied = api.request("PUT", path, token=company.tokens["admin"], json_body={"allowed_domains": []})
+    assert emptied.status == 200 and emptied.body["allowed_domains"] == []
+
+
 def test_agents_of_another_company_are_invisible(api: ApiClient, tenants: Tenants) -> None:
     token = tenants.b.tokens["admin"]
     a_agent = tenants.a.agent_id

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from chatapp.db.enums import FileStatus
+from chatapp.schemas.fields import refuse_null
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # The column is a PostgreSQL integer: a larger order would fail in the database instead of here.
@@ -34,13 +35,7 @@ class CategoryPatch(BaseModel):
     parent_id: uuid.UUID | None = None
     sort_order: SortOrder | None = None
 
-    @field_validator("name", "slug", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Only explicit nulls reach here (defaults are not validated): every category has both.
-        if value is None:
-            raise ValueError("cannot be null")
-        return value
+    _not_null = refuse_null("name", "slug")
 
 
 class CategoryOut(BaseModel):
