@@ -19,6 +19,8 @@ import argparse
 import base64
 import contextlib
 import io
+import itertools
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -123,6 +125,8 @@ class Credentials:
     widget_agent_id: str
     widget_origin: str
     widget_session: str
+    # Ids of objects that exist, by path parameter name (`agent_id`, `conversation_id`, ...).
+    known_ids: dict[str, str] = field(default_factory=dict)
 
 
 # Operations that would sign the fuzzing session out.
@@ -212,9 +216,18 @@ def fuzz_operation(
     report = OperationReport(function, operation.label)
     call = caller_for(operation, credentials)
     checks = _checks()
-    fixed = call()
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-        strategy = operation.as_strategy(generation_mode=mode, path_parameters=fixed.path_parameters or None)
+    fixed = call().path_parameters
+    passes = [fixed]
+    names = set(re.findall(r"{(\w+)}", operation.path))
+    known = {name: credentials.known_ids[name] for name in names if name in credentials.known_ids}
+    # Random ids only ever meet a 404: operations on objects that exist get a pass of their own. Not
+    # DELETE, which would take the object from the operations after it.
+    if known and names <= set(fixed) | set(known) and operation.method.upper() != "DELETE":
+        passes.append({**fixed, **known})
+    for path_parameters, mode in itertools.product(
+        passes, (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    ):
+        strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters or None)
 
         @hypothesis.seed(seed)
         @settings(
@@ -439,7 +452,79 @@ def company_credentials(
         widget_agent_id=widget_agent_id,
         widget_origin=widget_origin,
         widget_session=conversation["session_token"],
+        known_ids=known_objects(session, company_admin, master_admin),
     )
+
+
+def _items(listing: Any) -> list[dict[str, Any]]:
+    """A list operation's items, whether it answers a list or a page of them."""
+    items: list[dict[str, Any]] = listing["items"] if isinstance(listing, dict) else listing
+    return items
+
+
+def known_objects(session: requests.Session, admin: str, master_admin: str) -> dict[str, str]:
+    """Objects of the company for the fuzzer to work on, made or found through the API. Of their own
+    where fuzzing may change them (an agent, a category), so the widget's agent keeps answering.
+    Sessions, keys and the company itself are left out: fuzzing them would end the run's own access."""
+    made = {
+        "agent_id": call(session, "POST", "/v1/agents", admin, json={"name": "Fuzz target"})["id"],
+        "category_id": call(session, "POST", "/v1/knowledge/categories", admin, json={"name": "Fuzz target"})[
+            "id"
+        ],
+        "response_id": call(
+            session,
+            "POST",
+            "/v1/inbox/canned-responses",
+            admin,
+            json={"title": "Fuzz target", "content": "Thanks!"},
+        )["id"],
+        "webhook_id": call(
+            session,
+            "POST",
+            "/v1/webhooks",
+            admin,
+            json={"name": "fuzz", "url": "http://127.0.0.1:9/fuzz", "events": ["conversation.created"]},
+        )["id"],
+        "invitation_id": call(
+            session, "POST", "/v1/team/invitations", admin, json={"email": "fuzz-invitee@example.com"}
+        )["id"],
+    }
+    made["file_id"] = call(
+        session,
+        "POST",
+        f"/v1/knowledge/files?category_id={made['category_id']}&filename=fuzz.txt",
+        admin,
+        data=b"What the fuzzer reads.",
+        headers={"Content-Type": "text/plain"},
+    )["id"]
+    conversations = _items(call(session, "GET", "/v1/inbox/conversations", admin))
+    if conversations:
+        made["conversation_id"] = conversations[0]["id"]
+        customers = [c["customer_id"] for c in conversations if c.get("customer_id")]
+        if customers:
+            made["customer_id"] = customers[0]
+    escalations = _items(call(session, "GET", "/v1/inbox/escalations", admin))
+    if escalations:
+        made["escalation_id"] = escalations[0]["id"]
+    me = call(session, "GET", "/v1/auth/session", admin)
+    others = [m["id"] for m in call(session, "GET", "/v1/team/members", admin) if m["id"] != me["user"]["id"]]
+    if others:
+        made["user_id"] = others[0]
+    if master_admin != admin:
+        made["plan_id"] = call(
+            session,
+            "POST",
+            "/v1/admin/plans",
+            master_admin,
+            json={
+                "name": "Fuzz target",
+                "slug": "fuzz-target",
+                "base_price": "1",
+                "billing_cycle": "monthly",
+                "is_public": False,
+            },
+        )["id"]
+    return {name: str(value) for name, value in made.items()}
 
 
 def main(args: list[str]) -> int:
