@@ -164,6 +164,7 @@ def _serve_dev(running: ExitStack) -> None:
     _print("")
     _print(f"  widget    {base}/demo (a host page embedding the demo agent's {base}/widget.js)")
     _print(f"  console   {base}/console/ (sign-in links are printed in this log)")
+    _print(f"  API docs  {base}/docs/api (OpenAPI: {base}/openapi/public.json, console.json, widget.json)")
     _print("")
     _print("Try:")
     _print(f"  curl {base}/health")
@@ -192,6 +193,24 @@ def cmd_bench(args: list[str]) -> int:
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench_foundation.py"), *args], cwd=ROOT
     ).returncode
+
+
+def cmd_fuzz(args: list[str]) -> int:
+    # Before anything creates the logger: the functions' errors ("unhandled error" and its type) show,
+    # their routine warnings about fuzzed input do not.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    from devtools.fuzz import main
+
+    return main(args)
+
+
+def cmd_openapi(args: list[str]) -> int:
+    from devtools.local_env import configure
+
+    configure("dev")
+    from devtools.contracts import main
+
+    return main(args)
 
 
 def cmd_ingest_folder(args: list[str]) -> int:
@@ -233,6 +252,8 @@ COMMANDS = {
     "ingest-folder": cmd_ingest_folder,
     "dev": cmd_dev,
     "test": cmd_test,
+    "fuzz": cmd_fuzz,
+    "openapi": cmd_openapi,
     "bench": cmd_bench,
     "migrate": cmd_migrate,
     "seed": cmd_seed,

@@ -47,6 +47,16 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def _is_utf8(body: bytes) -> bool:
+    # A text content type does not make a body text: bytes that are not UTF-8 reach the function
+    # base64-encoded, as binary bodies do, and the function decides what they are worth.
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def build_http_event(
     route: Route,
     method: str,
@@ -59,7 +69,7 @@ def build_http_event(
     split = urlsplit(target)
     now = datetime.now(UTC)
     content_type = headers.get("content-type", "")
-    is_text = not body or any(content_type.startswith(kind) for kind in _TEXT_TYPES)
+    is_text = not body or (any(content_type.startswith(kind) for kind in _TEXT_TYPES) and _is_utf8(body))
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route.route_key,

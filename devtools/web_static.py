@@ -7,10 +7,13 @@ committed build outputs (`web/widget/dist/`, `web/console/dist/`), so `./run dev
     GET /console/...         the console SPA: its files, and index.html for any other path under it
                              (client-side routes such as /console/auth/verify?token=...)
     GET /demo[?agent_id=ID]  a host page embedding an agent's widget (the seeded demo agent by default)
+    GET /openapi/NAME.json   the merged OpenAPI of the public, console or widget API (devtools/contracts.py)
+    GET /docs/api[?api=NAME] a reference page rendering it (devtools/api_reference.html, no CDN)
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 WIDGET_JS = ROOT / "web" / "widget" / "dist" / "widget.js"
 CONSOLE_DIST = ROOT / "web" / "console" / "dist"
+API_REFERENCE = Path(__file__).resolve().parent / "api_reference.html"
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -78,10 +82,23 @@ def respond(method: str, target: str, demo_agent_id: str | None = None) -> Stati
         return StaticResponse(308, b"", {"location": f"/console/{query}"})
     if path.startswith("/console/"):
         return _console_file(path.removeprefix("/console/"))
+    if path in ("/docs/api", "/docs/api/"):
+        return _file(API_REFERENCE)
+    if path.startswith("/openapi/") and path.endswith(".json"):
+        return _contract(path.removeprefix("/openapi/").removesuffix(".json"))
     if path in ("/demo", "/demo/"):
         requested = parse_qs(split.query).get("agent_id", [None])[0]
         return demo_page(requested or demo_agent_id)
     return None
+
+
+def _contract(name: str) -> StaticResponse:
+    from devtools.contracts import CONTRACTS, merged_openapi
+
+    if name not in CONTRACTS:
+        return _text(404, f"No such API description; there are {', '.join(CONTRACTS)}.")
+    body = json.dumps(merged_openapi(name), indent=2).encode()
+    return StaticResponse(200, body, {"content-type": "application/json", "cache-control": _NO_CACHE})
 
 
 def _console_file(relative: str) -> StaticResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Header, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
@@ -27,8 +27,6 @@ from chatapp.services.auth_flows import Caller
 
 app = create_app("auth")
 
-BearerHeader = Annotated[str, Header(alias="Authorization")]
-
 
 def _caller(request: Request) -> Caller:
     # Mangum fills `client` from API Gateway's requestContext.http.sourceIp.
@@ -37,9 +35,9 @@ def _caller(request: Request) -> Caller:
     )
 
 
-def _token(authorization: str) -> str:
+def _token(request: Request) -> str:
     """The bearer token `Authenticated` has already checked: it names the current session."""
-    return authorization.partition(" ")[2].strip()
+    return request.headers.get("authorization", "").partition(" ")[2].strip()
 
 
 def _no_store(response: Response) -> None:
@@ -86,19 +84,19 @@ async def oauth_callback(
 
 
 @app.get("/v1/auth/session", response_model=WhoAmIOut)
-async def who_am_i(principal: Authenticated, authorization: BearerHeader) -> WhoAmIOut:
-    return auth_flows.who_am_i(principal, _token(authorization))
+async def who_am_i(principal: Authenticated, request: Request) -> WhoAmIOut:
+    return auth_flows.who_am_i(principal, _token(request))
 
 
 @app.post("/v1/auth/logout", status_code=204)
-async def sign_out(principal: Authenticated, authorization: BearerHeader, request: Request) -> Response:
-    auth_flows.sign_out(principal, _token(authorization), _caller(request))
+async def sign_out(principal: Authenticated, request: Request) -> Response:
+    auth_flows.sign_out(principal, _token(request), _caller(request))
     return Response(status_code=204)
 
 
 @app.get("/v1/auth/sessions", response_model=list[SessionOut])
-async def list_sessions(principal: Authenticated, authorization: BearerHeader) -> list[SessionOut]:
-    return auth_flows.list_sessions(principal, _token(authorization))
+async def list_sessions(principal: Authenticated, request: Request) -> list[SessionOut]:
+    return auth_flows.list_sessions(principal, _token(request))
 
 
 @app.delete("/v1/auth/sessions/{session_id}", status_code=204)

@@ -14,7 +14,9 @@ from chatapp.services import channel_inbound
 app = create_app("channel webhooks", console_cors=False)
 
 
-@app.api_route("/{path:path}", methods=["GET", "POST"])
+# One route per method, so each has its own operation id in the OpenAPI.
+@app.get("/{path:path}", operation_id="verify_webhook")
+@app.post("/{path:path}", operation_id="receive_webhook")
 async def webhook(path: str, request: Request) -> Response:
     webhook_id = path.rstrip("/").rsplit("/", 1)[-1]
     reply = channel_inbound.receive(

@@ -12,7 +12,8 @@ from typing import Annotated
 # The expensive imports happen at init, which SnapStart snapshots: anthropic (~1.5 s here) and, when
 # a Qdrant server is configured, qdrant_client (~1.1 s). No other function imports them.
 import anthropic  # noqa: F401
-from fastapi import Header, Query, Request
+from fastapi import Header, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.widget_cors import install_widget_cors
@@ -40,13 +41,19 @@ install_widget_cors(app)
 register_after_restore(reopen_connections)
 
 Origin = Annotated[str | None, Header()]
-SessionToken = Annotated[str | None, Header(alias="Authorization")]
+# The conversation's `bzw_...` token, from starting it; documented as the operations' security scheme.
+WIDGET_SESSION = HTTPBearer(
+    scheme_name="widgetSession",
+    bearerFormat="bzw_...",
+    description="The conversation's token (`Authorization: Bearer bzw_...`), returned when it starts.",
+    auto_error=False,
+)
+SessionToken = Annotated[HTTPAuthorizationCredentials | None, Security(WIDGET_SESSION)]
 BASE = "/v1/widget/agents/{agent_id}"
 
 
-def _token(authorization: str | None) -> str | None:
-    scheme, _, token = (authorization or "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    return credentials.credentials.strip() if credentials else None
 
 
 def _client_ip(request: Request) -> str:

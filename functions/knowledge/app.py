@@ -82,7 +82,22 @@ async def confirm_upload(file_id: uuid.UUID, principal: Authenticated) -> FileOu
     return knowledge_files.confirm_upload(principal, file_id)
 
 
-@app.post("/v1/knowledge/files", response_model=FileOut, status_code=202, tags=[ADMIN])
+# The file is the raw request body, so FastAPI cannot see it: documented here.
+_RAW_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
+@app.post(
+    "/v1/knowledge/files",
+    response_model=FileOut,
+    status_code=202,
+    tags=[ADMIN],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": _RAW_FILE, "text/plain": _RAW_FILE},
+        }
+    },
+)
 async def upload_direct(
     request: Request,
     principal: Authenticated,

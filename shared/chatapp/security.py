@@ -7,6 +7,7 @@ The tokens carry 256 bits of randomness, so a fast digest is safe to store and c
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from enum import StrEnum
 
@@ -39,3 +40,9 @@ def token_kind(token: str) -> TokenKind | None:
 def display_prefix(token: str) -> str:
     """The first characters of a key, shown in the console so people can tell keys apart."""
     return token[:10]
+
+
+def same_text(expected: str, given: str) -> bool:
+    """Constant-time equality of two texts, whatever characters `given` holds: `hmac.compare_digest`
+    refuses str with non-ASCII characters (TypeError), so both are compared as UTF-8 bytes."""
+    return hmac.compare_digest(expected.encode(), given.encode())

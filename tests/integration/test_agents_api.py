@@ -142,6 +142,51 @@ def test_bad_configuration_is_refused_field_by_field(api: ApiClient, tenants: Te
     assert "not an origin" in response.body["error"]["fields"][0]["message"]
 
 
+def test_explicit_nulls_for_fields_that_always_have_a_value_are_refused(
+    api: ApiClient, company: CompanyData
+) -> None:
+    """Found by `./run fuzz`: `"capabilities": null` was stored, then the agent could not be shown
+    (500). Fields whose column always has a value refuse null on create and on update; the rest clear."""
+    token = company.tokens["admin"]
+    always_valued = (
+        "capabilities",
+        "enabled_tools",
+        "tool_config",
+        "response_style",
+        "rag_config",
+        "escalation_rules",
+        "business_hours",
+        "fallback_responses",
+        "rag_enabled",
+        "status",
+    )
+    for field in always_valued:
+        response = _create(api, token, {"name": "Nulls", field: None})
+        assert response.status == 422, (field, response.status, response.body)
+        assert response.body["error"]["fields"][0]["field"] == f"body.{field}"
+    created = _create(api, token, {"name": "Nulls", "description": "kept", "capabilities": ["a"]})
+    assert created.status == 201, created.body
+    path = f"/v1/agents/{created.body['id']}"
+    for field in (*always_valued, "name"):
+        response = api.request("PATCH", path, token=token, json_body={field: None})
+        assert response.status == 422, (field, response.status, response.body)
+    cleared = api.request("PATCH", path, token=token, json_body={"description": None})
+    assert cleared.status == 200 and cleared.body["description"] is None
+    assert api.get(path, token=token).body["capabilities"] == ["a"]
+
+
+def test_a_widget_s_allowed_domains_are_never_null(api: ApiClient, company: CompanyData) -> None:
+    """Found by `./run fuzz`: `"allowed_domains": null` was stored, then the widget settings could not
+    be shown (500). An empty list allows no site; null is refused."""
+    created = _create(api, company.tokens["admin"], {"name": "Widget nulls"})
+    path = f"/v1/agents/{created.body['id']}/widget"
+    refused = api.request("PUT", path, token=company.tokens["admin"], json_body={"allowed_domains": None})
+    assert refused.status == 422, refused.body
+    assert refused.body["error"]["fields"][0]["field"] == "body.allowed_domains"
+    emptied = api.request("PUT", path, token=company.tokens["admin"], json_body={"allowed_domains": []})
+    assert emptied.status == 200 and emptied.body["allowed_domains"] == []
+
+
 def test_agents_of_another_company_are_invisible(api: ApiClient, tenants: Tenants) -> None:
     token = tenants.b.tokens["admin"]
     a_agent = tenants.a.agent_id

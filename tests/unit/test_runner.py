@@ -58,3 +58,14 @@ def test_binary_bodies_are_base64_encoded() -> None:
     )
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == b"\x00\x01"
+
+
+def test_a_text_typed_body_that_is_not_utf8_is_passed_as_bytes() -> None:
+    # Found by `./run fuzz`: a JSON content type over bytes that are not UTF-8 crashed the runner
+    # before the function was called (the caller's connection was dropped without an answer).
+    body = b'{"name": "\xff\xfe"}'
+    event = build_http_event(
+        Route("POST", "/f"), "POST", "/f", {"content-type": "application/json"}, body, {}
+    )
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == body

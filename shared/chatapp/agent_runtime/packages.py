@@ -12,7 +12,6 @@ two versions coexist in one process, and modules inside a package import each ot
 from __future__ import annotations
 
 import hashlib
-import hmac
 import importlib
 import importlib.machinery
 import importlib.util
@@ -32,6 +31,7 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
 from chatapp.integrations.aws import client
+from chatapp.security import same_text
 
 DEFAULT_ENTRY_POINT = "agent:respond"
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -155,7 +155,7 @@ def fetch(package_url: str) -> bytes:
 
 
 def verify(package_url: str, data: bytes, package_hash: str) -> None:
-    if not hmac.compare_digest(sha256_hex(data), package_hash.strip().lower()):
+    if not same_text(sha256_hex(data), package_hash.strip().lower()):
         raise PackageIntegrityError(
             f"Package {package_url} was refused: its SHA-256 did not match the published hash."
         )

@@ -10,6 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from mangum import Mangum
 
 from chatapp.api.errors import install_error_handlers
+from chatapp.api.openapi import document_errors
+from chatapp.api.text_guard import NulTextGuard
 from chatapp.config import get_settings
 from chatapp.db.audit_trail import RequestMetadata, current_request, normalised_ip
 from chatapp.observability import LambdaHandler, observed
@@ -19,6 +21,8 @@ def create_app(title: str, *, console_cors: bool = True) -> FastAPI:
     """`console_cors=False` for APIs called from other sites (the widget), which set their own CORS."""
     settings = get_settings()
     app = FastAPI(title=f"Buzzi {title}", version=settings.version, docs_url=None, redoc_url=None)
+    # Added before CORS, so CORS (the outer layer) also answers the guard's refusals.
+    app.add_middleware(NulTextGuard)
     if console_cors and settings.cors_allowed_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -27,6 +31,7 @@ def create_app(title: str, *, console_cors: bool = True) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     install_error_handlers(app)
+    document_errors(app)
     return app
 
 

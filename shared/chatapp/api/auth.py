@@ -10,19 +10,36 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chatapp.db.tenancy import ContextRole
 from chatapp.errors import Forbidden, Unauthenticated
 from chatapp.services import authorization, company_status, identity
 from chatapp.services.principals import Principal, PrincipalKind
 
+# The two kinds of bearer credentials, as each app's OpenAPI documents them. Both travel in the one
+# `Authorization` header, so `current_principal` tells them apart by the token itself; the doors below
+# name the schemes they accept only so that each operation documents them (`security`), with the
+# API-key scope it needs. auto_error=False: a missing or foreign token is `current_principal`'s 401.
+CONSOLE_SESSION = HTTPBearer(
+    scheme_name="consoleSession",
+    description="A console session token (`Authorization: Bearer <token>`), from `POST /v1/auth/verify` "
+    "or Google sign-in.",
+    auto_error=False,
+)
+API_KEY = HTTPBearer(
+    scheme_name="apiKey",
+    bearerFormat="bzk_...",
+    description="A company API key (`Authorization: Bearer bzk_...`), created by a company admin in the "
+    "console. Each operation lists the scope the key must hold.",
+    auto_error=False,
+)
+_Credentials = HTTPAuthorizationCredentials | None
 
-async def current_principal(
-    request: Request,
-    authorization_header: Annotated[str | None, Header(alias="Authorization")] = None,
-) -> Principal:
-    scheme, _, token = (authorization_header or "").partition(" ")
+
+async def current_principal(request: Request) -> Principal:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated()
     # Mangum fills `client` from API Gateway's requestContext.http.sourceIp (users' IP allowlists).
@@ -36,7 +53,10 @@ async def current_principal(
     )
 
 
-async def console_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def console_user(
+    principal: Annotated[Principal, Depends(current_principal)],
+    _documented: Annotated[_Credentials, Security(CONSOLE_SESSION)],
+) -> Principal:
     """The console door: signed-in people only. An API key is refused before any service runs,
     whatever the route's own checks would say."""
     if principal.kind is PrincipalKind.API_KEY:
@@ -55,7 +75,15 @@ def _open_to_api_keys(scope: str, *, people_too: bool) -> Callable[[Principal], 
     """A door an API key passes while it holds `scope`. The scope is also kept on the dependency
     (`api_key_scope`) so the generated authorisation matrix reads it from the app."""
 
-    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    # Defaults rather than Annotated: string annotations cannot see this closure's variables.
+    key = Security(API_KEY, scopes=[scope])
+    session = Security(CONSOLE_SESSION if people_too else API_KEY)
+
+    async def dependency(
+        principal: Annotated[Principal, Depends(current_principal)],
+        _key: _Credentials = key,
+        _session: _Credentials = session,
+    ) -> Principal:
         if principal.kind is PrincipalKind.API_KEY:
             authorization.require_scope(principal, scope)
         elif not people_too:

@@ -24,6 +24,7 @@ from chatapp.errors import (
     Unauthenticated,
 )
 from chatapp.observability import logger
+from chatapp.schemas.errors import ErrorDetail, ErrorResponse
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 400,
@@ -42,11 +43,13 @@ def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     # `code` and `message` always win: details can add facts, never replace the error itself.
-    body: dict[str, Any] = {**extra, "code": code, "message": message}
+    body = ErrorResponse(error=ErrorDetail(**{**extra, "code": code, "message": message}))
     headers = dict(headers or {})
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(status_code=status, content={"error": body}, headers=headers or None)
+    return JSONResponse(
+        status_code=status, content=body.model_dump(mode="json", exclude_unset=True), headers=headers or None
+    )
 
 
 def _status_for(error: DomainError) -> int:
@@ -69,6 +72,11 @@ async def _validation_error(_: Request, error: Exception) -> JSONResponse:
         {"field": ".".join(str(part) for part in item.get("loc", ())), "message": item.get("msg", "")}
         for item in error.errors()
     ]
+    return validation_error_response(fields)
+
+
+def validation_error_response(fields: list[dict[str, str]]) -> JSONResponse:
+    """422 invalid_input, with each field (`body.name`, `query.limit`) and what is wrong with it."""
     return error_response(422, "invalid_input", "Some fields are missing or not valid.", fields=fields)
 
 

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from chatapp.security import same_text
+
 SLACK_REPLAY_WINDOW_SECONDS = 300
 CUSTOM_REPLAY_WINDOW_SECONDS = 300
 
@@ -23,7 +25,7 @@ class WebhookRejected(Exception):
 
 
 def _equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
+    return same_text(a, b)
 
 
 def meta_handshake(verify_token: str, query: Mapping[str, str]) -> str:

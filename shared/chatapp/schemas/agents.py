@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from chatapp.db.enums import AgentStatus
+from chatapp.schemas.fields import refuse_null
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -136,6 +137,20 @@ class _AgentFields(BaseModel):
     fallback_responses: FallbackResponses | None = None
     status: AgentStatus | None = None
 
+    # A stored null would make the agent unreadable.
+    _not_null = refuse_null(
+        "capabilities",
+        "enabled_tools",
+        "tool_config",
+        "response_style",
+        "rag_config",
+        "escalation_rules",
+        "business_hours",
+        "fallback_responses",
+        "rag_enabled",
+        "status",
+    )
+
 
 class AgentIn(_AgentFields):
     name: str = Field(min_length=1, max_length=255)
@@ -143,6 +158,8 @@ class AgentIn(_AgentFields):
 
 class AgentPatch(_AgentFields):
     name: str | None = Field(default=None, min_length=1, max_length=255)
+
+    _name_not_null = refuse_null("name")
 
 
 class _AdminFields(BaseModel):
@@ -218,6 +235,9 @@ class WidgetConfigIn(BaseModel):
     enable_emoji: bool | None = None
     custom_css: str | None = Field(default=None, max_length=20_000)
     allowed_domains: list[str] | None = Field(default=None, max_length=50)
+
+    # An empty list allows no site; a stored null would make the settings unreadable.
+    _not_null = refuse_null("allowed_domains")
 
     @field_validator("allowed_domains")
     @classmethod

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatapp.db.enums import FileStatus
+from chatapp.schemas.fields import refuse_null
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+# The column is a PostgreSQL integer: a larger order would fail in the database instead of here.
+SortOrder = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 
 class CategoryIn(BaseModel):
@@ -20,7 +23,7 @@ class CategoryIn(BaseModel):
     slug: str | None = Field(default=None, max_length=100, pattern=SLUG_PATTERN)
     description: str | None = Field(default=None, max_length=5000)
     parent_id: uuid.UUID | None = None
-    sort_order: int = 0
+    sort_order: SortOrder = 0
 
 
 class CategoryPatch(BaseModel):
@@ -30,7 +33,9 @@ class CategoryPatch(BaseModel):
     slug: str | None = Field(default=None, max_length=100, pattern=SLUG_PATTERN)
     description: str | None = Field(default=None, max_length=5000)
     parent_id: uuid.UUID | None = None
-    sort_order: int | None = None
+    sort_order: SortOrder | None = None
+
+    _not_null = refuse_null("name", "slug")
 
 
 class CategoryOut(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chatapp.schemas.fields import refuse_null
 from chatapp.schemas.inbox import ConversationSummaryOut
 
 SHORTCUT_PATTERN = r"^[/#][a-z0-9][a-z0-9_-]{0,48}$"
@@ -37,6 +38,8 @@ class CannedResponsePatch(BaseModel):
     is_global: bool | None = None
     agent_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
     is_active: bool | None = None
+
+    _not_null = refuse_null("title", "content", "tags", "agent_ids")
 
 
 class CannedResponseOut(BaseModel):

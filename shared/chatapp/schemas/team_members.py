@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from chatapp.db.enums import InvitationStatus, UserRole
+from chatapp.schemas.fields import refuse_null
 
 TeamRole = Literal["company_admin", "support_agent"]  # a company can never make a master admin
 
@@ -44,6 +45,9 @@ class MemberPatch(BaseModel):
     is_active: bool | None = None
     access_expires_at: datetime | None = None
     ip_allowlist: list[str] | None = Field(default=None, max_length=50)
+
+    # Null clears permissions, the expiry and the allowlist; a member always has a role and a state.
+    _not_null = refuse_null("role", "is_active")
 
 
 class ProfilePatch(BaseModel):

@@ -151,8 +151,23 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+# Days an analytics range may name. Outside them the default range or a time zone's offset would step
+# past what Python's dates hold (year 1 to 9999); no company has figures there.
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(9998, 12, 31)
+
+
+def require_supported_days(*days: date | None) -> None:
+    if any(day is not None and not EARLIEST_DAY <= day <= LATEST_DAY for day in days):
+        raise InvalidInput(
+            f"Dates must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}.",
+            code="date_out_of_range",
+        )
+
+
 def checked_range(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """`to` defaults to `today` and `from` to 30 days ending at `to`; refuses backwards or too long ranges."""
+    require_supported_days(start, end)
     end = end or today
     start = start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if start > end:

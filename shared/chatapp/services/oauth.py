@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import secrets
 import urllib.error
@@ -38,7 +37,7 @@ from chatapp.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from chatapp.integrations.secrets import secret_json
 from chatapp.observability import logger
 from chatapp.schemas.auth import OAuthStartOut, SessionIssuedOut
-from chatapp.security import token_digest
+from chatapp.security import same_text, token_digest
 from chatapp.services.auth_flows import (
     Caller,
     audited_attempt,
@@ -215,7 +214,7 @@ def validate_id_token(chosen: Provider, id_token: str, nonce: str) -> dict[str, 
             "ID token refused", extra={"provider": chosen.name, "error_type": type(error).__name__}
         )
         raise _refused("The sign-in provider's identity token is not valid.", "oauth_invalid_token") from None
-    if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+    if not same_text(nonce, str(claims.get("nonce", ""))):
         raise _refused(
             "The sign-in provider's identity token does not belong to this sign-in.", "oauth_invalid_token"
         )

@@ -34,6 +34,7 @@ from chatapp.schemas.public_api import (
     PublicSendOut,
 )
 from chatapp.services import chat_turns, keyset, message_pages
+from chatapp.services.analytics import require_supported_days
 from chatapp.services.authorization import require_permission
 from chatapp.services.channel_inbound import queue_delivery
 from chatapp.services.inbox import add_human_message
@@ -195,6 +196,8 @@ def analytics_summary(
     """Counts over [from, to). AI responses and tokens come from the usage meter, which counts per
     calendar month: they cover the months overlapping the range, and the answer says which."""
     company_id = require_key(principal, "read:analytics")
+    # In the moments' own offsets, so that turning them into UTC cannot leave the years Python holds.
+    require_supported_days(*(moment.date() for moment in (start, end) if moment is not None))
     end = _utc(end) if end else datetime.now(UTC)
     start = _utc(start) if start else end - timedelta(days=DEFAULT_ANALYTICS_DAYS)
     if start >= end:

@@ -30,6 +30,7 @@ from chatapp.integrations import secret_box
 from chatapp.observability import logger
 from chatapp.schemas.companies import IdentitySecretOut
 from chatapp.schemas.widget import CustomerIdentity
+from chatapp.security import same_text
 from chatapp.services.authorization import require_role
 from chatapp.services.principals import Principal
 
@@ -72,7 +73,7 @@ def _valid(company: Company, identity: CustomerIdentity) -> bool:
     except secret_box.SecretUnreadable:
         logger.error("the identity secret does not open", extra={"company_id": str(company.id)})
         return False
-    return hmac.compare_digest(user_hash(secret, value), identity.user_hash.strip().lower())
+    return same_text(user_hash(secret, value), identity.user_hash.strip().lower())
 
 
 def trust(company: Company, identity: CustomerIdentity | None) -> Trust | None:

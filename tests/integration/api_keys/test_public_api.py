@@ -203,3 +203,15 @@ def test_the_analytics_summary_counts_what_happened_in_the_range(
     assert default["conversations"] == 3
     backwards = company.call("GET", f"/v1/public/analytics/summary?from={end}&to={start}", key)
     assert backwards.status == 400 and error_code(backwards) == "invalid_range"
+
+
+def test_analytics_summary_dates_must_be_within_the_supported_years(company: KeyedCompany) -> None:
+    """Found by `./run fuzz`: the default `from`, 30 days before a `to` in year 1, overflowed (500)."""
+    key = company.key("read:analytics")
+    for query in (
+        "to=0001-01-05T00:00:00Z",
+        "from=0001-01-01T00:00:00%2B05:00&to=2020-01-01T00:00:00Z",
+        "from=2020-01-01T00:00:00Z&to=9999-12-31T23:59:59-05:00",
+    ):
+        response = company.call("GET", f"/v1/public/analytics/summary?{query}", key)
+        assert response.status == 400 and error_code(response) == "date_out_of_range", (query, response.body)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from chatapp.db.models.billing import CompanySubscription
 from chatapp.db.models.core import User
 from tests.integration.auth.conftest import AuthApi, Mailbox, commit, unique_email
-from tests.integration.tenant_data import CompanyData, create_company, create_platform_rows
+from tests.integration.http import ApiClient
+from tests.integration.tenant_data import CompanyData, Tenants, create_company, create_platform_rows
 
 _INVITE = re.compile(r"/invitations/accept\?token=(bzv_[A-Za-z0-9_-]+)")
 
@@ -147,3 +148,17 @@ def test_roles_change_without_self_escalation(
         ).status
         == 404
     )
+
+
+def test_a_member_s_role_and_activity_are_never_null(api: ApiClient, tenants: Tenants) -> None:
+    """Found by `./run fuzz`: `"role": null` failed on the enum and `"is_active": null` in the
+    database (500). Both refuse null; the access limits still clear with it."""
+    path = f"/v1/team/members/{tenants.a.other_support_agent_id}"
+    token = tenants.a.tokens["admin"]
+    for field in ("role", "is_active"):
+        refused = api.request("PATCH", path, token=token, json_body={field: None})
+        assert refused.status == 422, (field, refused.status, refused.body)
+    cleared = api.request(
+        "PATCH", path, token=token, json_body={"access_expires_at": None, "ip_allowlist": None}
+    )
+    assert cleared.status == 200, cleared.body

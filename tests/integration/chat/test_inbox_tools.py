@@ -14,6 +14,8 @@ from chatapp.config import get_settings
 from chatapp.db.models.audit import AuditLog
 from chatapp.db.models.conversations import Conversation, Customer, Message
 from tests.integration.chat.conftest import ChatShop
+from tests.integration.http import ApiClient
+from tests.integration.tenant_data import Tenants
 
 
 def _console(shop: ChatShop, who: str, method: str, path: str, **kwargs: Any) -> Any:
@@ -145,3 +147,21 @@ def test_customer_panel_and_erasure(shop: ChatShop, other_shop: ChatShop, owner_
     )
     assert entry is not None and entry.user_id == shop.tenant.data.admin_id
     assert entry.details["conversations"] == 2 and "lin@example.com" not in str(entry.details)
+
+
+def test_canned_response_fields_that_always_have_a_value_refuse_null(
+    api: ApiClient, tenants: Tenants
+) -> None:
+    """Found by `./run fuzz`: a null title or content reached the database, null tags or agent ids
+    were stored and the response could not be shown (500)."""
+    token = tenants.a.tokens["admin"]
+    created = api.request(
+        "POST", "/v1/inbox/canned-responses", token=token, json_body={"title": "Nulls", "content": "c"}
+    )
+    assert created.status == 201, created.body
+    path = f"/v1/inbox/canned-responses/{created.body['id']}"
+    for field in ("title", "content", "tags", "agent_ids"):
+        refused = api.request("PATCH", path, token=token, json_body={field: None})
+        assert refused.status == 422, (field, refused.status, refused.body)
+    cleared = api.request("PATCH", path, token=token, json_body={"category": None, "shortcut": None})
+    assert cleared.status == 200, cleared.body

@@ -62,6 +62,26 @@ def test_category_tree_slugs_and_cycles(tenant: KnowledgeTenant) -> None:
     assert "Bikes" not in names and {"Returns & Refunds", "E-bikes"} <= set(names)
 
 
+def test_category_sort_order_must_fit_and_name_and_slug_are_never_null(tenant: KnowledgeTenant) -> None:
+    """Found by `./run fuzz`: a sort order past PostgreSQL's integer reached the database and failed
+    there (500), as did a null name or slug on update."""
+    for body in (
+        {"name": "Huge", "sort_order": 2**31},
+        {"name": "Tiny", "sort_order": -(2**31) - 1},
+    ):
+        _error(tenant.call("POST", "/v1/knowledge/categories", json_body=body), 422, "invalid_input")
+    made = tenant.call(
+        "POST", "/v1/knowledge/categories", json_body={"name": "Fits", "sort_order": 2**31 - 1}
+    )
+    assert made.status == 201, made.body
+    for patch in ({"sort_order": 2**40}, {"name": None}, {"slug": None}):
+        _error(
+            tenant.call("PATCH", f"/v1/knowledge/categories/{made.body['id']}", json_body=patch),
+            422,
+            "invalid_input",
+        )
+
+
 def test_category_with_files_cannot_be_deleted(tenant: KnowledgeTenant, local_aws: LocalAws) -> None:
     category = tenant.category("Kept")
     tenant.upload(category, "kept.txt", b"Something worth keeping.\n")
