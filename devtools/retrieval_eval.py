@@ -86,3 +86,37 @@ def evaluate(questions: Sequence[Question], retrieve: Callable[[Question], list[
         mrr += reciprocal_rank(relevant)
     n = max(1, len(questions))
     return Scores(ndcg10=ndcg / n, recall5=recall / n, mrr=mrr / n, questions=len(questions))
+
+
+# ---------------------------------------------------------------- page-level scoring (public sets)
+# A public set labels the pages that answer a question. A ranked list of chunks becomes a ranked list
+# of pages, each page at its best chunk, and is scored against the labelled pages.
+
+
+@dataclass(frozen=True)
+class PageScores:
+    success1: float
+    success5: float
+    mrr10: float
+    ndcg10: float
+    questions: int
+
+
+def pages_in_order(chunk_pages: Sequence[str]) -> list[str]:
+    """Distinct pages in the order of their best chunk."""
+    return list(dict.fromkeys(chunk_pages))
+
+
+def score_pages(ranked_pages: Sequence[Sequence[str]], answers: Sequence[set[str]]) -> PageScores:
+    """`ranked_pages[i]` is question i's pages, best first; `answers[i]` the pages that answer it."""
+    s1 = s5 = mrr = ndcg = 0.0
+    for pages, relevant in zip(ranked_pages, answers, strict=True):
+        hits = [1 if page in relevant else 0 for page in pages[:10]]
+        s1 += 1.0 if hits[:1] == [1] else 0.0
+        s5 += 1.0 if any(hits[:5]) else 0.0
+        mrr += next((1.0 / rank for rank, hit in enumerate(hits, start=1) if hit), 0.0)
+        dcg = sum(hit / math.log2(rank + 2) for rank, hit in enumerate(hits))
+        ideal = sum(1 / math.log2(rank + 2) for rank in range(min(10, len(relevant))))
+        ndcg += dcg / ideal if ideal else 0.0
+    n = max(1, len(answers))
+    return PageScores(s1 / n, s5 / n, mrr / n, ndcg / n, len(answers))

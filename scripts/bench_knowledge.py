@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -348,7 +349,95 @@ def phase_quality(_: argparse.Namespace) -> dict:
     return {"questions": len(questions), "modes": results, "ndcg10_by_kind": by_kind}
 
 
-PHASES = {"ingest": phase_ingest, "scale": phase_scale, "quality": phase_quality}
+def phase_public(args: argparse.Namespace) -> dict:
+    """One public set: its corpus ingested into one company through the real pipeline, then every
+    answerable question asked of Buzzi and of two plain baselines over Buzzi's own chunks (dense
+    MiniLM, and BM25 with the usual k1=1.5, b=0.75), scored by page."""
+    from rank_bm25 import BM25Okapi
+    from sqlalchemy import text
+
+    from chatapp.db.tenancy import tenant_session
+    from chatapp.services.retrieval import search
+    from devtools.public_corpora import CORPORA, corpus_pages, corpus_root, load_questions
+    from devtools.retrieval_eval import pages_in_order, score_pages
+
+    corpus = CORPORA[args.set]
+    _phase_environment(f"buzzi_bench_{corpus.name}", tempfile.mkdtemp(prefix="buzzi-bench-"))
+    root = corpus_root(corpus)
+    principal, category = _company(corpus.name.replace("_", "-"))
+    started, chunks, pages = time.perf_counter(), 0, corpus_pages(corpus)
+    for number, page in enumerate(pages, start=1):
+        result = _ingest_bytes(principal, category, page, (root / page).read_bytes(), "text/html")
+        chunks += result["chunks"] or 0
+        if number % 25 == 0:
+            print(
+                f"    {corpus.name}: {number}/{len(pages)} pages, {chunks} chunks",
+                file=sys.stderr,
+                flush=True,
+            )
+    ingest_seconds = time.perf_counter() - started
+
+    with tenant_session(principal.context()) as db:
+        rows = db.execute(
+            text(
+                "SELECT c.content, f.original_filename FROM chatapp_knowledge_chunks c "
+                "JOIN chatapp_knowledge_files f ON f.id = c.file_id ORDER BY c.id"
+            )
+        ).all()
+    bm25 = BM25Okapi([_bm25_tokens(row.content) for row in rows])
+    chunk_pages = [row.original_filename for row in rows]
+
+    def buzzi(mode: str) -> Any:
+        def pages_for(question: str) -> list[str]:
+            with tenant_session(principal.context()) as db:
+                found = search(
+                    db,
+                    principal.company_id,
+                    [category],
+                    question,
+                    limit=40,
+                    relevance_threshold=0.0,
+                    mode=mode,
+                )
+            return pages_in_order([r.filename for r in found])
+
+        return pages_for
+
+    def plain_bm25(question: str) -> list[str]:
+        scores = bm25.get_scores(_bm25_tokens(question))
+        best = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:40]
+        return pages_in_order([chunk_pages[i] for i in best])
+
+    questions = [q for q in load_questions(corpus) if q.answers]
+    answers = [{a.page for a in q.answers} for q in questions]
+    methods = {"buzzi hybrid": buzzi("hybrid"), "dense MiniLM": buzzi("dense"), "BM25": plain_bm25}
+    table = {}
+    for name, method in methods.items():
+        scores = score_pages([method(q.question) for q in questions], answers)
+        table[name] = {
+            "success1": scores.success1,
+            "success5": scores.success5,
+            "mrr10": scores.mrr10,
+            "ndcg10": scores.ndcg10,
+        }
+    return {
+        "set": corpus.name,
+        "pages": len(pages),
+        "chunks": chunks,
+        "ingest_seconds": ingest_seconds,
+        "questions": len(questions),
+        "methods": table,
+    }
+
+
+_BM25_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _bm25_tokens(text_: str) -> list[str]:
+    return _BM25_WORD.findall(text_.lower())
+
+
+PHASES = {"ingest": phase_ingest, "scale": phase_scale, "quality": phase_quality, "public": phase_public}
 
 
 def _run_phase(name: str, extra: list[str]) -> dict:
@@ -367,8 +456,9 @@ def main() -> None:
     parser.add_argument("--companies", type=int, default=1000)
     parser.add_argument("--chunks", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--only", choices=sorted(PHASES))
+    parser.add_argument("--only", choices=sorted(set(PHASES) - {"public"}))
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--set", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(PHASES[args.phase](args), default=str))
@@ -405,6 +495,30 @@ def main() -> None:
             print(f"  {mode:<7} {scores}")
         for kind, row in quality["ndcg10_by_kind"].items():
             print(f"    {kind:<18} nDCG@10 dense {row['dense']:.3f}  hybrid {row['hybrid']:.3f}")
+        from devtools.public_corpora import CORPORA
+
+        for name in CORPORA:
+            print(
+                f"» retrieval quality on the public set {name} (page-level; baselines over Buzzi's chunks)",
+                flush=True,
+            )
+            public = _run_phase("public", ["--set", name])
+            print(
+                f"  {public['questions']} answerable questions, {public['pages']} pages, "
+                f"{public['chunks']} chunks (ingested in {public['ingest_seconds']:.0f} s)"
+            )
+            print(f"  {'method':<14} success@1  success@5  MRR@10  nDCG@10")
+            for method, row in public["methods"].items():
+                print(
+                    f"  {method:<14} {row['success1']:9.3f}  {row['success5']:9.3f}  "
+                    f"{row['mrr10']:6.3f}  {row['ndcg10']:7.3f}"
+                )
+            dense = public["methods"]["dense MiniLM"]
+            ours = public["methods"]["buzzi hybrid"]
+            print(
+                f"  buzzi - dense: success@5 {ours['success5'] - dense['success5']:+.3f} (target +0.15)   "
+                f"MRR@10 {ours['mrr10'] - dense['mrr10']:+.3f} (target +0.12)"
+            )
 
 
 if __name__ == "__main__":
