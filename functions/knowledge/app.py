@@ -69,7 +69,7 @@ async def set_agent_categories(
 async def test_retrieval(
     agent_id: uuid.UUID, body: RetrievalTestIn, principal: Authenticated
 ) -> RetrievalOut:
-    return retrieval.retrieve_for_agent(principal, agent_id, body.query, body.max_results)
+    return retrieval.retrieve_for_agent(principal, agent_id, body.query, body.max_results, body.mode)
 
 
 @app.post("/v1/knowledge/files/uploads", response_model=UploadTicketOut, status_code=201, tags=[ADMIN])

@@ -24,6 +24,7 @@ from chatapp.db.models.core import Account, Company, User, VerificationToken
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
+from chatapp.knowledge import lexical
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
 
 
@@ -134,7 +135,16 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
     )
     db.add(file)
     db.flush()
-    db.add(KnowledgeChunk(file_id=file.id, company_id=cid, chunk_index=0, content=f"{label} knows things"))
+    content = f"{label} knows things"
+    db.add(
+        KnowledgeChunk(
+            file_id=file.id,
+            company_id=cid,
+            chunk_index=0,
+            content=content,
+            lexical_terms=lexical.document_term_ids(content),  # the trigger counts them per company
+        )
+    )
 
     data = CompanyData(
         label=label,

@@ -46,7 +46,8 @@ def test_upgrade_on_empty_database_matches_models(empty_database: Engine) -> Non
     tables, enums, functions = _chatapp_objects(empty_database)
     assert tables == len(metadata.tables)
     assert enums == 11
-    assert functions == 4 + len(COUNTER_FUNCTIONS)  # policy helpers, then counters (0004)
+    # policy helpers, counters (0004), the lexical index's term-counting triggers (0015)
+    assert functions == 4 + len(COUNTER_FUNCTIONS) + 2
 
 
 def test_downgrade_removes_everything_and_upgrade_again_works(empty_database: Engine) -> None:

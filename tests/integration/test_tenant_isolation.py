@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from psycopg import errors as pg_errors
-from sqlalchemy import Engine, Enum, String, Table, text
+from sqlalchemy import Engine, Enum, String, Table, and_, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -206,19 +206,13 @@ def test_writing_another_companys_rows_is_refused(
     assert isinstance(refused.value.orig, pg_errors.InsufficientPrivilege)
 
     # Updates and deletes aimed at the other company's rows touch nothing.
-    key = table.primary_key.columns.values()[0]
+    keys = table.primary_key.columns.values()  # composite keys too (term statistics)
+    row = and_(*(key == theirs[key.name] for key in keys))
     with tenant_session(context) as db:
-        updated = db.execute(
-            table.update().where(key == theirs[key.name]).values({key.name: theirs[key.name]})
-        )
-        deleted = db.execute(table.delete().where(key == theirs[key.name]))
+        updated = db.execute(table.update().where(row).values({keys[0].name: theirs[keys[0].name]}))
+        deleted = db.execute(table.delete().where(row))
         assert (updated.rowcount, deleted.rowcount) == (0, 0)
-    assert (
-        owner_session.execute(
-            text(f"SELECT count(*) FROM {table.name} WHERE {key.name} = :k"), {"k": theirs[key.name]}
-        ).scalar()
-        == 1
-    )
+    assert owner_session.execute(select(func.count()).select_from(table).where(row)).scalar() == 1
 
 
 def test_company_admin_of_b_reads_none_of_as_conversations(tenants: Tenants) -> None:

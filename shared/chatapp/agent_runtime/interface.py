@@ -67,8 +67,11 @@ class Passage:
     text: str
     page_number: int | None
     section_title: str | None
-    score: float  # fused rank score, higher is better
-    relevance: float | None  # cosine similarity of the dense match (0..1), when there was one
+    score: float  # blended retrieval score, higher is better (relative to this question's candidates)
+    relevance: float | None  # cosine similarity of the dense match, when there was one
+    # Calibrated probability that the passage answers the question (chatapp.knowledge.confidence):
+    # what answers report as their confidence and the low-confidence escalation rule compares.
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)

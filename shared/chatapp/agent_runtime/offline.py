@@ -38,7 +38,7 @@ def offline_answer(turn: Turn, passages: list[Passage]) -> Reply:
         citations=tuple(
             Citation(p.chunk_id, p.file_id, p.filename, p.page_number, p.section_title) for p in sources
         ),
-        confidence=round(best.relevance, 3) if best.relevance is not None else 0.5,
+        confidence=round(best.confidence, 3),
         retrieval_scores=tuple(p.relevance if p.relevance is not None else p.score for p in sources),
         offline=True,
     )

@@ -67,6 +67,7 @@ class PlatformRuntime:
                 section_title=hit.section_title,
                 score=hit.score,
                 relevance=hit.dense_score,
+                confidence=hit.confidence,
             )
             for hit in found
         ]

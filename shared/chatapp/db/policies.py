@@ -60,6 +60,7 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_knowledge_categories": TablePolicy(Access.COMPANY, "company data"),
     "chatapp_knowledge_files": TablePolicy(Access.COMPANY, "company data"),
     "chatapp_knowledge_chunks": TablePolicy(Access.COMPANY, "company data"),
+    "chatapp_knowledge_term_stats": TablePolicy(Access.COMPANY, "company data: BM25 statistics per company"),
     "chatapp_subscription_plans": TablePolicy(Access.CATALOGUE, "public price list"),
     "chatapp_company_subscriptions": TablePolicy(
         Access.COMPANY_READ_ONLY, "a company must not extend its own subscription"

@@ -5,6 +5,10 @@
 * `ServerBackend`: a Qdrant server through `qdrant-client` (Qdrant Cloud, AWS). Its local
   mode stands in for a server in tests.
 
+Each point carries two vectors: the dense embedding (unnamed) and `lexical`, a sparse vector of
+BM25 term weights (`chatapp.knowledge.lexical`). The collection's name includes its layout, so a
+store created before the lexical index existed is never mistaken for one that has it.
+
 One collection per embedding model; points carry `company_id` (a keyword index marked
 `is_tenant`, so Qdrant lays each company's points out together), `file_id`, `category_id`
 and `chunk_id`. Application code only ever holds a `CompanyVectors`, which adds the company
@@ -26,6 +30,20 @@ from chatapp.config import get_settings
 
 TENANT_KEY = "company_id"
 INDEXED_KEYS = ("file_id", "category_id", "generation")
+LEXICAL = "lexical"  # the sparse vector's name
+LAYOUT = "bm25"  # part of the collection name: dense + sparse BM25 vectors
+
+
+@dataclass(frozen=True)
+class Sparse:
+    """A sparse query or document vector: parallel term ids and weights."""
+
+    indices: Sequence[int]
+    values: Sequence[float]
+
+
+# A query is a dense vector or a sparse one (searched against the `lexical` vector).
+QueryVector = Sequence[float] | Sparse
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,7 @@ class VectorPoint:
     file_id: uuid.UUID
     category_id: uuid.UUID
     generation: int = 0  # the file's ingest generation that wrote it
+    lexical: Sparse | None = None  # BM25 term weights
 
 
 @dataclass(frozen=True)
@@ -52,24 +71,27 @@ Conditions = dict[str, list[str]]
 class Backend(Protocol):
     def ensure_collection(self, collection: str, dimensions: int) -> None: ...
 
-    def upsert(self, collection: str, points: list[tuple[str, Sequence[float], dict[str, str]]]) -> None: ...
+    def upsert(
+        self, collection: str, points: list[tuple[str, Sequence[float], Sparse | None, dict[str, str]]]
+    ) -> None: ...
 
     def delete(self, collection: str, conditions: Conditions, exclude: Conditions | None = None) -> None: ...
 
     def search(
         self,
         collection: str,
-        vector: Sequence[float],
+        vector: QueryVector,
         conditions: Conditions,
         limit: int,
         threshold: float | None,
+        ids: Sequence[str] | None = None,
     ) -> list[tuple[str, float, dict[str, Any]]]: ...
 
     def count(self, collection: str, conditions: Conditions) -> int: ...
 
 
 def collection_name(model_id: str) -> str:
-    return "chunks_" + re.sub(r"[^a-z0-9]+", "_", model_id.lower()).strip("_")
+    return f"chunks_{LAYOUT}_" + re.sub(r"[^a-z0-9]+", "_", model_id.lower()).strip("_")
 
 
 class CompanyVectors:
@@ -95,6 +117,7 @@ class CompanyVectors:
                 (
                     str(p.chunk_id),
                     p.vector,
+                    p.lexical,
                     {
                         TENANT_KEY: self._company,
                         "file_id": str(p.file_id),
@@ -118,13 +141,18 @@ class CompanyVectors:
 
     def search(
         self,
-        vector: Sequence[float],
+        vector: QueryVector,
         *,
         category_ids: Sequence[uuid.UUID],
         limit: int,
         score_threshold: float | None = None,
+        among: Sequence[uuid.UUID] | None = None,
     ) -> list[VectorHit]:
-        if not category_ids:
+        """Nearest points to a dense vector, or best BM25 matches for a `Sparse` one; `among`
+        scores just those chunks (fusion needs both scores of every candidate)."""
+        if not category_ids or (among is not None and not among):
+            return []
+        if isinstance(vector, Sparse) and not vector.indices:
             return []
         hits = self._backend.search(
             self._collection,
@@ -132,6 +160,7 @@ class CompanyVectors:
             self._conditions(category_id=[str(c) for c in category_ids]),
             limit,
             score_threshold,
+            [str(i) for i in among] if among is not None else None,
         )
         return [
             VectorHit(
@@ -177,7 +206,8 @@ class EdgeBackend:
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 config = edge.EdgeConfig(
-                    vectors=edge.EdgeVectorParams(size=dimensions, distance=edge.Distance.Cosine)
+                    vectors=edge.EdgeVectorParams(size=dimensions, distance=edge.Distance.Cosine),
+                    sparse_vectors={LEXICAL: edge.EdgeSparseVectorParams()},
                 )
                 shard = edge.EdgeShard.create(str(path), config)
                 shard.update(
@@ -190,7 +220,9 @@ class EdgeBackend:
             self._shards[collection] = shard
 
     @staticmethod
-    def _filter(conditions: Conditions, exclude: Conditions | None = None) -> Any:
+    def _filter(
+        conditions: Conditions, exclude: Conditions | None = None, ids: Sequence[str] | None = None
+    ) -> Any:
         import qdrant_edge as edge
 
         def matches(items: Conditions) -> list[Any]:
@@ -201,16 +233,31 @@ class EdgeBackend:
                 for key, values in items.items()
             ]
 
-        return edge.Filter(must=matches(conditions), must_not=matches(exclude) if exclude else None)
+        must = matches(conditions)
+        if ids is not None:
+            must.append(edge.HasIdCondition({uuid.UUID(i) for i in ids}))
+        return edge.Filter(must=must, must_not=matches(exclude) if exclude else None)
 
-    def upsert(self, collection: str, points: list[tuple[str, Sequence[float], dict[str, str]]]) -> None:
+    @staticmethod
+    def _vectors(dense: Sequence[float], lexical: Sparse | None) -> Any:
+        import qdrant_edge as edge
+
+        if lexical is None:
+            return {"": list(dense)}
+        return {"": list(dense), LEXICAL: edge.SparseVector(list(lexical.indices), list(lexical.values))}
+
+    def upsert(
+        self, collection: str, points: list[tuple[str, Sequence[float], Sparse | None, dict[str, str]]]
+    ) -> None:
         import qdrant_edge as edge
 
         if not points:
             return
         with self._lock:
             self._shard(collection).update(
-                edge.UpdateOperation.upsert_points([edge.Point(i, list(v), p) for i, v, p in points])
+                edge.UpdateOperation.upsert_points(
+                    [edge.Point(i, self._vectors(v, s), p) for i, v, s, p in points]
+                )
             )
 
     def delete(self, collection: str, conditions: Conditions, exclude: Conditions | None = None) -> None:
@@ -223,17 +270,24 @@ class EdgeBackend:
     def search(
         self,
         collection: str,
-        vector: Sequence[float],
+        vector: QueryVector,
         conditions: Conditions,
         limit: int,
         threshold: float | None,
+        ids: Sequence[str] | None = None,
     ) -> list[tuple[str, float, dict[str, Any]]]:
         import qdrant_edge as edge
 
+        if isinstance(vector, Sparse):
+            query = edge.Query.Nearest(
+                edge.SparseVector(list(vector.indices), list(vector.values)), using=LEXICAL
+            )
+        else:
+            query = edge.Query.Nearest(list(vector))
         request = edge.QueryRequest(
             limit=limit,
-            query=edge.Query.Nearest(list(vector)),
-            filter=self._filter(conditions),
+            query=query,
+            filter=self._filter(conditions, ids=ids),
             with_payload=True,
             score_threshold=threshold,
         )
@@ -281,6 +335,7 @@ class ServerBackend:
             self._client.create_collection(
                 collection,
                 vectors_config=models.VectorParams(size=dimensions, distance=models.Distance.COSINE),
+                sparse_vectors_config={LEXICAL: models.SparseVectorParams()},
             )
             self._client.create_payload_index(
                 collection,
@@ -294,7 +349,9 @@ class ServerBackend:
         self._known.add(collection)
 
     @staticmethod
-    def _filter(conditions: Conditions, exclude: Conditions | None = None) -> Any:
+    def _filter(
+        conditions: Conditions, exclude: Conditions | None = None, ids: Sequence[str] | None = None
+    ) -> Any:
         from qdrant_client import models
 
         def matches(items: Conditions) -> list[Any]:
@@ -308,15 +365,33 @@ class ServerBackend:
                 for key, values in items.items()
             ]
 
-        return models.Filter(must=matches(conditions), must_not=matches(exclude) if exclude else None)
+        must: list[Any] = matches(conditions)
+        if ids is not None:
+            must.append(models.HasIdCondition(has_id=list(ids)))
+        return models.Filter(must=must, must_not=matches(exclude) if exclude else None)
 
-    def upsert(self, collection: str, points: list[tuple[str, Sequence[float], dict[str, str]]]) -> None:
+    @staticmethod
+    def _vectors(dense: Sequence[float], lexical: Sparse | None) -> Any:
+        from qdrant_client import models
+
+        if lexical is None:
+            return {"": list(dense)}
+        return {
+            "": list(dense),
+            LEXICAL: models.SparseVector(indices=list(lexical.indices), values=list(lexical.values)),
+        }
+
+    def upsert(
+        self, collection: str, points: list[tuple[str, Sequence[float], Sparse | None, dict[str, str]]]
+    ) -> None:
         from qdrant_client import models
 
         if points:
             self._client.upsert(
                 collection,
-                points=[models.PointStruct(id=i, vector=list(v), payload=p) for i, v, p in points],
+                points=[
+                    models.PointStruct(id=i, vector=self._vectors(v, s), payload=p) for i, v, s, p in points
+                ],
                 wait=True,
             )
 
@@ -329,15 +404,22 @@ class ServerBackend:
     def search(
         self,
         collection: str,
-        vector: Sequence[float],
+        vector: QueryVector,
         conditions: Conditions,
         limit: int,
         threshold: float | None,
+        ids: Sequence[str] | None = None,
     ) -> list[tuple[str, float, dict[str, Any]]]:
+        from qdrant_client import models
+
+        sparse = isinstance(vector, Sparse)
         response = self._client.query_points(
             collection,
-            query=list(vector),
-            query_filter=self._filter(conditions),
+            query=models.SparseVector(indices=list(vector.indices), values=list(vector.values))
+            if isinstance(vector, Sparse)
+            else list(vector),
+            using=LEXICAL if sparse else None,
+            query_filter=self._filter(conditions, ids=ids),
             limit=limit,
             with_payload=True,
             score_threshold=threshold,

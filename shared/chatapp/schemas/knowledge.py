@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,6 +106,8 @@ class RetrievalTestIn(BaseModel):
 
     query: str = Field(min_length=1, max_length=2000)
     max_results: int | None = Field(default=None, ge=1, le=50)
+    # Either side alone, to see what each contributes; agents always search "hybrid".
+    mode: Literal["hybrid", "dense", "text"] = "hybrid"
 
 
 class RetrievedChunkOut(BaseModel):
@@ -116,9 +118,10 @@ class RetrievedChunkOut(BaseModel):
     text: str
     page_number: int | None
     section_title: str | None
-    score: float  # fused (reciprocal rank fusion), higher is better
-    dense_score: float | None  # cosine similarity, when the dense search found it
-    text_rank: int | None  # rank in the full-text results, when full-text search found it
+    score: float  # blended dense and BM25 scores, in [0, 1], relative to this question's candidates
+    dense_score: float | None  # cosine similarity with the question
+    lexical_score: float | None  # BM25 with the company's own term statistics; None when no term matched
+    confidence: float  # calibrated probability that this passage answers the question (0..1)
 
 
 class RetrievalOut(BaseModel):

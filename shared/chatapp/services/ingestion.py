@@ -36,6 +36,7 @@ from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import InvalidInput
 from chatapp.integrations import storage
 from chatapp.integrations.embeddings import Embedder, get_embedder, minilm_tokenizer
+from chatapp.knowledge import lexical
 from chatapp.knowledge.chunking import Chunk, ChunkingConfig, chunk_sections
 from chatapp.knowledge.parsing import ParseError, Section, parse_document
 from chatapp.observability import logger
@@ -91,6 +92,11 @@ class _Stats:
 
 def chunk_id(file_id: uuid.UUID, generation: int, index: int) -> uuid.UUID:
     return uuid.uuid5(_CHUNK_NAMESPACE, f"{file_id}:{generation}:{index}")
+
+
+def lexical_text(chunk: Chunk) -> str:
+    """What BM25 indexes: the section heading and the chunk's text."""
+    return f"{chunk.section_title}\n{chunk.text}" if chunk.section_title else chunk.text
 
 
 def count_tokens(text: str) -> int:
@@ -220,21 +226,23 @@ def _embed_batch(
     stats: _Stats,
     on_progress: Callable[[int], None] | None,
 ) -> None:
-    from chatapp.integrations.vector_store import VectorPoint
+    from chatapp.integrations.vector_store import Sparse, VectorPoint
 
     embeddings = embedder.embed_documents([c.embed_text for c in batch])
-    vectors.upsert(
-        [
+    points = []
+    for c, vector in zip(batch, embeddings, strict=True):
+        weights = lexical.document_vector(lexical_text(c))
+        points.append(
             VectorPoint(
                 chunk_id(message.file_id, message.generation, c.index),
                 vector,
                 message.file_id,
                 claim.category_id,
                 generation=message.generation,
+                lexical=Sparse(weights.indices, weights.values),
             )
-            for c, vector in zip(batch, embeddings, strict=True)
-        ]
-    )
+        )
+    vectors.upsert(points)
     stats.chunks.extend(batch)
     if on_progress:
         on_progress(len(stats.chunks))
@@ -267,6 +275,7 @@ def _publish(
                 page_number=c.page_number,
                 section_title=(c.section_title or "")[:255] or None,
                 qdrant_id=str(point),
+                lexical_terms=lexical.document_term_ids(lexical_text(c)),
             )
             for c in stats.chunks
         )

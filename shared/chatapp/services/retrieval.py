@@ -1,15 +1,20 @@
-"""Hybrid retrieval for agents: dense vectors (Qdrant) + PostgreSQL full text, fused by reciprocal rank.
+"""Hybrid retrieval for agents: dense vectors and BM25, both in Qdrant, fused by score.
 
 Everything is restricted twice: to the company (row-level security on chunks and files, and the
 company filter on every vector query) and to the categories assigned to the agent.
 
-`relevanceThreshold` (ragConfig) is a cosine similarity and applies to the dense side; full-text
-hits have no comparable scale and enter the fusion by rank. `maxResults` caps what is returned.
+Each side proposes its best `CANDIDATES_PER_SIDE` chunks; every candidate is then scored exactly on
+both sides (a second, id-restricted query per side), and the two scores are blended: the dense
+cosine min-max scaled over the candidates, BM25 divided by the best BM25. Blending scores beats
+reciprocal-rank fusion here because it keeps *how much* better the best match is (measured in
+docs/retrieval.md). BM25's IDF is the company's own (`chatapp.knowledge.lexical`).
+
+`relevanceThreshold` (ragConfig) is a cosine similarity: a chunk less similar than that to the
+question is never returned in dense or hybrid mode. `maxResults` caps what is returned.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.tenancy import tenant_session
 from chatapp.integrations.embeddings import get_embedder
+from chatapp.integrations.vector_store import Sparse
+from chatapp.knowledge import confidence, lexical
 from chatapp.schemas.knowledge import RetrievalOut, RetrievedChunkOut
 from chatapp.services import knowledge_vectors
 from chatapp.services.agents import get_agent
@@ -27,24 +34,22 @@ from chatapp.services.authorization import require_permission
 from chatapp.services.knowledge_categories import agent_category_ids
 from chatapp.services.principals import Principal
 
-RRF_K = 60
 DEFAULT_MAX_RESULTS = 5
 DEFAULT_RELEVANCE_THRESHOLD = 0.2  # cosine; all-MiniLM-L6-v2 puts unrelated text near 0, related above 0.3
 CANDIDATES_PER_SIDE = 30
+DENSE_WEIGHT = 0.8  # of the blended score; BM25 has the rest (docs/retrieval.md)
 Mode = Literal["hybrid", "dense", "text"]
 
-_WORD = re.compile(r"[A-Za-z0-9]+")
-_TEXT_SEARCH = text("""
-    SELECT c.id, ts_rank_cd(c.search_vector, q, 1) AS rank
-    FROM chatapp_knowledge_chunks c
-    JOIN chatapp_knowledge_files f ON f.id = c.file_id, to_tsquery('english', :query) q
-    WHERE f.category_id = ANY(:categories) AND f.status = 'indexed' AND c.search_vector @@ q
-    ORDER BY rank DESC
-    LIMIT :limit
+_TERM_STATS = text("""
+    SELECT (SELECT count(*) FROM chatapp_knowledge_chunks WHERE company_id = :company) AS chunks,
+           s.term_id, s.chunk_count
+    FROM (SELECT 1) one
+    LEFT JOIN chatapp_knowledge_term_stats s
+      ON s.company_id = :company AND s.term_id = ANY(:terms) AND s.chunk_count > 0
 """)
 _LOAD_CHUNKS = text("""
-    SELECT c.id, c.content, c.page_number, c.section_title, f.id AS file_id, f.original_filename,
-           f.category_id
+    SELECT c.id, c.content, c.page_number, c.section_title, c.lexical_terms, f.id AS file_id,
+           f.original_filename, f.category_id
     FROM chatapp_knowledge_chunks c JOIN chatapp_knowledge_files f ON f.id = c.file_id
     WHERE c.id = ANY(:ids) AND f.category_id = ANY(:categories) AND f.status = 'indexed'
 """)
@@ -70,10 +75,43 @@ class RagSettings:
         )
 
 
-def text_query(question: str) -> str | None:
-    """An OR of the question's words: ranking, not matching every word, decides relevance."""
-    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(question)))
-    return " | ".join(words) if words else None
+@dataclass(frozen=True)
+class LexicalQuery:
+    idf: dict[int, float]  # every term of the question, words the company never used included
+    sparse: Sparse | None  # the terms that can match, as a query vector; None when none can
+
+
+def lexical_query(db: Session, company_id: uuid.UUID, question: str) -> LexicalQuery:
+    """The question's BM25 weights, from the company's own term statistics."""
+    terms = lexical.query_term_ids(question)
+    if not terms:
+        return LexicalQuery({}, None)
+    rows = db.execute(_TERM_STATS, {"company": company_id, "terms": terms}).all()
+    containing = {row.term_id: row.chunk_count for row in rows if row.term_id is not None}
+    chunks = rows[0].chunks
+    weights = lexical.query_vector(terms, chunks, containing)
+    return LexicalQuery(
+        {t: lexical.idf(chunks, containing.get(t, 0)) for t in terms},
+        Sparse(weights.indices, weights.values) if weights.indices else None,
+    )
+
+
+def blend(dense: dict[uuid.UUID, float], bm25: dict[uuid.UUID, float]) -> dict[uuid.UUID, float]:
+    """One score in [0, 1] per candidate: `DENSE_WEIGHT` of its scaled cosine plus the rest of its
+    BM25 relative to the best. Either side may be empty (dense-only or lexical-only search)."""
+    candidates = dense.keys() | bm25.keys()
+    low, high = (min(dense.values()), max(dense.values())) if dense else (0.0, 0.0)
+    best = max(bm25.values(), default=0.0)
+    dense_weight = DENSE_WEIGHT if bm25 else 1.0
+    if not dense:
+        dense_weight = 0.0
+    scores = {}
+    for chunk in candidates:
+        cosine = dense.get(chunk, low)
+        scaled = (cosine - low) / (high - low) if high > low else 1.0
+        relative = bm25.get(chunk, 0.0) / best if best > 0 else 0.0
+        scores[chunk] = dense_weight * scaled + (1 - dense_weight) * relative
+    return scores
 
 
 def search(
@@ -89,26 +127,40 @@ def search(
     """The retrieval core; `db` must be in the company's tenant context."""
     if not category_ids or not question.strip():
         return []
-    dense: dict[uuid.UUID, tuple[int, float]] = {}
-    if mode in ("hybrid", "dense"):
-        vector = get_embedder().embed_query(question)
-        hits = knowledge_vectors.for_company(company_id).search(
-            vector, category_ids=category_ids, limit=CANDIDATES_PER_SIDE, score_threshold=relevance_threshold
-        )
-        dense = {hit.chunk_id: (rank, hit.score) for rank, hit in enumerate(hits, start=1)}
-    lexical: dict[uuid.UUID, int] = {}
-    query = text_query(question)
-    if mode in ("hybrid", "text") and query:
-        rows = db.execute(
-            _TEXT_SEARCH, {"query": query, "categories": list(category_ids), "limit": CANDIDATES_PER_SIDE}
-        )
-        lexical = {row.id: rank for rank, row in enumerate(rows, start=1)}
+    vectors = knowledge_vectors.for_company(company_id)
+    scope = {"category_ids": category_ids, "limit": CANDIDATES_PER_SIDE}
+    dense: dict[uuid.UUID, float] = {}
+    bm25: dict[uuid.UUID, float] = {}
+    embedder = get_embedder()
+    vector = embedder.embed_query(question) if mode in ("hybrid", "dense") else None
+    words = lexical_query(db, company_id, question)
+    sparse = words.sparse if mode in ("hybrid", "text") else None
+    calibration = confidence.calibration_for(embedder.model_id)
+    if vector is not None:
+        dense = {
+            h.chunk_id: h.score for h in vectors.search(vector, score_threshold=relevance_threshold, **scope)
+        }
+    if sparse is not None:
+        bm25 = {h.chunk_id: h.score for h in vectors.search(sparse, **scope)}
+    if vector is not None and sparse is not None:
+        # Exact scores on both sides for every candidate: a chunk one side missed still has a score.
+        unscored = [c for c in bm25 if c not in dense]
+        for hit in vectors.search(
+            vector,
+            category_ids=category_ids,
+            limit=len(unscored) or 1,
+            among=unscored,
+            score_threshold=relevance_threshold,
+        ):
+            dense[hit.chunk_id] = hit.score
+        bm25 = {c: s for c, s in bm25.items() if c in dense}  # below the relevance threshold: out
+        unscored = [c for c in dense if c not in bm25]
+        for hit in vectors.search(
+            sparse, category_ids=category_ids, limit=len(unscored) or 1, among=unscored
+        ):
+            bm25[hit.chunk_id] = hit.score
 
-    fused: dict[uuid.UUID, float] = {}
-    for chunk, (rank, _) in dense.items():
-        fused[chunk] = fused.get(chunk, 0.0) + 1.0 / (RRF_K + rank)
-    for chunk, rank in lexical.items():
-        fused[chunk] = fused.get(chunk, 0.0) + 1.0 / (RRF_K + rank)
+    fused = blend(dense, bm25)
     ranked = sorted(fused, key=lambda c: fused[c], reverse=True)
     # Over-fetch: a vector whose chunk row is gone (a superseded generation) is dropped here.
     rows = {
@@ -130,8 +182,16 @@ def search(
                 page_number=row.page_number,
                 section_title=row.section_title,
                 score=round(fused[chunk], 6),
-                dense_score=round(dense[chunk][1], 4) if chunk in dense else None,
-                text_rank=lexical.get(chunk),
+                dense_score=round(dense[chunk], 4) if chunk in dense else None,
+                lexical_score=round(bm25[chunk], 4) if chunk in bm25 else None,
+                confidence=round(
+                    confidence.answer_probability(
+                        dense.get(chunk),
+                        confidence.coverage(words.idf, set(row.lexical_terms or ())),
+                        calibration,
+                    ),
+                    4,
+                ),
             )
         )
         if len(results) == limit:
@@ -140,7 +200,11 @@ def search(
 
 
 def retrieve_for_agent(
-    principal: Principal, agent_id: uuid.UUID, question: str, max_results: int | None = None
+    principal: Principal,
+    agent_id: uuid.UUID,
+    question: str,
+    max_results: int | None = None,
+    mode: Mode = "hybrid",
 ) -> RetrievalOut:
     """What `agent_id` would retrieve for `question` (agents call this; so does the console's test)."""
     require_permission(principal, "knowledge", "read")
@@ -156,5 +220,6 @@ def retrieve_for_agent(
             question,
             limit=max_results or settings.max_results,
             relevance_threshold=settings.relevance_threshold,
+            mode=mode,
         )
     return RetrievalOut(query=question, results=results)

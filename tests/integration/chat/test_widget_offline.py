@@ -68,3 +68,37 @@ def test_a_visitor_gets_an_offline_answer_that_cites_the_document(
     assert newer.status == 200 and {m["id"] for m in newer.body["messages"]} <= {
         m["id"] for m in polled.body["messages"]
     }
+
+
+def test_an_unanswerable_question_goes_to_a_person_instead_of_a_weak_quote(
+    shop: ChatShop, owner_session: Session
+) -> None:
+    """One calibrated confidence: a question the knowledge does not answer scores low and the
+    low-confidence rule hands it over; one it answers scores high and gets the answer."""
+    shop.teach("returns.md", RETURNS)
+    shop.configure(escalation_rules={"confidenceThreshold": 0.4})
+
+    def ask(question: str) -> tuple[dict, Message]:
+        started = shop.widget("POST", "/conversations", json_body={})
+        assert started.status == 201, started.body
+        answer = shop.widget(
+            "POST",
+            "/conversation/messages",
+            token=started.body["session_token"],
+            json_body={"content": question},
+        )
+        assert answer.status == 200, answer.body
+        stored = owner_session.scalar(
+            select(Message).where(Message.id == uuid.UUID(answer.body["messages"][1]["id"]))
+        )
+        assert stored is not None
+        return answer.body, stored
+
+    answered, stored = ask("Can I send back a bike I bought three weeks ago?")
+    assert answered["escalated"] is False and "30 days" in answered["messages"][1]["content"]
+    assert stored.metadata_["confidence"] >= 0.4
+
+    unanswerable, stored = ask("Do you sell gift cards for birthdays?")
+    assert unanswerable["escalated"] is True
+    assert "30 days" not in unanswerable["messages"][1]["content"]
+    assert stored.metadata_["confidence"] < 0.4

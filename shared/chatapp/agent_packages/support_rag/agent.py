@@ -120,11 +120,8 @@ def _cited(text: str, passages: list[Passage]) -> list[Passage]:
 
 
 def _confidence(searched: bool, basis: list[Passage]) -> float | None:
-    """How well grounded the answer is: the best dense relevance among the passages it rests on.
-    None for answers that needed no knowledge (greetings); 0 when a search found nothing."""
+    """How well grounded the answer is: the best calibrated confidence among the passages it rests
+    on. None for answers that needed no knowledge (greetings); 0 when a search found nothing."""
     if not searched:
         return None
-    relevances = [p.relevance for p in basis if p.relevance is not None]
-    if relevances:
-        return round(max(relevances), 3)
-    return 0.5 if basis else 0.0  # full-text matches only: some grounding, unknown strength
+    return round(max((p.confidence for p in basis), default=0.0), 3)

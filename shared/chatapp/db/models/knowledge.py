@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Computed, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_object, updated_at, uuid_pk
@@ -73,7 +73,6 @@ class KnowledgeChunk(Base):
         Index("knowledge_chunks_qdrant_idx", "qdrant_id"),
         # Not in the design: one row per position makes "exactly one set of chunks" a database rule.
         Index("knowledge_chunks_file_index_idx", "file_id", "chunk_index", unique=True),
-        Index("knowledge_chunks_search_idx", "search_vector", postgresql_using="gin"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -87,8 +86,21 @@ class KnowledgeChunk(Base):
     section_title: Mapped[str | None] = mapped_column(String(255))
     qdrant_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = created_at()
-    # Not in the design: full-text side of hybrid retrieval, derived by PostgreSQL itself.
-    search_vector: Mapped[str | None] = mapped_column(
-        TSVECTOR,
-        Computed("to_tsvector('english', coalesce(section_title, '') || ' ' || content)", persisted=True),
+    # Not in the design: the chunk's distinct BM25 term ids (chatapp.knowledge.lexical); triggers
+    # count them into chatapp_knowledge_term_stats. NULL for chunks indexed before migration 0015.
+    lexical_terms: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+
+
+class KnowledgeTermStat(Base):
+    """Not in the design: how many of a company's chunks contain a term (BM25's document frequency).
+
+    Kept by triggers on chatapp_knowledge_chunks (migration 0015), never written by the application.
+    """
+
+    __tablename__ = "chatapp_knowledge_term_stats"
+
+    company_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chatapp_companies.id", ondelete="CASCADE"), primary_key=True
     )
+    term_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chunk_count: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,53 @@
+"""Retrieval confidence: the probability that a passage answers the question, calibrated.
+
+A logistic model over two signals every retrieved passage has:
+
+* `cosine`: the dense similarity of passage and question (the embedding model's own scale), and
+* `coverage`: the share of the question's IDF weight that the passage's words cover (0..1), so a
+  passage that shares the question's rare words counts for more than one sharing common ones.
+
+The coefficients were fitted by `./run bench-knowledge --only quality` (see docs/retrieval.md) on
+the public evaluation sets, with "the top passage's page answers the question" as the outcome and
+the no-answer questions as negatives. They hold for the offline embedding model; another model's
+cosines sit on another scale, so its passages fall back to the same curve until it is fitted too
+(`calibration_for` says which one applies).
+
+Both answerers and the low-confidence escalation rule read this one number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Calibration:
+    cosine: float
+    coverage: float
+    intercept: float
+    fitted_for: str
+
+
+# Fitted on debian_handbook + python_stdlib (134 questions, 12 of them unanswerable).
+MINILM = Calibration(cosine=7.634, coverage=1.983, intercept=-4.016, fitted_for="all-MiniLM-L6-v2-onnx-int8")
+CALIBRATIONS = {MINILM.fitted_for: MINILM}
+
+
+def calibration_for(model_id: str) -> Calibration:
+    return CALIBRATIONS.get(model_id, MINILM)
+
+
+def coverage(query_idf: Mapping[int, float], passage_terms: set[int] | frozenset[int]) -> float:
+    """The share of the question's IDF weight whose terms the passage contains."""
+    total = sum(query_idf.values())
+    if total <= 0:
+        return 0.0
+    return sum(weight for term, weight in query_idf.items() if term in passage_terms) / total
+
+
+def answer_probability(cosine: float | None, covered: float, calibration: Calibration = MINILM) -> float:
+    """P(this passage answers the question); a passage with no dense score counts as cosine 0."""
+    z = calibration.cosine * (cosine or 0.0) + calibration.coverage * covered + calibration.intercept
+    return 1.0 / (1.0 + math.exp(-z))
