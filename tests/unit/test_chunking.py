@@ -36,6 +36,8 @@ def test_no_chunk_exceeds_the_model_limit_even_when_asked_for_more() -> None:
     assert len(chunks) > 10
     assert all(c.token_count + 2 <= MINILM_MAX_TOKENS for c in chunks)
     assert all(c.embed_text.startswith("Handbook - Policies\n") for c in chunks)
+    # token_count is summed from the pieces, not re-counted: it must equal a real count.
+    assert all(c.token_count == count_tokens(c.embed_text) for c in chunks)
 
 
 def test_chunk_size_and_overlap_follow_the_rag_config() -> None:

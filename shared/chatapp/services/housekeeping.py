@@ -6,6 +6,10 @@
 - sign-in tokens (magic links, verifications) that expired more than a day ago.
 
 Each is one set-based DELETE on a cut-off computed from `now`: running twice removes nothing more.
+
+It also queues the re-indexing of knowledge files indexed under an older index layout or another
+embedding model (at most `OUTDATED_FILES_PER_RUN` a day): retrieval cannot see them until then. A
+queued file is pending, so a second run does not queue it again.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from sqlalchemy import delete
 from chatapp.db.models.audit import RateLimitRecord
 from chatapp.db.models.core import Session, VerificationToken
 from chatapp.db.tenancy import system_session
+from chatapp.services import knowledge_files
 
 RATE_LIMIT_RETENTION = timedelta(days=1)
 SESSION_RETENTION = timedelta(days=30)
 TOKEN_RETENTION = timedelta(days=1)
+OUTDATED_FILES_PER_RUN = 2000
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class HousekeepingReport:
     rate_limit_windows: int
     sessions: int
     sign_in_tokens: int
+    outdated_files_requeued: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -48,4 +55,5 @@ def run(now: datetime | None = None) -> HousekeepingReport:
             rate_limit_windows=int(windows.rowcount or 0),  # type: ignore[attr-defined]
             sessions=int(sessions.rowcount or 0),  # type: ignore[attr-defined]
             sign_in_tokens=int(tokens.rowcount or 0),  # type: ignore[attr-defined]
+            outdated_files_requeued=knowledge_files.requeue_outdated(db, OUTDATED_FILES_PER_RUN),
         )

@@ -209,6 +209,26 @@ def _queue_ingestion(db: Session, row: KnowledgeFile) -> FileOut:
     return FileOut.model_validate(row)
 
 
+def requeue_outdated(db: Session, limit: int) -> int:
+    """Queue re-indexing of up to `limit` files indexed into another collection than today's (an
+    older index layout or another embedding model): their chunks are invisible to retrieval until
+    then. `db` is a platform (system) session; returns how many were queued."""
+    current = knowledge_vectors.current_collection()
+    rows = db.scalars(
+        select(KnowledgeFile)
+        .where(
+            KnowledgeFile.status == FileStatus.INDEXED,
+            KnowledgeFile.qdrant_collection.is_not(None),
+            KnowledgeFile.qdrant_collection != current,
+        )
+        .order_by(KnowledgeFile.indexed_at)
+        .limit(limit)
+    ).all()
+    for row in rows:
+        _queue_ingestion(db, row)
+    return len(rows)
+
+
 def reindex_file(principal: Principal, file_id: uuid.UUID) -> FileOut:
     require_permission(principal, "knowledge", "write")
     with tenant_session(principal.context()) as db:

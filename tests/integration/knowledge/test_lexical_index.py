@@ -124,3 +124,41 @@ def test_another_company_cannot_move_our_ranking(
     }
     assert after == before
     assert all(r["filename"].startswith("noise") for r in other_tenant.retrieve("refund", mode="text"))
+
+
+def test_files_indexed_before_the_lexical_index_are_reindexed_by_housekeeping(
+    tenant: KnowledgeTenant, local_aws: LocalAws, owner_session: Session
+) -> None:
+    """An upgrade changes the collection (layout or model): housekeeping queues the files still in
+    the old one, once, and after ingestion they are found again, words and meaning."""
+    from chatapp.services import housekeeping, knowledge_vectors
+
+    category = tenant.category("Legacy")
+    tenant.assign(category)
+    file_id = _upload(tenant, category, "legacy", [("Lockers", "Bike lockers open with the blue fob.")])
+    local_aws.drain()
+    owner_session.execute(
+        text(
+            "UPDATE chatapp_knowledge_files SET qdrant_collection = 'chunks_all_minilm_l6_v2_onnx_int8' "
+            "WHERE id = :f"
+        ),
+        {"f": file_id},
+    )
+    owner_session.execute(
+        text("UPDATE chatapp_knowledge_chunks SET lexical_terms = NULL WHERE file_id = :f"), {"f": file_id}
+    )
+    owner_session.commit()
+
+    assert housekeeping.run().outdated_files_requeued == 1
+    assert tenant.file(file_id)["status"] == "pending"
+    assert housekeeping.run().outdated_files_requeued == 0  # queued once
+    local_aws.drain()
+
+    indexed = tenant.file(file_id)
+    assert indexed["status"] == "indexed"
+    owner_session.expire_all()
+    collection = owner_session.execute(
+        text("SELECT qdrant_collection FROM chatapp_knowledge_files WHERE id = :f"), {"f": file_id}
+    ).scalar_one()
+    assert collection == knowledge_vectors.current_collection()
+    assert tenant.retrieve("blue fob", mode="text")[0]["filename"] == "legacy.md"
