@@ -2,7 +2,7 @@
 
 `chatapp_knowledge_chunks.lexical_terms` holds a chunk's distinct term ids (see
 `chatapp.knowledge.lexical`). `chatapp_knowledge_term_stats` counts, per company, how many chunks
-contain each term: the document frequencies BM25's IDF needs, kept per company so that no tenant's
+contain each term, and under term id 0 how many chunks there are: what BM25's IDF needs, kept per company so that no tenant's
 documents move another's ranking. Statement-level triggers with transition tables keep the counts
 in the same transaction as every insert or delete of chunks, cascades included, so no code path
 can forget them. Chunks are never updated in place (re-indexing replaces them).
@@ -30,6 +30,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 STATS = "chatapp_knowledge_term_stats"
+ALL_CHUNKS = 0  # the term id under which a company's row counts all its chunks (BM25's N)
 CHUNKS = "chatapp_knowledge_chunks"
 
 _COUNT_INSERTED = f"""
@@ -37,7 +38,10 @@ CREATE FUNCTION chatapp_count_inserted_chunk_terms() RETURNS trigger LANGUAGE pl
 BEGIN
     -- Rows are locked in key order, so two files indexed at once cannot deadlock here.
     INSERT INTO {STATS} (company_id, term_id, chunk_count)
-    SELECT company_id, term, count(*) FROM inserted_chunks, unnest(lexical_terms) AS term
+    SELECT company_id, term, count(*) FROM (
+        SELECT company_id, unnest(lexical_terms) AS term FROM inserted_chunks
+        UNION ALL SELECT company_id, {ALL_CHUNKS} FROM inserted_chunks
+    ) terms
     GROUP BY company_id, term ORDER BY company_id, term
     ON CONFLICT (company_id, term_id)
     DO UPDATE SET chunk_count = {STATS}.chunk_count + EXCLUDED.chunk_count;
@@ -48,7 +52,10 @@ _COUNT_DELETED = f"""
 CREATE FUNCTION chatapp_count_deleted_chunk_terms() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     WITH gone AS (
-        SELECT company_id, term, count(*) AS chunks FROM deleted_chunks, unnest(lexical_terms) AS term
+        SELECT company_id, term, count(*) AS chunks FROM (
+            SELECT company_id, unnest(lexical_terms) AS term FROM deleted_chunks
+            UNION ALL SELECT company_id, {ALL_CHUNKS} FROM deleted_chunks
+        ) terms
         GROUP BY company_id, term
     ), locked AS (
         SELECT s.company_id, s.term_id, gone.chunks FROM {STATS} s

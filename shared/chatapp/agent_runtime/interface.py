@@ -123,8 +123,14 @@ class Runtime(Protocol):
         """None when the platform runs without a language model (the offline answerer)."""
         ...
 
-    def search(self, query: str, max_results: int | None = None) -> list[Passage]:
-        """The agent's knowledge: hybrid retrieval over its categories, its company only."""
+    def search(
+        self, query: str, max_results: int | None = None, *, hypothetical_answer: str | None = None
+    ) -> list[Passage]:
+        """The agent's knowledge: hybrid retrieval over its categories, its company only.
+
+        `hypothetical_answer` (a language model's guess at what the answer says, in the documents'
+        words) joins the query on the dense side only: it bridges the customer's words and the
+        documents', while its invented specifics cannot add rare words to the BM25 side."""
         ...
 
     def offline_answer(self, turn: Turn, passages: list[Passage]) -> Reply:

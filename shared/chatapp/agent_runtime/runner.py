@@ -21,6 +21,7 @@ from chatapp.observability import logger
 from chatapp.services.retrieval import RagSettings, search
 
 DEFAULT_FALLBACK = "Sorry, something went wrong on our side. Please try again, or ask for a person."
+MAX_HYPOTHETICAL_CHARS = 1000  # the model input holds 256 tokens; more only costs tokenizing
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,14 @@ class PlatformRuntime:
     llm: LanguageModel | None
     searches: list[dict[str, Any]] = field(default_factory=list)
 
-    def search(self, query: str, max_results: int | None = None) -> list[Passage]:
+    def search(
+        self, query: str, max_results: int | None = None, *, hypothetical_answer: str | None = None
+    ) -> list[Passage]:
         started = time.perf_counter()
         limit = min(max_results or self.rag.max_results, 20)
+        meaning = (
+            f"{query[:1000]}\n{hypothetical_answer[:MAX_HYPOTHETICAL_CHARS]}" if hypothetical_answer else None
+        )
         with tenant_session(TenantContext.company_service(self.company_id)) as db:
             found = search(
                 db,
@@ -49,6 +55,7 @@ class PlatformRuntime:
                 query[:2000],
                 limit=limit,
                 relevance_threshold=self.rag.relevance_threshold,
+                dense_text=meaning,
             )
         self.searches.append(
             {

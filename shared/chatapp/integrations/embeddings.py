@@ -89,6 +89,9 @@ class MiniLMOnnxEmbedder:
                 if digest != MINILM_SHA256:
                     raise EmbeddingError(f"embedding model file {path.name} failed its checksum")
                 options = onnxruntime.SessionOptions()
+                # Idle worker threads otherwise spin for a while after every run, taking the CPU
+                # from PostgreSQL and the request itself on a 2-core machine.
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 if self._threads:
                     options.intra_op_num_threads = self._threads
                 model = optimized_model(source, digest, Path(get_settings().model_cache_path))

@@ -69,9 +69,12 @@ def _stem(word: str) -> str:
     return stem
 
 
+ALL_CHUNKS = 0  # term id 0 is reserved: the statistics count a company's chunks under it
+
+
 @lru_cache(maxsize=200_000)
 def term_id(term: str) -> int:
-    return zlib.crc32(term.encode()) & 0x7FFFFFFF
+    return zlib.crc32(term.encode()) & 0x7FFFFFFF or 1
 
 
 def terms(text: str) -> list[str]:

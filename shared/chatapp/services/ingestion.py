@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select, text
 
 from chatapp.db.enums import FileStatus
 from chatapp.db.models.agents import Agent, AgentKnowledgeCategory, AgentPackage
@@ -92,9 +92,6 @@ class _Stats:
 
 def chunk_id(file_id: uuid.UUID, generation: int, index: int) -> uuid.UUID:
     return uuid.uuid5(_CHUNK_NAMESPACE, f"{file_id}:{generation}:{index}")
-
-
-INSERT_BATCH = 1000  # chunk rows per INSERT (11 parameters each; PostgreSQL allows 65,535)
 
 
 def lexical_text(chunk: Chunk) -> str:
@@ -266,26 +263,7 @@ def _publish(
         if row is None or row.ingest_generation != message.generation:
             return IngestOutcome.STALE  # a newer run (or the delete) cleans up after this one
         db.execute(delete(KnowledgeChunk).where(KnowledgeChunk.file_id == message.file_id))
-        rows = [
-            {
-                "id": (point := chunk_id(message.file_id, message.generation, c.index)),
-                "file_id": message.file_id,
-                "company_id": message.company_id,
-                "chunk_index": c.index,
-                "content": c.text,
-                "start_offset": c.start_offset,
-                "end_offset": c.end_offset,
-                "page_number": c.page_number,
-                "section_title": (c.section_title or "")[:255] or None,
-                "qdrant_id": str(point),
-                "lexical_terms": lexical.document_term_ids(lexical_text(c)),
-            }
-            for c in stats.chunks
-        ]
-        # Multi-row INSERTs, not executemany (one statement per row): the term-counting trigger runs
-        # per statement, and per row it cost 4 s for a 1 MB file.
-        for start in range(0, len(rows), INSERT_BATCH):
-            db.execute(insert(KnowledgeChunk).values(rows[start : start + INSERT_BATCH]))
+        _insert_chunks(db, message, stats.chunks)
         db.flush()
         vectors.delete_file(message.file_id, keep_generation=message.generation)
         row.status = FileStatus.INDEXED
@@ -303,6 +281,43 @@ def _publish(
         }
     logger.info("file indexed", extra={"file_id": str(message.file_id), "chunks": len(stats.chunks)})
     return IngestOutcome.INDEXED
+
+
+_INSERT_CHUNKS = text("""
+    INSERT INTO chatapp_knowledge_chunks (id, file_id, company_id, chunk_index, content, start_offset,
+                                          end_offset, page_number, section_title, qdrant_id, lexical_terms)
+    SELECT c.id, :file_id, :company_id, c.index, c.content, c.start_offset, c.end_offset, c.page_number,
+           c.section_title, c.id::text, c.terms::integer[]
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:indexes AS integer[]), CAST(:contents AS text[]),
+                CAST(:starts AS integer[]), CAST(:ends AS integer[]), CAST(:pages AS integer[]),
+                CAST(:sections AS text[]), CAST(:terms AS text[]))
+         AS c(id, index, content, start_offset, end_offset, page_number, section_title, terms)
+""")
+
+
+def _insert_chunks(db: Any, message: IngestMessage, chunks: list[Chunk]) -> None:
+    """All chunk rows in one statement, as columns (COPY is refused under row-level security).
+
+    One statement, so the term-counting trigger runs once: through executemany it ran once per row
+    (4 s for 1 MB), and a multi-row VALUES spent a tenth of ingestion compiling its parameters."""
+    db.execute(
+        _INSERT_CHUNKS,
+        {
+            "file_id": message.file_id,
+            "company_id": message.company_id,
+            "ids": [chunk_id(message.file_id, message.generation, c.index) for c in chunks],
+            "indexes": [c.index for c in chunks],
+            "contents": [c.text for c in chunks],
+            "starts": [c.start_offset for c in chunks],
+            "ends": [c.end_offset for c in chunks],
+            "pages": [c.page_number for c in chunks],
+            "sections": [(c.section_title or "")[:255] or None for c in chunks],
+            # Rows of different lengths cannot share one 2-D array: each travels as its literal.
+            "terms": [
+                "{" + ",".join(map(str, lexical.document_term_ids(lexical_text(c)))) + "}" for c in chunks
+            ],
+        },
+    )
 
 
 def _fail(context: TenantContext, message: IngestMessage, reason: str) -> None:

@@ -41,11 +41,8 @@ DENSE_WEIGHT = 0.8  # of the blended score; BM25 has the rest (docs/retrieval.md
 Mode = Literal["hybrid", "dense", "text"]
 
 _TERM_STATS = text("""
-    SELECT (SELECT count(*) FROM chatapp_knowledge_chunks WHERE company_id = :company) AS chunks,
-           s.term_id, s.chunk_count
-    FROM (SELECT 1) one
-    LEFT JOIN chatapp_knowledge_term_stats s
-      ON s.company_id = :company AND s.term_id = ANY(:terms) AND s.chunk_count > 0
+    SELECT term_id, chunk_count FROM chatapp_knowledge_term_stats
+    WHERE company_id = :company AND term_id = ANY(:terms) AND chunk_count > 0
 """)
 _LOAD_CHUNKS = text("""
     SELECT c.id, c.content, c.page_number, c.section_title, c.lexical_terms, f.id AS file_id,
@@ -86,9 +83,9 @@ def lexical_query(db: Session, company_id: uuid.UUID, question: str) -> LexicalQ
     terms = lexical.query_term_ids(question)
     if not terms:
         return LexicalQuery({}, None)
-    rows = db.execute(_TERM_STATS, {"company": company_id, "terms": terms}).all()
-    containing = {row.term_id: row.chunk_count for row in rows if row.term_id is not None}
-    chunks = rows[0].chunks
+    rows = db.execute(_TERM_STATS, {"company": company_id, "terms": [lexical.ALL_CHUNKS, *terms]})
+    containing = {row.term_id: row.chunk_count for row in rows}
+    chunks = containing.pop(lexical.ALL_CHUNKS, 0)
     weights = lexical.query_vector(terms, chunks, containing)
     return LexicalQuery(
         {t: lexical.idf(chunks, containing.get(t, 0)) for t in terms},
@@ -123,8 +120,10 @@ def search(
     limit: int,
     relevance_threshold: float = DEFAULT_RELEVANCE_THRESHOLD,
     mode: Mode = "hybrid",
+    dense_text: str | None = None,
 ) -> list[RetrievedChunkOut]:
-    """The retrieval core; `db` must be in the company's tenant context."""
+    """The retrieval core; `db` must be in the company's tenant context. `dense_text`, when given,
+    is embedded instead of the question (e.g. the question with a hypothetical answer)."""
     if not category_ids or not question.strip():
         return []
     vectors = knowledge_vectors.for_company(company_id)
@@ -132,7 +131,7 @@ def search(
     dense: dict[uuid.UUID, float] = {}
     bm25: dict[uuid.UUID, float] = {}
     embedder = get_embedder()
-    vector = embedder.embed_query(question) if mode in ("hybrid", "dense") else None
+    vector = embedder.embed_query(dense_text or question) if mode in ("hybrid", "dense") else None
     words = lexical_query(db, company_id, question)
     sparse = words.sparse if mode in ("hybrid", "text") else None
     calibration = confidence.calibration_for(embedder.model_id)

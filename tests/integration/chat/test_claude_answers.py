@@ -176,3 +176,34 @@ def test_long_conversations_keep_a_rolling_summary(
         and "Customer Ada" not in last_turn["system"]
     )
     assert len(json.dumps(last_turn["messages"])) < 4 * 500 + 1200  # the window stays in budget
+
+
+def test_a_hypothetical_answer_finds_what_the_customers_words_miss(
+    shop: ChatShop, claude: FakeAnthropic, owner_session: Session
+) -> None:
+    """Claude may add what the answer probably says, in a help article's words: the dense search
+    embeds it with the query, so a passage worded unlike the customer is still found."""
+    shop.teach("warranty.md", WARRANTY)
+    vague = "the thing on my purchase"
+    claude.script(
+        tool_use_reply("rag_search", {"query": vague}),
+        text_reply("Nothing found."),
+        tool_use_reply(
+            "rag_search",
+            {
+                "query": vague,
+                "hypothetical_answer": "Paint and decals are covered against peeling for a number of years.",
+            },
+        ),
+        text_reply("Paint is covered for two years [1]."),
+    )
+    first = shop.visit().send("My decals are coming off, is that covered?")
+    assert first.status == 200, first.body
+    second = shop.visit().send("My decals are coming off, is that covered?")
+    assert second.status == 200, second.body
+
+    without, with_answer = _tool_result(claude.requests[1].body), _tool_result(claude.requests[3].body)
+    assert "two years against peeling" not in without
+    assert "two years against peeling" in with_answer
+    assert second.body["messages"][-1]["citations"][0]["filename"] == "warranty.md"
+    assert "hypothetical_answer" in claude.requests[0].body["tools"][0]["input_schema"]["properties"]

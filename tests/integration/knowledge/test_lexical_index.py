@@ -63,6 +63,14 @@ def test_term_counts_follow_indexing_reindexing_and_deletion(
     assert tenant.call("DELETE", f"/v1/knowledge/files/{first}").status in (200, 204)
     local_aws.drain()
     assert _stats(owner_session, company, ["derailleur", "saddle"]) == {"derailleur": 0, "saddle": 1}
+    counted = owner_session.execute(
+        text("SELECT chunk_count FROM chatapp_knowledge_term_stats WHERE company_id = :c AND term_id = :t"),
+        {"c": company, "t": lexical.ALL_CHUNKS},
+    ).scalar_one()
+    chunks = owner_session.execute(
+        text("SELECT count(*) FROM chatapp_knowledge_chunks WHERE company_id = :c"), {"c": company}
+    ).scalar_one()
+    assert counted == chunks > 0
     assert tenant.file(second)["status"] == "indexed"
 
 

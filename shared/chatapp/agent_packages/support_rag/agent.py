@@ -74,7 +74,11 @@ def respond(turn: Turn, runtime: Runtime) -> Reply:
             arguments = dict(use.input or {})
             if use.name == "rag_search" and "rag_search" in tools:
                 searched = True
-                found = runtime.search(str(arguments.get("query") or turn.message))
+                hypothetical = arguments.get("hypothetical_answer")
+                found = runtime.search(
+                    str(arguments.get("query") or turn.message),
+                    hypothetical_answer=str(hypothetical) if hypothetical else None,
+                )
                 content = passages_for_model(found, first_number=len(passages) + 1)
                 passages.extend(found)
                 result: Any = [p.chunk_id for p in found]

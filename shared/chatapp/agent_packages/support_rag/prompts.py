@@ -43,7 +43,17 @@ TOOLS: dict[str, dict[str, Any]] = {
         ),
         "input_schema": {
             "type": "object",
-            "properties": {"query": {"type": "string", "description": "What to look up, in a few words."}},
+            "properties": {
+                "query": {"type": "string", "description": "What to look up, in a few words."},
+                "hypothetical_answer": {
+                    "type": "string",
+                    "description": (
+                        "Optional: one or two sentences of what the answer might say, in the words a "
+                        "help article would use. Helps find passages worded differently from the "
+                        "customer. Never shown to the customer."
+                    ),
+                },
+            },
             "required": ["query"],
         },
     },

@@ -92,7 +92,8 @@ class KnowledgeChunk(Base):
 
 
 class KnowledgeTermStat(Base):
-    """Not in the design: how many of a company's chunks contain a term (BM25's document frequency).
+    """Not in the design: how many of a company's chunks contain a term (BM25's document frequency);
+    term id 0 counts all of the company's chunks.
 
     Kept by triggers on chatapp_knowledge_chunks (migration 0015), never written by the application.
     """
