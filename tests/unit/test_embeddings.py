@@ -136,3 +136,21 @@ def test_the_optimised_model_agrees_with_the_shipped_one_on_real_text(tmp_path: 
     fast = np.array(Reference(optimized_model(source, "x" * 64, tmp_path)).embed_documents(texts))
     assert (reference * fast).sum(axis=1).min() > 0.98
     assert list(tmp_path.glob("minilm-*.onnx"))  # cached for the next process
+
+
+def test_kernels_are_measured_once_per_machine_and_the_faster_is_used(tmp_path: Path) -> None:
+    from chatapp.integrations.embeddings import _installed_minilm_path
+    from chatapp.integrations.minilm_graph import kernel_choice, optimized_model
+
+    source = _installed_minilm_path().read_bytes()
+    first = kernel_choice(source, "y" * 64, tmp_path)
+    rates = first["chunks_per_second"]
+    assert set(rates) == {"float", "int8"} and all(rate > 0 for rate in rates.values())
+    assert first["kernels"] == max(rates, key=rates.get)
+
+    (choice_file,) = tmp_path.glob("minilm-*-kernels-*.json")
+    measured_at = choice_file.stat().st_mtime_ns
+    assert kernel_choice(source, "y" * 64, tmp_path) == first  # cached: not measured again
+    assert choice_file.stat().st_mtime_ns == measured_at
+    (chosen,) = tmp_path.glob(f"minilm-*-{first['kernels']}.onnx")
+    assert optimized_model(source, "y" * 64, tmp_path) == chosen.read_bytes()

@@ -72,6 +72,7 @@ class MiniLMOnnxEmbedder:
         self._model_path = model_path
         self._threads = threads
         self._session: Any = None
+        self.kernels: dict[str, Any] = {}  # which kernels this CPU got, and both measured rates
         self._lock = threading.Lock()
 
     def _load(self) -> Any:
@@ -81,7 +82,7 @@ class MiniLMOnnxEmbedder:
             if self._session is None:
                 import onnxruntime
 
-                from chatapp.integrations.minilm_graph import SLOW_FUSIONS, optimized_model
+                from chatapp.integrations.minilm_graph import SLOW_FUSIONS, kernel_choice, optimized_model
 
                 path = self._model_path or _installed_minilm_path()
                 source = path.read_bytes()
@@ -94,7 +95,9 @@ class MiniLMOnnxEmbedder:
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 if self._threads:
                     options.intra_op_num_threads = self._threads
-                model = optimized_model(source, digest, Path(get_settings().model_cache_path))
+                cache = Path(get_settings().model_cache_path)
+                self.kernels = kernel_choice(source, digest, cache)
+                model = optimized_model(source, digest, cache)
                 self._session = onnxruntime.InferenceSession(
                     model,
                     sess_options=options,
