@@ -238,7 +238,7 @@ def _load_scale(companies: int, chunks: int, rng: random.Random) -> list[tuple[A
 
     from chatapp.db.engine import owner_engine
     from chatapp.db.tenancy import ContextRole
-    from chatapp.integrations.vector_store import Sparse, VectorPoint
+    from chatapp.integrations.vector_store import VectorPoint
     from chatapp.knowledge import lexical
     from chatapp.services import knowledge_vectors
     from chatapp.services.principals import Principal, PrincipalKind
@@ -288,7 +288,7 @@ def _load_scale(companies: int, chunks: int, rng: random.Random) -> list[tuple[A
                     vector.tolist(),
                     file_id,
                     category_id,
-                    lexical=Sparse(weights.indices, weights.values),
+                    lexical=weights,
                 )
             )
         knowledge_vectors.for_company(company_id).upsert(points)

@@ -226,22 +226,20 @@ def _embed_batch(
     stats: _Stats,
     on_progress: Callable[[int], None] | None,
 ) -> None:
-    from chatapp.integrations.vector_store import Sparse, VectorPoint
+    from chatapp.integrations.vector_store import VectorPoint
 
     embeddings = embedder.embed_documents([c.embed_text for c in batch])
-    points = []
-    for c, vector in zip(batch, embeddings, strict=True):
-        weights = lexical.document_vector(lexical_text(c))
-        points.append(
-            VectorPoint(
-                chunk_id(message.file_id, message.generation, c.index),
-                vector,
-                message.file_id,
-                claim.category_id,
-                generation=message.generation,
-                lexical=Sparse(weights.indices, weights.values),
-            )
+    points = [
+        VectorPoint(
+            chunk_id(message.file_id, message.generation, c.index),
+            vector,
+            message.file_id,
+            claim.category_id,
+            generation=message.generation,
+            lexical=lexical.document_vector(lexical_text(c)),
         )
+        for c, vector in zip(batch, embeddings, strict=True)
+    ]
     vectors.upsert(points)
     stats.chunks.extend(batch)
     if on_progress:

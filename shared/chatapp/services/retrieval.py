@@ -90,7 +90,7 @@ def lexical_query(db: Session, company_id: uuid.UUID, question: str) -> LexicalQ
     weights = lexical.query_vector(terms, chunks, containing)
     return LexicalQuery(
         {t: lexical.idf(chunks, containing.get(t, 0)) for t in terms},
-        Sparse(weights.indices, weights.values) if weights.indices else None,
+        weights if weights.indices else None,
     )
 
 
