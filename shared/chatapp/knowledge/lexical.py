@@ -110,8 +110,3 @@ def query_vector(term_ids: Iterable[int], chunks: int, containing: Mapping[int, 
     """The question as IDF weights over the company's `chunks`; unseen terms match nothing and are dropped."""
     indices = sorted(t for t in set(term_ids) if containing.get(t, 0) > 0)
     return Sparse(indices, [idf(chunks, containing[t]) for t in indices])
-
-
-def dot(query: Sparse, document: Sparse) -> float:
-    weights = dict(zip(query.indices, query.values, strict=True))
-    return sum(weights.get(i, 0.0) * v for i, v in zip(document.indices, document.values, strict=True))
