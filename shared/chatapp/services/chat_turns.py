@@ -26,7 +26,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from chatapp.agent_runtime.interface import AgentProfile, Reply, Turn
-from chatapp.agent_runtime.runner import PackageRef, PlatformRuntime, language_model, run_package
+from chatapp.agent_runtime.runner import (
+    PackageRef,
+    PlatformRuntime,
+    language_model,
+    reranker,
+    run_package,
+)
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.conversations import Conversation, Message
@@ -67,6 +73,16 @@ class _Prepared:
     turn: Turn
 
 
+@dataclass
+class StoredTurn:
+    """The first half of a turn, committed: what the customer said, and what answering needs."""
+
+    context: TenantContext
+    outcome: TurnOutcome
+    prepared: _Prepared | None  # None: nothing to answer (a person has it, a rule fired, a duplicate)
+    now: datetime
+
+
 def take_customer_message(
     company_id: uuid.UUID,
     conversation_id: uuid.UUID,
@@ -78,43 +94,70 @@ def take_customer_message(
 ) -> TurnOutcome:
     """`platform_message_id` (channels) makes redelivery harmless: turns on one conversation run one
     at a time under its row lock, so checking for the id here answers each platform message once."""
+    with tenant_session(TenantContext.company_service(company_id)) as db:
+        conversation = lock_conversation(db, conversation_id)
+        stored = store_customer_message(
+            db, conversation, text, attachments, now=now, platform_message_id=platform_message_id
+        )
+    return answer(stored)
+
+
+def store_customer_message(
+    db: Session,
+    conversation: Conversation,
+    text: str,
+    attachments: list[dict[str, Any]] | None = None,
+    *,
+    now: datetime | None = None,
+    platform_message_id: str | None = None,
+) -> StoredTurn:
+    """Step 1, inside the caller's company transaction, `conversation` locked by it (a caller that
+    has just authenticated the conversation saves a transaction this way)."""
     now = now or datetime.now(UTC)
+    company_id = conversation.company_id
     context = TenantContext.company_service(company_id)
-    with tenant_session(context) as db:
-        conversation, agent = _lock(db, conversation_id)
-        if platform_message_id and _already_has(db, conversation.id, platform_message_id):
-            return TurnOutcome(conversation.id, conversation.status, duplicate=True)
-        reopen_if_ended(conversation)
-        usage.require_message_allowance(db, company_id, require_serving(db, company_id))
-        message = _store_customer_message(db, conversation, agent, text, attachments or [], now)
-        if platform_message_id:
-            message.metadata_ = {"platformMessageId": platform_message_id}
-        outcome = TurnOutcome(conversation.id, conversation.status, [message])
-        prepared = None
-        if conversation.status is ConversationStatus.ACTIVE:
-            customer_turns = _count(db, conversation.id, MessageRole.USER)
-            trigger = escalation_rules.before_answer(
-                agent.escalation_rules, text, message.sentiment, customer_turns
-            )
-            if trigger is not None:
-                escalate(db, conversation, trigger, message.id)
-                outcome.messages.append(handover_reply(db, conversation, agent, now))
-                outcome.escalated = True
-            else:
-                prepared = _prepare(db, conversation, agent, text, now)
-        outcome.status = conversation.status
-        usage.record(db, company_id, agent.id, messages=len(outcome.messages))
+    if platform_message_id and _already_has(db, conversation.id, platform_message_id):
+        return StoredTurn(
+            context, TurnOutcome(conversation.id, conversation.status, duplicate=True), None, now
+        )
+    agent = get_agent(db, conversation.agent_id)
+    reopen_if_ended(conversation)
+    usage.require_message_allowance(db, company_id, require_serving(db, company_id))
+    message, customer_turns = _store_customer_message(db, conversation, agent, text, attachments or [], now)
+    if platform_message_id:
+        message.metadata_ = {"platformMessageId": platform_message_id}
+    outcome = TurnOutcome(conversation.id, conversation.status, [message])
+    prepared = None
+    if conversation.status is ConversationStatus.ACTIVE:
+        trigger = escalation_rules.before_answer(
+            agent.escalation_rules, text, message.sentiment, customer_turns
+        )
+        if trigger is not None:
+            escalate(db, conversation, trigger, message.id)
+            outcome.messages.append(handover_reply(db, conversation, agent, now))
+            outcome.escalated = True
+        else:
+            prepared = _prepare(db, conversation, agent, text, now)
+    outcome.status = conversation.status
+    usage.record(db, company_id, agent.id, messages=len(outcome.messages))
+    return StoredTurn(context, outcome, prepared, now)
+
+
+def answer(stored: StoredTurn) -> TurnOutcome:
+    """Steps 2 and 3, after the caller committed step 1: no transaction stays open while the model
+    thinks."""
+    prepared, outcome = stored.prepared, stored.outcome
     if prepared is None:
         return outcome
-
     runtime = PlatformRuntime(
-        company_id=company_id,
+        company_id=stored.context.company_id,
         category_ids=prepared.category_ids,
         rag=prepared.rag,
         llm=language_model(prepared.agent.llm_config),
+        reranker=reranker(prepared.rag),
     )
     reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
-    _record_reply(context, outcome, prepared, reply, latency_ms, runtime, now)
+    _record_reply(stored.context, outcome, prepared, reply, latency_ms, runtime, stored.now)
     return outcome
 
 
@@ -128,7 +171,7 @@ def _record_reply(
     now: datetime,
 ) -> None:
     with tenant_session(context) as db:
-        conversation = _lock_conversation(db, outcome.conversation_id)
+        conversation = lock_conversation(db, outcome.conversation_id)
         if conversation.status is not ConversationStatus.ACTIVE:
             outcome.status = conversation.status  # a person took over while the AI was thinking
             return
@@ -186,28 +229,12 @@ def reopen_if_ended(conversation: Conversation) -> None:
         conversation.resolved_at = None
 
 
-def _lock_conversation(db: Session, conversation_id: uuid.UUID) -> Conversation:
+def lock_conversation(db: Session, conversation_id: uuid.UUID) -> Conversation:
     """The conversation row, locked: one turn at a time per conversation, counters never race."""
     conversation = owned(db, Conversation, conversation_id, lock=True)
     if conversation is None or conversation.deleted_at is not None:
         raise Conflict("This conversation no longer exists.", code="conversation_ended")
     return conversation
-
-
-def _lock(db: Session, conversation_id: uuid.UUID) -> tuple[Conversation, Agent]:
-    conversation = _lock_conversation(db, conversation_id)
-    return conversation, get_agent(db, conversation.agent_id)
-
-
-def _count(db: Session, conversation_id: uuid.UUID, role: MessageRole) -> int:
-    return int(
-        db.scalar(
-            select(func.count(Message.id)).where(
-                Message.conversation_id == conversation_id, Message.role == role
-            )
-        )
-        or 0
-    )
 
 
 def _store_customer_message(
@@ -217,7 +244,9 @@ def _store_customer_message(
     text: str,
     attachments: list[dict[str, Any]],
     now: datetime,
-) -> Message:
+) -> tuple[Message, int]:
+    """The message, stored and counted; returns it with how many messages the customer has sent
+    in this conversation (it included)."""
     sentiment = score(text)
     message = Message(
         conversation_id=conversation.id,
@@ -242,11 +271,11 @@ def _store_customer_message(
             "created_at": message.created_at,
         },
     )
-    average = db.scalar(
-        select(func.avg(Message.sentiment)).where(
+    customer_turns, average = db.execute(
+        select(func.count(Message.id), func.avg(Message.sentiment)).where(
             Message.conversation_id == conversation.id, Message.role == MessageRole.USER
         )
-    )
+    ).one()
     conversation.average_sentiment = (
         Decimal(average).quantize(Decimal("0.01")) if average is not None else None
     )
@@ -254,7 +283,7 @@ def _store_customer_message(
     conversation.last_message_at = now
     conversation.context = conversation_memory.learn_facts(conversation.context or {}, text)
     _count_agent_messages(db, agent.id, 1)
-    return message
+    return message, int(customer_turns)
 
 
 def _count_agent_messages(db: Session, agent_id: uuid.UUID, count: int) -> None:
@@ -262,6 +291,7 @@ def _count_agent_messages(db: Session, agent_id: uuid.UUID, count: int) -> None:
         update(Agent)
         .where(Agent.id == agent_id)
         .values(total_messages=func.coalesce(Agent.total_messages, 0) + count)
+        .execution_options(synchronize_session=False)  # no turn reads the loaded agent's total
     )
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatapp.db.enums import UserRole
-from chatapp.db.models.core import Company
 from chatapp.errors import Forbidden
-from chatapp.services.limits import EffectiveLimits, effective_limits
+from chatapp.services.limits import EffectiveLimits, no_active_subscription, status_and_limits
 
 ACTIVE = "active"
 SUSPENDED = "suspended"
@@ -68,9 +66,11 @@ def require_console_access(
 def require_serving(db: Session, company_id: uuid.UUID) -> EffectiveLimits:
     """A company answers its customers only while active and on a live subscription. Returns its
     limits; refuses with `company_suspended`/`company_inactive` or `no_active_subscription`."""
-    status = db.scalar(select(Company.status).where(Company.id == company_id))
+    status, limits = status_and_limits(db, company_id)
     if status != ACTIVE:
         raise Forbidden(
             CUSTOMER_NOTICE, code="company_suspended" if status == SUSPENDED else "company_inactive"
         )
-    return effective_limits(db, company_id)
+    if limits is None:
+        raise no_active_subscription()
+    return limits

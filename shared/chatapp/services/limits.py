@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from chatapp.db.enums import InvitationStatus, SubscriptionStatus
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.conversations import Conversation
-from chatapp.db.models.core import User
+from chatapp.db.models.core import Company, User
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.models.team import Invitation
 from chatapp.db.tenancy import system_session
@@ -71,30 +71,71 @@ class EffectiveLimits:
         return int(float(gigabytes) * GIB) if isinstance(gigabytes, int | float) else None
 
 
-def effective_limits(db: Session, company_id: uuid.UUID) -> EffectiveLimits:
-    """Limits of the company's live subscription; `db` must be in that company's (or a platform) context."""
-    row = db.execute(
-        select(
-            SubscriptionPlan.slug,
-            SubscriptionPlan.limits,
-            CompanySubscription.custom_limits,
-            SubscriptionPlan.name,
-            SubscriptionPlan.features,
-        )
-        .join(SubscriptionPlan, SubscriptionPlan.id == CompanySubscription.plan_id)
+def _live_subscription(company_id: Any) -> Any:
+    """The company's newest live subscription, as a lateral subquery (plan and overrides)."""
+    return (
+        select(CompanySubscription.plan_id, CompanySubscription.custom_limits)
         .where(CompanySubscription.company_id == company_id, CompanySubscription.status.in_(LIVE_STATUSES))
         .order_by(CompanySubscription.expires_at.desc())
         .limit(1)
-    ).one_or_none()
-    if row is None:
-        raise LimitExceeded("This company has no active subscription.", code="no_active_subscription")
-    slug, plan_limits, custom_limits, name, features = row
+        .lateral()
+    )
+
+
+def no_active_subscription() -> LimitExceeded:
+    return LimitExceeded("This company has no active subscription.", code="no_active_subscription")
+
+
+def _limits_of(
+    slug: str | None, plan_limits: Any, custom_limits: Any, name: str, features: Any
+) -> EffectiveLimits:
+    if slug is None:
+        raise no_active_subscription()
     return EffectiveLimits(
         plan_slug=slug,
         values={**(plan_limits or {}), **(custom_limits or {})},
         plan_name=name,
         features=tuple(str(feature) for feature in features or ()),
     )
+
+
+def effective_limits(db: Session, company_id: uuid.UUID) -> EffectiveLimits:
+    """Limits of the company's live subscription; `db` must be in that company's (or a platform) context."""
+    live = _live_subscription(company_id)
+    row = db.execute(
+        select(
+            SubscriptionPlan.slug,
+            SubscriptionPlan.limits,
+            live.c.custom_limits,
+            SubscriptionPlan.name,
+            SubscriptionPlan.features,
+        ).join(live, SubscriptionPlan.id == live.c.plan_id)
+    ).one_or_none()
+    return _limits_of(*row) if row is not None else _limits_of(None, None, None, "", None)
+
+
+def status_and_limits(db: Session, company_id: uuid.UUID) -> tuple[str | None, EffectiveLimits | None]:
+    """The company's status and, if it has a live subscription, its limits: one query, for the
+    checks every customer message passes."""
+    live = _live_subscription(Company.id)
+    row = db.execute(
+        select(
+            Company.status,
+            SubscriptionPlan.slug,
+            SubscriptionPlan.limits,
+            live.c.custom_limits,
+            SubscriptionPlan.name,
+            SubscriptionPlan.features,
+        )
+        .select_from(Company)
+        .outerjoin(live, true())
+        .outerjoin(SubscriptionPlan, SubscriptionPlan.id == live.c.plan_id)
+        .where(Company.id == company_id)
+    ).one_or_none()
+    if row is None:
+        return None, None
+    status, slug, *plan = row
+    return status, _limits_of(slug, *plan) if slug is not None else None
 
 
 def _amount(value: Any) -> float | None:

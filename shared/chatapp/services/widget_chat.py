@@ -232,16 +232,15 @@ def start_conversation(
         )
 
 
-def _conversation(db: Session, agent_id: uuid.UUID, token: str | None) -> Conversation:
+def _conversation(db: Session, agent_id: uuid.UUID, token: str | None, *, lock: bool = False) -> Conversation:
     if not token or token_kind(token) is not TokenKind.WIDGET:
         raise Unauthenticated("This chat session is missing or not valid; start a new conversation.")
-    conversation = db.scalar(
-        select(Conversation).where(
-            Conversation.session_token == token_digest(token),
-            Conversation.agent_id == agent_id,
-            Conversation.deleted_at.is_(None),
-        )
+    found = select(Conversation).where(
+        Conversation.session_token == token_digest(token),
+        Conversation.agent_id == agent_id,
+        Conversation.deleted_at.is_(None),
     )
+    conversation = db.scalar(found.with_for_update() if lock else found)
     ttl = timedelta(hours=get_settings().widget_session_ttl_hours)
     if conversation is None or conversation.started_at + ttl < datetime.now(UTC):
         raise Unauthenticated("This chat session has expired; start a new conversation.")
@@ -256,25 +255,27 @@ def send_message(
     agent_id: uuid.UUID, token: str | None, origin: str | None, client_ip: str, body: SendMessageIn
 ) -> SendMessageOut:
     require_origin(agent_id, origin, required=False)
-    with tenant_session(_context(agent_id)) as db:
-        conversation = _conversation(db, agent_id, token)
-        conversation_id, company_id = conversation.id, conversation.company_id
-        rate_limits.enforce(
-            _ip_limit(client_ip),
-            rate_limits.Limit(
-                f"widget:conversation:{conversation_id}",
-                get_settings().widget_rate_per_session,
-                "You're sending messages very quickly. Please wait a moment.",
-            ),
-            db=db,
-        )
-        attachments = _claimed_attachments(db, conversation, body.attachment_keys)
     try:
-        outcome = chat_turns.take_customer_message(company_id, conversation_id, body.content, attachments)
+        # One transaction finds the session, counts its rate and stores the message: the turn's
+        # lock on the conversation row is taken by the lookup itself.
+        with tenant_session(_context(agent_id)) as db:
+            conversation = _conversation(db, agent_id, token, lock=True)
+            rate_limits.enforce(
+                _ip_limit(client_ip),
+                rate_limits.Limit(
+                    f"widget:conversation:{conversation.id}",
+                    get_settings().widget_rate_per_session,
+                    "You're sending messages very quickly. Please wait a moment.",
+                ),
+                db=db,
+            )
+            attachments = _claimed_attachments(db, conversation, body.attachment_keys)
+            stored = chat_turns.store_customer_message(db, conversation, body.content, attachments)
     except LimitExceeded as error:
         # The visitor gets a kind refusal (no plan details); the company admin sees the reason in
         # their usage page.
         raise LimitExceeded(CUSTOMER_NOTICE, code=error.code) from None
+    outcome = chat_turns.answer(stored)
     messages = [present(message) for message in outcome.messages]
     return SendMessageOut(
         status=outcome.status,
