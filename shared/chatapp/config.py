@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     anthropic_api_key_secret_arn: str | None = None
     anthropic_base_url: str | None = None  # tests point the real SDK at a local fake server
     llm_default_model: str = "claude-sonnet-5"
+    llm_rerank_model: str = "claude-haiku-4-5"  # small and fast: it only orders passages (ragConfig.rerank)
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     llm_max_retries: int = Field(default=2, ge=0, le=5)
     # Where each channel family's webhooks arrive (Lambda function URLs on AWS; the local runner

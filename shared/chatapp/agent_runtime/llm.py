@@ -63,15 +63,19 @@ def reset_client() -> None:
 class ClaudeModel:
     """The `LanguageModel` agent packages call."""
 
-    def __init__(self, timeout_seconds: float | None = None) -> None:
-        self._timeout = timeout_seconds
+    def __init__(self, timeout_seconds: float | None = None, max_retries: int | None = None) -> None:
+        self._options: dict[str, Any] = {}
+        if timeout_seconds:
+            self._options["timeout"] = timeout_seconds
+        if max_retries is not None:  # 0 when a time budget must hold
+            self._options["max_retries"] = max_retries
 
     def create(self, **request: Any) -> Any:
         import anthropic
 
         client = anthropic_client()
-        if self._timeout:
-            client = client.with_options(timeout=self._timeout)
+        if self._options:
+            client = client.with_options(**self._options)
         try:
             return client.messages.create(**request)
         except (anthropic.APITimeoutError, anthropic.APIConnectionError, anthropic.APIStatusError) as error:

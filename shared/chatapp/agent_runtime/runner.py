@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatapp.agent_runtime import rerank
 from chatapp.agent_runtime.interface import LanguageModel, Passage, Reply, Turn
 from chatapp.agent_runtime.offline import offline_answer
 from chatapp.config import get_settings
@@ -37,6 +38,7 @@ class PlatformRuntime:
     category_ids: tuple[uuid.UUID, ...]
     rag: RagSettings
     llm: LanguageModel | None
+    reranker: LanguageModel | None = None  # set when the agent asked for a rerank and a model exists
     searches: list[dict[str, Any]] = field(default_factory=list)
 
     def search(
@@ -44,6 +46,7 @@ class PlatformRuntime:
     ) -> list[Passage]:
         started = time.perf_counter()
         limit = min(max_results or self.rag.max_results, 20)
+        fetch = max(limit, rerank.CANDIDATES) if self.reranker is not None else limit
         meaning = (
             f"{query[:1000]}\n{hypothetical_answer[:MAX_HYPOTHETICAL_CHARS]}" if hypothetical_answer else None
         )
@@ -53,18 +56,11 @@ class PlatformRuntime:
                 self.company_id,
                 list(self.category_ids),
                 query[:2000],
-                limit=limit,
+                limit=fetch,
                 relevance_threshold=self.rag.relevance_threshold,
                 dense_text=meaning,
             )
-        self.searches.append(
-            {
-                "query": query[:200],
-                "results": len(found),
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            }
-        )
-        return [
+        passages = [
             Passage(
                 chunk_id=str(hit.chunk_id),
                 file_id=str(hit.file_id),
@@ -78,6 +74,22 @@ class PlatformRuntime:
             )
             for hit in found
         ]
+        record: dict[str, Any] = {"query": query[:200]}
+        if self.reranker is not None:
+            second_look = rerank.rerank(
+                self.reranker,
+                get_settings().llm_rerank_model,
+                query,
+                passages[: rerank.CANDIDATES],
+                self.rag.rerank_budget_ms / 1000,
+            )
+            passages = [*second_look.passages, *passages[rerank.CANDIDATES :]]
+            record["rerank"] = {"outcome": second_look.outcome, "ms": second_look.ms}
+        passages = passages[:limit]
+        record["results"] = len(passages)
+        record["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        self.searches.append(record)
+        return passages
 
     def offline_answer(self, turn: Turn, passages: list[Passage]) -> Reply:
         return offline_answer(turn, passages)
@@ -90,6 +102,16 @@ def language_model(llm_config: dict[str, Any]) -> LanguageModel | None:
 
     timeout = llm_config.get("timeoutSeconds")
     return ClaudeModel(float(timeout) if timeout else None)
+
+
+def reranker(rag: RagSettings) -> LanguageModel | None:
+    """The model that reorders passages, if the agent asked for one: no retries, so its timeout
+    is the whole budget."""
+    if not rag.rerank or not get_settings().uses_language_model:
+        return None
+    from chatapp.agent_runtime.llm import ClaudeModel
+
+    return ClaudeModel(rag.rerank_budget_ms / 1000, max_retries=0)
 
 
 def run_package(package: PackageRef, turn: Turn, runtime: PlatformRuntime) -> tuple[Reply, float]:

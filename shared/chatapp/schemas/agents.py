@@ -44,6 +44,13 @@ class RagConfig(_JsonConfig):
     overlap_size: int | None = Field(default=None, ge=0, le=500)
     relevance_threshold: float | None = Field(default=None, ge=0, lt=1)
     max_results: int | None = Field(default=None, ge=1, le=50)
+    rerank: bool | None = Field(
+        default=None,
+        description="With a language model configured, a small fast model reorders the best 10 "
+        "passages by whether they answer the question, within rerankBudgetMs; on timeout or error "
+        "retrieval's own order stands. Costs one short model call per search.",
+    )
+    rerank_budget_ms: int | None = Field(default=None, ge=200, le=5000)
 
 
 class EscalationRules(_JsonConfig):

@@ -39,6 +39,7 @@ DEFAULT_RELEVANCE_THRESHOLD = 0.2  # cosine; all-MiniLM-L6-v2 puts unrelated tex
 CANDIDATES_PER_SIDE = 30
 DENSE_WEIGHT = 0.8  # of the blended score; BM25 has the rest (docs/retrieval.md)
 REPEAT_DISCOUNT = 0.9  # a file's second chunk counts 0.9, its third 0.81, ... (with_repeats_discounted)
+DEFAULT_RERANK_BUDGET_MS, MIN_RERANK_BUDGET_MS, MAX_RERANK_BUDGET_MS = 1500, 200, 5000
 Mode = Literal["hybrid", "dense", "text"]
 
 _TERM_STATS = text("""
@@ -57,13 +58,20 @@ _LOAD_CHUNKS = text("""
 class RagSettings:
     max_results: int = DEFAULT_MAX_RESULTS
     relevance_threshold: float = DEFAULT_RELEVANCE_THRESHOLD
+    rerank: bool = False  # let the language model order the top candidates (when there is one)
+    rerank_budget_ms: int = DEFAULT_RERANK_BUDGET_MS
 
     @classmethod
     def from_rag_config(cls, rag_config: dict[str, object] | None) -> RagSettings:
         config = rag_config or {}
         max_results = config.get("maxResults")
         threshold = config.get("relevanceThreshold")
+        budget = config.get("rerankBudgetMs")
         return cls(
+            rerank=config.get("rerank") is True,
+            rerank_budget_ms=budget
+            if isinstance(budget, int) and MIN_RERANK_BUDGET_MS <= budget <= MAX_RERANK_BUDGET_MS
+            else DEFAULT_RERANK_BUDGET_MS,
             max_results=max_results
             if isinstance(max_results, int) and 0 < max_results <= 50
             else DEFAULT_MAX_RESULTS,
