@@ -8,7 +8,9 @@ import uuid
 from chatapp.api.access import PLATFORM
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
-from chatapp.schemas.billing import (
+from chatapp.billing import plans, subscriptions
+from chatapp.billing.payments import ManualPayments
+from chatapp.billing.schemas import (
     LifecycleRunOut,
     PaymentFailedIn,
     PlanIn,
@@ -19,8 +21,6 @@ from chatapp.schemas.billing import (
     SubscriptionOut,
     SubscriptionPatch,
 )
-from chatapp.services import plans, subscriptions
-from chatapp.services.payments import ManualPayments
 
 app = create_app("admin billing")
 

@@ -8,25 +8,25 @@ from __future__ import annotations
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
-from chatapp.schemas.company_billing import CatalogPlanOut, CompanySubscriptionOut, UsageOut
-from chatapp.services import billing_overview
+from chatapp.billing import overview
+from chatapp.billing.schemas import CatalogPlanOut, CompanySubscriptionOut, UsageOut
 
 app = create_app("billing")
 
 
 @app.get("/v1/billing/subscription", response_model=CompanySubscriptionOut, tags=[ADMIN])
 async def get_subscription(principal: Authenticated) -> CompanySubscriptionOut:
-    return billing_overview.subscription(principal)
+    return overview.subscription(principal)
 
 
 @app.get("/v1/billing/usage", response_model=UsageOut, tags=[ADMIN])
 async def get_usage(principal: Authenticated) -> UsageOut:
-    return billing_overview.usage(principal)
+    return overview.usage(principal)
 
 
 @app.get("/v1/billing/plans", response_model=list[CatalogPlanOut], tags=[ADMIN])
 async def list_plans(principal: Authenticated) -> list[CatalogPlanOut]:
-    return billing_overview.plans(principal)
+    return overview.plans(principal)
 
 
 handler = lambda_handler(app)

@@ -1,5 +1,5 @@
 """The daily subscription lifecycle job (EventBridge schedule): renewals, lapses, expiries and
-reminder e-mails, as `chatapp.services.subscription_lifecycle` describes. Idempotent: a second run
+reminder e-mails, as `chatapp.billing.lifecycle` describes. Idempotent: a second run
 for the same moment changes nothing, so EventBridge's retries and the local hourly firing are safe.
 """
 
@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatapp.billing import lifecycle
 from chatapp.observability import logger, observed
-from chatapp.services import subscription_lifecycle
 
 
 @observed
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    summary = subscription_lifecycle.run()
+    summary = lifecycle.run()
     if summary.failed:  # reported as a failed invocation (alarms, retries); the rest is committed
         logger.error(
             "subscription lifecycle left subscriptions unprocessed", extra={"failed": summary.failed}

@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from chatapp.billing import usage
+from chatapp.billing.quotas import GIB, effective_limits
 from chatapp.db.models.billing import SubscriptionPlan, UsageRecord
 from chatapp.db.models.core import User
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.models.team import Invitation
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import LimitExceeded
-from chatapp.services import usage
-from chatapp.services.limits import GIB, effective_limits
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.stack import KnowledgeTenant, LocalAws, new_tenant
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from chatapp.services.billing_periods import next_period, period_end
+from chatapp.billing.periods import next_period, period_end
 
 
 def at(year: int, month: int, day: int) -> datetime:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatapp.agent_runtime.packages import PackageError, check_package_url
+from chatapp.billing.quotas import agents_in_use, effective_limits, require_room
 from chatapp.config import get_settings
 from chatapp.db.enums import AgentStatus
 from chatapp.db.models.agents import Agent, AgentPackage
@@ -30,7 +31,6 @@ from chatapp.schemas.agents import (
     AgentPatch,
 )
 from chatapp.services.authorization import has_permission, require_permission
-from chatapp.services.limits import agents_in_use, effective_limits, require_room
 from chatapp.services.principals import Principal
 
 _ADMIN_ONLY = {"system_prompt", "llm_config", "package_id", "custom_package_url", "custom_package_hash"}

@@ -57,12 +57,12 @@ from typing import Any
 
 from sqlalchemy import text
 
+from chatapp.billing.usage import PRICE_PER_MILLION
 from chatapp.config import get_settings
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.tenancy import system_session
 from chatapp.errors import InvalidInput
 from chatapp.observability import logger
-from chatapp.services.usage import PRICE_PER_MILLION
 
 FALLBACK_FAMILY = "sonnet"  # as `usage.estimate_cost`: unknown models are priced as sonnet
 JOBS = {"today": 0, "yesterday": 1}  # scheduled job -> days before each company's local today

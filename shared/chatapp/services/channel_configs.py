@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.billing.quotas import effective_limits, require_feature
 from chatapp.channels import credential_checks
 from chatapp.channels.catalogue import CHANNELS, GENERATED_SECRETS
 from chatapp.config import get_settings
@@ -35,7 +36,6 @@ from chatapp.schemas.channels import (
 )
 from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_permission
-from chatapp.services.limits import effective_limits, require_feature
 from chatapp.services.principals import Principal
 
 

@@ -33,13 +33,14 @@ from chatapp.agent_runtime.runner import (
     reranker,
     run_package,
 )
+from chatapp.billing import usage
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
-from chatapp.services import business_hours, conversation_memory, escalation_rules, usage, webhook_events
+from chatapp.services import business_hours, conversation_memory, escalation_rules, webhook_events
 from chatapp.services.agents import get_agent
 from chatapp.services.company_status import require_serving
 from chatapp.services.escalations import escalate

@@ -13,9 +13,9 @@ import uuid
 
 from sqlalchemy.orm import Session
 
+from chatapp.billing.quotas import EffectiveLimits, no_active_subscription, status_and_limits
 from chatapp.db.enums import UserRole
 from chatapp.errors import Forbidden
-from chatapp.services.limits import EffectiveLimits, no_active_subscription, status_and_limits
 
 ACTIVE = "active"
 SUSPENDED = "suspended"

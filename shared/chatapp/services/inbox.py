@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import String, case, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from chatapp.billing import usage
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole, UserRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, ConversationNote, Escalation, Message
@@ -34,7 +35,7 @@ from chatapp.schemas.inbox import (
     PresenceIn,
     PresenceOut,
 )
-from chatapp.services import agent_presence, message_pages, usage, webhook_events
+from chatapp.services import agent_presence, message_pages, webhook_events
 from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_role
 from chatapp.services.canned_responses import expand_shortcuts

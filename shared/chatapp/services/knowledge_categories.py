@@ -8,6 +8,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.billing.quotas import categories_in_use, effective_limits, require_room
 from chatapp.db.models.agents import AgentKnowledgeCategory
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.ownership import owned
@@ -16,7 +17,6 @@ from chatapp.errors import Conflict, InvalidInput, NotFound
 from chatapp.schemas.knowledge import AgentCategoriesOut, CategoryIn, CategoryOut, CategoryPatch
 from chatapp.services.agents import get_agent
 from chatapp.services.authorization import require_permission
-from chatapp.services.limits import categories_in_use, effective_limits, require_room
 from chatapp.services.principals import Principal
 from chatapp.text import slugify
 

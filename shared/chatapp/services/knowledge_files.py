@@ -14,6 +14,14 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chatapp.billing.quotas import (
+    EffectiveLimits,
+    effective_limits,
+    require_room,
+    require_storage_for,
+    stored_bytes,
+)
+from chatapp.billing.usage import messages_this_month, meter_storage
 from chatapp.db.enums import FileStatus
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.ownership import owned
@@ -24,16 +32,7 @@ from chatapp.knowledge.parsing import mime_type_for
 from chatapp.schemas.knowledge import FileListOut, FileOut, StorageUsageOut, UploadRequestIn, UploadTicketOut
 from chatapp.services import knowledge_vectors
 from chatapp.services.authorization import require_permission
-from chatapp.services.limits import (
-    EffectiveLimits,
-    effective_limits,
-    meter_storage,
-    require_room,
-    require_storage_for,
-    stored_bytes,
-)
 from chatapp.services.principals import Principal
-from chatapp.services.usage import messages_this_month
 from chatapp.text import slugify
 
 DIRECT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # API Gateway + Lambda payloads cap direct uploads

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import case, desc, func, select
 from sqlalchemy.orm import Session
 
+from chatapp.billing.usage import usage_period
 from chatapp.db.enums import SubscriptionStatus
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
@@ -24,7 +25,6 @@ from chatapp.schemas.analytics import CompanyActivity, MonthlyRevenue, PlatformA
 from chatapp.services.analytics import Scope, checked_range, summed_columns, totals_from
 from chatapp.services.authorization import require_role
 from chatapp.services.principals import Principal
-from chatapp.services.usage import usage_period
 
 PAYING = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.GRACE_PERIOD)
 MONTHS_PER_CYCLE = {"monthly": 1, "quarterly": 3, "semi_annual": 6, "annual": 12}

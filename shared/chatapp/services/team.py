@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from chatapp.billing.quotas import effective_limits, require_room, seats_in_use
 from chatapp.config import get_settings
 from chatapp.db.enums import InvitationStatus, UserRole
 from chatapp.db.models.core import Company, User
@@ -39,7 +40,6 @@ from chatapp.schemas.team_members import (
 from chatapp.security import TokenKind, new_token, token_digest
 from chatapp.services import auth_flows, rate_limits
 from chatapp.services.authorization import require_may_grant, require_permission
-from chatapp.services.limits import effective_limits, require_room, seats_in_use
 from chatapp.services.principals import Principal
 
 INVITATION_TTL = timedelta(days=7)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chatapp.billing.quotas import effective_limits, require_attachment_storage_for
 from chatapp.config import get_settings
 from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
 from chatapp.db.models.agents import Agent
@@ -53,7 +54,6 @@ from chatapp.services import (
 from chatapp.services.agent_presence import free_seat
 from chatapp.services.company_status import CUSTOMER_NOTICE, require_serving
 from chatapp.services.escalations import escalate, open_escalation
-from chatapp.services.limits import effective_limits, require_attachment_storage_for
 from chatapp.services.origins import origin_allowed
 from chatapp.services.visitor_identity import Trust
 from chatapp.services.widget_configs import widget_for_agent

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from chatapp.billing.usage import usage_period
 from chatapp.db.models.audit import AuditLog
 from chatapp.db.models.billing import UsageRecord
 from chatapp.db.models.channels import ApiKey
 from chatapp.security import token_digest
-from chatapp.services.usage import usage_period
 from tests.integration.api_keys.conftest import KeyedCompany, error_code
 
 

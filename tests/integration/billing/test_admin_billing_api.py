@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from chatapp.billing.quotas import effective_limits
+from chatapp.billing.schemas import FEATURES
 from chatapp.db.enums import ChannelType
 from chatapp.db.enums import SubscriptionStatus as S
 from chatapp.db.models.audit import AuditLog
 from chatapp.db.models.billing import CompanySubscription
 from chatapp.db.tenancy import TenantContext, tenant_session
-from chatapp.schemas.billing import FEATURES
-from chatapp.services.limits import effective_limits
 from tests.integration.billing.conftest import MasterAdmin, subscribed
 from tests.integration.http import ApiClient
 from tests.integration.stack import new_tenant

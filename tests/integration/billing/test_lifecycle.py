@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from chatapp.billing import lifecycle
 from chatapp.db.enums import SubscriptionStatus as S
 from chatapp.db.models.audit import AuditLog
 from chatapp.db.models.billing import CompanySubscription
-from chatapp.services import subscription_lifecycle
 from tests.integration.billing.conftest import Mailbox, Subscribed, subscribed
 from tests.integration.chat.conftest import open_shop
 from tests.integration.stack import LocalAws
@@ -22,7 +22,7 @@ DAY = timedelta(days=1)
 
 
 def run(now: datetime) -> None:
-    summary = subscription_lifecycle.run(now)
+    summary = lifecycle.run(now)
     assert summary.failed == 0 and summary.skipped == 0, summary
 
 
@@ -225,12 +225,12 @@ def test_running_twice_for_the_same_moment_changes_nothing(owner_engine: Engine,
         past_due_at=now - 10 * DAY,
         grace_period_ends_at=now,
     )
-    first = subscription_lifecycle.run(now)
+    first = lifecycle.run(now)
     assert first.transitions and first.reminders >= 1
     rows, audits = _state(owner_engine)
     mail = len(mailbox.all())
 
-    second = subscription_lifecycle.run(now)
+    second = lifecycle.run(now)
     assert second.transitions == {} and second.reminders == 0 and second.failed == 0
     assert _state(owner_engine) == (rows, audits)
     assert len(mailbox.all()) == mail
@@ -258,7 +258,7 @@ def test_a_subscription_held_by_another_transaction_is_skipped_and_done_by_the_n
     )
     with Session(owner_engine) as other, other.begin():  # an overlapping run, or an admin's payment mark
         other.get(CompanySubscription, held.subscription_id, with_for_update=True)
-        summary = subscription_lifecycle.run(expires)
+        summary = lifecycle.run(expires)
         assert summary.skipped >= 1 and summary.failed == 0
         assert free.row().status is S.PAST_DUE
     assert held.row().status is S.ACTIVE and held.audit() == []

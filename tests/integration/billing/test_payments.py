@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from chatapp.billing import lifecycle
+from chatapp.billing.payments import ManualPayments, PaymentEvents
 from chatapp.db.enums import SubscriptionStatus as S
-from chatapp.services import subscription_lifecycle
-from chatapp.services.payments import ManualPayments, PaymentEvents
 from tests.integration.billing.conftest import MasterAdmin, master_principal, subscribed
 from tests.integration.tenant_data import Tenants
 
@@ -67,17 +67,17 @@ def test_an_unpaid_subscription_lapses_and_a_late_payment_starts_a_new_period(
     out = payments.payment_failed(company.subscription_id, "insufficient funds", failed_at)
     assert out.status == "past_due" and out.past_due_at == failed_at
 
-    subscription_lifecycle.run(failed_at + 3 * DAY)
+    lifecycle.run(failed_at + 3 * DAY)
     row = company.row()
     assert row.status is S.GRACE_PERIOD and row.grace_period_ends_at == failed_at + 10 * DAY
-    subscription_lifecycle.run(expires)  # auto-renewing, but unpaid: no renewal
+    lifecycle.run(expires)  # auto-renewing, but unpaid: no renewal
     assert company.row().status is S.GRACE_PERIOD and company.row().expires_at == expires
 
     paid_at = expires + DAY
     out = payments.payment_succeeded(company.subscription_id, paid_at)
     assert out.status == "active" and out.unpaid_at is None and out.grace_period_ends_at is None
     assert (out.starts_at, out.expires_at) == (paid_at, datetime(2024, 5, 21, tzinfo=UTC))
-    subscription_lifecycle.run(paid_at + 10 * DAY)
+    lifecycle.run(paid_at + 10 * DAY)
     assert company.row().status is S.ACTIVE
 
 
@@ -107,5 +107,5 @@ def test_an_unpaid_trial_expires_instead_of_converting(owner_engine: Engine, ten
     )
     out = ManualPayments(master_principal(tenants)).payment_failed(trial.subscription_id, None, ends - DAY)
     assert out.status == "trial" and out.unpaid_at == ends - DAY
-    subscription_lifecycle.run(ends)
+    lifecycle.run(ends)
     assert trial.row().status is S.EXPIRED

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from chatapp.billing import lifecycle
 from chatapp.db.enums import SubscriptionStatus as S
-from chatapp.services import subscription_lifecycle
 from tests.integration.billing.conftest import Mailbox, subscribed
 
 DAY = timedelta(days=1)
@@ -25,14 +25,14 @@ def test_renewal_reminders_go_at_7_and_1_days_before_expiry_once_each(
         owner_engine, "Remind", status=S.ACTIVE, starts_at=expires - 31 * DAY, expires_at=expires
     )
 
-    subscription_lifecycle.run(expires - 7 * DAY - timedelta(seconds=1))
+    lifecycle.run(expires - 7 * DAY - timedelta(seconds=1))
     assert subjects(mailbox, company.admin_email) == []
-    subscription_lifecycle.run(expires - 7 * DAY)
-    subscription_lifecycle.run(expires - 7 * DAY)
-    subscription_lifecycle.run(expires - 3 * DAY)
+    lifecycle.run(expires - 7 * DAY)
+    lifecycle.run(expires - 7 * DAY)
+    lifecycle.run(expires - 3 * DAY)
     assert subjects(mailbox, company.admin_email) == ["Your Buzzi Test monthly plan renews in 7 days"]
-    subscription_lifecycle.run(expires - DAY)
-    subscription_lifecycle.run(expires - timedelta(hours=2))
+    lifecycle.run(expires - DAY)
+    lifecycle.run(expires - timedelta(hours=2))
     sent = mailbox.messages(company.admin_email)
     assert [m["subject"] for m in sent] == [
         "Your Buzzi Test monthly plan renews in 7 days",
@@ -63,11 +63,11 @@ def test_a_first_run_half_a_day_before_expiry_sends_only_the_1_day_reminder(
         expires_at=expires,
         auto_renew=False,
     )
-    subscription_lifecycle.run(expires - timedelta(hours=12))
+    lifecycle.run(expires - timedelta(hours=12))
     sent = mailbox.messages(company.admin_email)
     assert [m["subject"] for m in sent] == ["Your Buzzi Test monthly plan expires tomorrow"]
     assert "Renew it to keep your agents answering" in sent[0]["body"]
-    subscription_lifecycle.run(expires - timedelta(hours=1))
+    lifecycle.run(expires - timedelta(hours=1))
     assert len(mailbox.messages(company.admin_email)) == 1
 
 
@@ -78,10 +78,10 @@ def test_a_trial_gets_its_own_reminder_and_the_paid_period_starts_fresh(
     company = subscribed(
         owner_engine, "Trial", status=S.TRIAL, starts_at=ends - 14 * DAY, expires_at=ends, trial_ends_at=ends
     )
-    subscription_lifecycle.run(ends - 6 * DAY)
+    lifecycle.run(ends - 6 * DAY)
     assert subjects(mailbox, company.admin_email) == ["Your Buzzi trial ends in 7 days"]
     assert "your Test monthly subscription starts then" in mailbox.messages(company.admin_email)[0]["body"]
-    subscription_lifecycle.run(ends)  # converts: the new period's reminders are still to come
+    lifecycle.run(ends)  # converts: the new period's reminders are still to come
     assert company.row().status is S.ACTIVE and company.row().reminders_sent == []
-    subscription_lifecycle.run(ends + 30 * DAY - 7 * DAY)
+    lifecycle.run(ends + 30 * DAY - 7 * DAY)
     assert subjects(mailbox, company.admin_email)[-1] == "Your Buzzi Test monthly plan renews in 7 days"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, insert, update
 from sqlalchemy.orm import Session
 
+from chatapp.billing.usage import messages_this_month, usage_period
 from chatapp.db.enums import SubscriptionStatus as S
 from chatapp.db.models.billing import CompanySubscription, UsageRecord
 from chatapp.db.tenancy import TenantContext, tenant_session
-from chatapp.services.usage import messages_this_month, usage_period
 from tests.integration.billing.conftest import new_plan, subscribed
 from tests.integration.chat.conftest import open_shop
 from tests.integration.stack import LocalAws

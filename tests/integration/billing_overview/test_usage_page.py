@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
+from chatapp.billing.usage import usage_period
 from chatapp.db.models.billing import UsageRecord
-from chatapp.services.usage import usage_period
 from tests.integration.stack import KnowledgeTenant, new_tenant
 
 

@@ -86,7 +86,7 @@ class CompanySubscription(Base):
     grace_period_days: Mapped[int | None] = mapped_column(Integer, server_default="7")
     auto_renew: Mapped[bool | None] = mapped_column(server_default=true())
     notes: Mapped[str | None] = mapped_column(Text)
-    # Not in the design (migration 0008), for the lifecycle job (services/subscription_lifecycle.py):
+    # Not in the design (migration 0008), for the lifecycle job (billing/lifecycle.py):
     # when a payment was marked missing, when the current lapse began, and the reminder e-mails
     # already sent for the current period (keys such as "renewal:<expires_at>:7d"), and the day of
     # the month (UTC) periods end on, which a short month clamps (NULL: the period's own day).

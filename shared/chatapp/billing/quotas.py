@@ -27,7 +27,6 @@ from chatapp.db.models.conversations import Conversation
 from chatapp.db.models.core import Company, User
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.models.team import Invitation
-from chatapp.db.tenancy import system_session
 from chatapp.errors import LimitExceeded
 
 GIB = 1024**3
@@ -311,13 +310,3 @@ def require_storage_for(
         code="storage_quota_exceeded",
         what=f"This upload would exceed your plan's storage of {limits.values['storageGb']} GB.",
     )
-
-
-def meter_storage(company_id: uuid.UUID) -> int:
-    """Record the company's current stored bytes on this month's usage row (platform metering)."""
-    from chatapp.services.usage import meter
-
-    with system_session("measure knowledge storage") as db:
-        total = stored_bytes(db, company_id)
-    meter(company_id, None, storage_bytes=total)
-    return total

@@ -1,7 +1,7 @@
 """The subscription lifecycle: trials end, periods renew or lapse, lapses run out; one daily job.
 
 Collecting payment is out of scope: an auto-renewing subscription renews at `expires_at` unless a
-payment was marked missing (`unpaid_at`, set through `chatapp.services.payments`). The rules, for a
+payment was marked missing (`unpaid_at`, set through `chatapp.billing.payments`). The rules, for a
 subscription whose due time has come (times are instants; days are 24 hours):
 
 * `trial` at `trial_ends_at` (or `expires_at` when unset): auto-renewing and not unpaid -> `active`
@@ -39,15 +39,16 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.billing import reminders
+from chatapp.billing.periods import billing_day, next_period, period_end, utc_day
+from chatapp.billing.schemas import LifecycleRunOut
 from chatapp.config import get_settings
 from chatapp.db.enums import SubscriptionStatus
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.tenancy import system_session
 from chatapp.errors import Conflict
 from chatapp.observability import logger
-from chatapp.schemas.billing import LifecycleRunOut
-from chatapp.services import audit, subscription_reminders
-from chatapp.services.billing_periods import billing_day, next_period, period_end, utc_day
+from chatapp.services import audit
 
 Status = SubscriptionStatus
 RESOURCE_TYPE = "company_subscriptions"
@@ -259,7 +260,7 @@ def mark_paid(
 
 def _candidates(db: Session, now: datetime) -> list[uuid.UUID]:
     """Subscriptions with a transition due or a reminder window open (a superset: rows re-check)."""
-    window = now + timedelta(days=max(subscription_reminders.REMINDER_DAYS))
+    window = now + timedelta(days=max(reminders.REMINDER_DAYS))
     s = CompanySubscription
     ids = db.scalars(
         select(s.id)
@@ -278,7 +279,7 @@ def _candidates(db: Session, now: datetime) -> list[uuid.UUID]:
 def process(db: Session, subscription: CompanySubscription, now: datetime) -> tuple[list[str], int]:
     """Catch one locked subscription up to `now` and send the reminders due: (actions, e-mails sent)."""
     actions = advance(db, subscription, now)
-    sent = subscription_reminders.send_due(db, subscription, now)
+    sent = reminders.send_due(db, subscription, now)
     return actions, sent
 
 

@@ -13,13 +13,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
-from chatapp.db.models.core import Company
-from chatapp.db.tenancy import tenant_session
-from chatapp.errors import InvalidInput, LimitExceeded, NotFound
-from chatapp.schemas.company_billing import CatalogPlanOut, CompanySubscriptionOut, LimitUsageOut, UsageOut
-from chatapp.services.authorization import require_permission
-from chatapp.services.limits import (
+from chatapp.billing.quotas import (
     GIB,
     LIMIT_UNITS,
     LIVE_STATUSES,
@@ -31,8 +25,14 @@ from chatapp.services.limits import (
     seats_in_use,
     stored_bytes,
 )
+from chatapp.billing.schemas import CatalogPlanOut, CompanySubscriptionOut, LimitUsageOut, UsageOut
+from chatapp.billing.usage import usage_period
+from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
+from chatapp.db.models.core import Company
+from chatapp.db.tenancy import tenant_session
+from chatapp.errors import InvalidInput, LimitExceeded, NotFound
+from chatapp.services.authorization import require_permission
 from chatapp.services.principals import Principal
-from chatapp.services.usage import usage_period
 
 
 def _company(principal: Principal) -> uuid.UUID:

@@ -20,9 +20,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chatapp.billing.quotas import EffectiveLimits, require_room, stored_bytes
 from chatapp.db.models.billing import UsageRecord
 from chatapp.db.tenancy import system_session
-from chatapp.services.limits import EffectiveLimits, require_room
 
 # Estimated list prices in USD per million tokens (input, output), by model family. An estimate
 # for dashboards and plan limits, not an invoice; unknown models fall back to the sonnet price.
@@ -151,3 +151,11 @@ def require_message_allowance(db: Session, company_id: uuid.UUID, limits: Effect
         what=f"This month's {limit:,} messages on the {limits.plan_name or limits.plan_slug} plan are "
         "used up; they reset on the 1st.",
     )
+
+
+def meter_storage(company_id: uuid.UUID) -> int:
+    """Record the company's current stored bytes on this month's usage row (platform metering)."""
+    with system_session("measure knowledge storage") as db:
+        total = stored_bytes(db, company_id)
+    meter(company_id, None, storage_bytes=total)
+    return total

@@ -19,18 +19,18 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.billing import lifecycle as lifecycle
+from chatapp.billing.periods import period_end, utc_day
+from chatapp.billing.quotas import LIVE_STATUSES
+from chatapp.billing.schemas import LifecycleRunOut, SubscriptionAssignIn, SubscriptionOut, SubscriptionPatch
 from chatapp.db.enums import SubscriptionStatus
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.core import Company
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, NotFound
-from chatapp.schemas.billing import LifecycleRunOut, SubscriptionAssignIn, SubscriptionOut, SubscriptionPatch
 from chatapp.services import audit
-from chatapp.services import subscription_lifecycle as lifecycle
 from chatapp.services.authorization import require_role
-from chatapp.services.billing_periods import period_end, utc_day
-from chatapp.services.limits import LIVE_STATUSES
 from chatapp.services.principals import Principal
 
 _TERMS = ("custom_price", "custom_setup_fee", "custom_limits", "grace_period_days", "auto_renew")

@@ -1,0 +1,91 @@
+"""The folder tree is the architecture: domains of `chatapp`, and which way their imports may point.
+
+Read from the source with `ast`, so an import inside a function counts as much as one at the top:
+a lazy import may save cold-start time, but it cannot hide a dependency. docs/architecture.md
+draws the same picture.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "shared" / "chatapp"
+
+# Lowest first. A domain may import its own modules and those of the layers below it, never above.
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"config", "errors", "observability", "security", "text", "db", "integrations"}),
+    frozenset({"billing"}),
+    frozenset({"api"}),
+)
+# Not yet regrouped (issue #16 moves them domain by domain); their imports are not checked yet.
+UNSORTED = frozenset(
+    {"services", "schemas", "agent_runtime", "agent_packages", "knowledge", "channels", "snapstart"}
+)
+
+
+def _domain(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "chatapp" and len(parts) > 1 else None
+
+
+def _imports() -> dict[tuple[str, str], list[str]]:
+    """(importing domain, imported domain) -> where, for every import between two domains."""
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in PACKAGE.rglob("*.py"):
+        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        source = _domain(module)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                targets = [node.module]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                imported = _domain(target)
+                if source and imported and imported != source:
+                    found[(source, imported)].append(f"{module}:{node.lineno} imports {target}")
+    return found
+
+
+def _layer(domain: str) -> int | None:
+    return next((rank for rank, layer in enumerate(LAYERS) if domain in layer), None)
+
+
+def test_every_domain_has_a_place() -> None:
+    domains = {path.stem if path.is_file() else path.name for path in PACKAGE.iterdir()}
+    domains -= {"__init__", "__pycache__"}
+    placed = set().union(*LAYERS) | UNSORTED
+    assert domains <= placed, f"put these in a layer: {sorted(domains - placed)}"
+
+
+def test_imports_point_down() -> None:
+    upward = []
+    for (source, imported), where in sorted(_imports().items()):
+        if source in UNSORTED or imported in UNSORTED:
+            continue
+        low, high = _layer(imported), _layer(source)
+        assert low is not None and high is not None
+        if low > high or (low == high and low > 0):  # one layer's domains are peers: no imports
+            upward.extend(where)
+    assert not upward, "imports against the documented direction:\n" + "\n".join(upward)
+
+
+def test_no_cycles_between_domains() -> None:
+    graph: dict[str, set[str]] = defaultdict(set)
+    for source, imported in _imports():
+        graph[source].add(imported)
+    cycles = []
+    for start in list(graph):
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            for following in graph[node]:
+                if following == start and len(path) > 1:
+                    cycles.append(" -> ".join([*path, start]))
+                elif following not in seen and following not in UNSORTED and start not in UNSORTED:
+                    seen.add(following)
+                    stack.append((following, [*path, following]))
+    assert not cycles, "import cycles between domains:\n" + "\n".join(sorted(set(cycles)))
