@@ -70,12 +70,12 @@ def _phase_environment(database: str, qdrant_dir: str) -> None:
 
 def _company(label: str) -> tuple[Any, uuid.UUID]:
     """A company on the Growth plan with one knowledge category; returns (principal, category id)."""
+    from chatapp.access.principals import Principal, PrincipalKind
     from chatapp.db.enums import SubscriptionStatus
     from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
     from chatapp.db.models.core import Company
     from chatapp.db.models.knowledge import KnowledgeCategory
     from chatapp.db.tenancy import ContextRole, system_session
-    from chatapp.services.principals import Principal, PrincipalKind
     from devtools.seed import seed
 
     seed()
@@ -236,12 +236,12 @@ def _load_scale(companies: int, chunks: int, rng: random.Random) -> list[tuple[A
     from sqlalchemy import text
     from tqdm import tqdm
 
+    from chatapp.access.principals import Principal, PrincipalKind
     from chatapp.db.engine import owner_engine
     from chatapp.db.tenancy import ContextRole
     from chatapp.integrations.vector_store import VectorPoint
     from chatapp.knowledge import lexical
     from chatapp.services import knowledge_vectors
-    from chatapp.services.principals import Principal, PrincipalKind
 
     principals = []
     for index in tqdm(range(companies), desc="companies (SQL + Qdrant Edge)", unit="co"):

@@ -11,7 +11,8 @@ from fastapi import Query, Response
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated, CompanyReader
-from chatapp.schemas.audit import AuditPageOut
+from chatapp.audit import history as audit_log_service
+from chatapp.audit.schemas import AuditPageOut
 from chatapp.schemas.companies import (
     CompanyAdminOut,
     CompanyOut,
@@ -21,7 +22,6 @@ from chatapp.schemas.companies import (
     CustomDomainOut,
     IdentitySecretOut,
 )
-from chatapp.services import audit_log as audit_log_service
 from chatapp.services import companies, visitor_identity
 
 app = create_app("companies")

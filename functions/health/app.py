@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import Response
 
 from chatapp.api.app import create_app, lambda_handler
-from chatapp.schemas.system import HealthOut, VersionOut
-from chatapp.services import health
+from chatapp.system import health
+from chatapp.system.schemas import HealthOut, VersionOut
 
 app = create_app("health")
 

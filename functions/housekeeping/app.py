@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatapp.observability import logger, observed
-from chatapp.services import housekeeping
+from chatapp.system import housekeeping
 
 
 @observed

@@ -9,10 +9,10 @@ from fastapi import Depends
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from chatapp.access.principals import Principal
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import require
 from chatapp.db.tenancy import ContextRole
-from chatapp.services.principals import Principal
 from devtools.runner import LambdaContext, _ensure_event_loop, build_http_event
 from devtools.template import Route
 from tests.integration.tenant_data import Tenants

@@ -10,11 +10,11 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from chatapp.access import rate_limits
 from chatapp.billing import usage
 from chatapp.db.models.audit import RateLimitRecord
 from chatapp.db.models.billing import UsageRecord
 from chatapp.db.tenancy import TenantContext, tenant_session
-from chatapp.services import rate_limits
 from tests.integration.tenant_data import Tenants
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from chatapp.db.models.audit import RateLimitRecord
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.core import VerificationToken
-from chatapp.services import housekeeping
+from chatapp.system import housekeeping
 from tests.integration.tenant_data import Tenants
 
 # Years before today: every other test's rows (all near now) are on the kept side of every cut-off.

@@ -4,11 +4,11 @@ import uuid
 
 import pytest
 
+from chatapp.access.authorization import has_permission, require_permission, require_role
+from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.db.tenancy import ContextRole
 from chatapp.errors import Forbidden
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services.authorization import has_permission, require_permission, require_role
-from chatapp.services.principals import Principal, PrincipalKind
 
 
 def _user(role: ContextRole, permissions: dict | None = None) -> Principal:

@@ -13,10 +13,11 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from chatapp.access import authorization
+from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.db.tenancy import ContextRole
 from chatapp.errors import Forbidden, Unauthenticated
-from chatapp.services import authorization, company_status, identity
-from chatapp.services.principals import Principal, PrincipalKind
+from chatapp.services import company_status, identity
 
 # The two kinds of bearer credentials, as each app's OpenAPI documents them. Both travel in the one
 # `Authorization` header, so `current_principal` tells them apart by the token itself; the doors below

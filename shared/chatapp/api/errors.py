@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chatapp.api.error_models import ErrorDetail, ErrorResponse
 from chatapp.errors import (
     Conflict,
     DomainError,
@@ -24,7 +25,6 @@ from chatapp.errors import (
     Unauthenticated,
 )
 from chatapp.observability import logger
-from chatapp.schemas.errors import ErrorDetail, ErrorResponse
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 400,

@@ -4,7 +4,7 @@ FastAPI documents a 422 body of its own (`{"detail": [...]}`) that Buzzi never s
 error. `document_errors` replaces that 422 with Buzzi's validation error and adds, to every operation,
 the responses the shared layers produce whatever the route: 401 and 403 where credentials are
 needed, 429 with `Retry-After` where an API key's rate limit applies, and `default` for the errors a
-service may raise (400, 402, 404, 409, 429, 500...), all in the one shape of `chatapp.schemas.errors`.
+service may raise (400, 402, 404, 409, 429, 500...), all in the one shape of `chatapp.api.error_models`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chatapp.schemas.errors import ErrorResponse, ValidationErrorResponse
+from chatapp.api.error_models import ErrorResponse, ValidationErrorResponse
 
 _REF = "#/components/schemas/{model}"
 # FastAPI's own validation models, which no Buzzi response uses.

@@ -39,6 +39,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.audit import entries
 from chatapp.billing import reminders
 from chatapp.billing.periods import billing_day, next_period, period_end, utc_day
 from chatapp.billing.schemas import LifecycleRunOut
@@ -48,7 +49,6 @@ from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.tenancy import system_session
 from chatapp.errors import Conflict
 from chatapp.observability import logger
-from chatapp.services import audit
 
 Status = SubscriptionStatus
 RESOURCE_TYPE = "company_subscriptions"
@@ -90,7 +90,7 @@ def write_audit(
     after = snapshot(subscription)
     changed = [name for name in _TRACKED if before.get(name) != after.get(name)]
     keys = ["status", *(name for name in changed if name != "status")]
-    audit.record(
+    entries.record(
         db,
         action=action,
         company_id=subscription.company_id,

@@ -13,6 +13,8 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_permission
+from chatapp.access.principals import Principal
 from chatapp.billing.quotas import (
     GIB,
     LIMIT_UNITS,
@@ -31,8 +33,6 @@ from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, Usa
 from chatapp.db.models.core import Company
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import InvalidInput, LimitExceeded, NotFound
-from chatapp.services.authorization import require_permission
-from chatapp.services.principals import Principal
 
 
 def _company(principal: Principal) -> uuid.UUID:

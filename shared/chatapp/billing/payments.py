@@ -18,13 +18,13 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
 from chatapp.billing import lifecycle as lifecycle
 from chatapp.billing.schemas import SubscriptionOut
 from chatapp.billing.subscriptions import locked_subscription, subscription_out
 from chatapp.db.models.billing import CompanySubscription
 from chatapp.db.tenancy import ContextRole, tenant_session
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 
 class PaymentEvents(Protocol):

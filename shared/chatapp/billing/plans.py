@@ -16,13 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.access.principals import Principal
 from chatapp.billing.quotas import LIVE_STATUSES
 from chatapp.billing.schemas import PlanIn, PlanOut, PlanPatch, PlanRemovedOut
 from chatapp.billing.subscriptions import require_master_admin
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, NotFound
-from chatapp.services.principals import Principal
 
 
 def _plan(db: Session, plan_id: uuid.UUID, *, lock: bool = False) -> SubscriptionPlan:

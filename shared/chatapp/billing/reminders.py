@@ -20,13 +20,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.audit import entries
 from chatapp.config import get_settings
 from chatapp.db.enums import SubscriptionStatus, UserRole
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.core import Company, User
 from chatapp.integrations import email
 from chatapp.observability import logger
-from chatapp.services import audit
 
 REMINDER_DAYS = (7, 1)
 
@@ -117,7 +117,7 @@ def send_due(db: Session, subscription: CompanySubscription, now: datetime) -> i
     if recipients and not sent:
         return 0  # nobody got it: the next run tries again
     subscription.reminders_sent = [*(subscription.reminders_sent or []), key]
-    audit.record(
+    entries.record(
         db,
         action="subscription.reminder_sent",
         company_id=subscription.company_id,

@@ -19,6 +19,9 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
+from chatapp.audit import entries
 from chatapp.billing import lifecycle as lifecycle
 from chatapp.billing.periods import period_end, utc_day
 from chatapp.billing.quotas import LIVE_STATUSES
@@ -29,9 +32,6 @@ from chatapp.db.models.core import Company
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, NotFound
-from chatapp.services import audit
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 _TERMS = ("custom_price", "custom_setup_fee", "custom_limits", "grace_period_days", "auto_renew")
 
@@ -148,7 +148,7 @@ def assign(
                 "The company's subscription changed at the same time; try again.",
                 code="subscription_conflict",
             ) from None
-        audit.record(
+        entries.record(
             db,
             action="subscription.assigned",
             company_id=company_id,
@@ -187,7 +187,7 @@ def update(principal: Principal, company_id: uuid.UUID, patch: SubscriptionPatch
         for name, value in changes.items():
             setattr(row, name, value)
         after = {name: _json(getattr(row, name)) for name in changes if name != "notes"}
-        audit.record(
+        entries.record(
             db,
             action="subscription.updated",
             company_id=company_id,

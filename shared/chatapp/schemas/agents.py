@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from chatapp.db.enums import AgentStatus
-from chatapp.schemas.fields import refuse_null
+from chatapp.fields import refuse_null
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chatapp.db.enums import FileStatus
-from chatapp.schemas.fields import refuse_null
+from chatapp.fields import refuse_null
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # The column is a PostgreSQL integer: a larger order would fail in the database instead of here.

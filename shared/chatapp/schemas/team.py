@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatapp.schemas.fields import refuse_null
+from chatapp.fields import refuse_null
 from chatapp.schemas.inbox import ConversationSummaryOut
 
 SHORTCUT_PATTERN = r"^[/#][a-z0-9][a-z0-9_-]{0,48}$"

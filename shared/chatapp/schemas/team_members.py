@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from chatapp.db.enums import InvitationStatus, UserRole
-from chatapp.schemas.fields import refuse_null
+from chatapp.fields import refuse_null
 
 TeamRole = Literal["company_admin", "support_agent"]  # a company can never make a master admin
 

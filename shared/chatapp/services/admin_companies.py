@@ -19,6 +19,9 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
+from chatapp.audit import entries
 from chatapp.config import get_settings
 from chatapp.db.audit_trail import current_request
 from chatapp.db.enums import InvitationStatus, UserRole
@@ -35,9 +38,7 @@ from chatapp.schemas.admin_companies import (
     AdminCompanyPageOut,
 )
 from chatapp.schemas.auth import UserOut
-from chatapp.services import audit, magic_links, signup
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
+from chatapp.services import magic_links, signup
 
 CREATED = "company.created"
 SUSPENDED = "company.suspended"
@@ -76,7 +77,7 @@ def _record(
     **details: Any,
 ) -> None:
     request = current_request.get()
-    audit.record(
+    entries.record(
         db,
         action=action,
         company_id=company.id,

@@ -26,6 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import chatapp
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
 from chatapp.agent_runtime.packages import (
     DEFAULT_ENTRY_POINT,
     MAX_ARCHIVE_BYTES,
@@ -43,8 +45,6 @@ from chatapp.errors import Conflict, InvalidInput, NotFound
 from chatapp.integrations.aws import client
 from chatapp.observability import logger
 from chatapp.schemas.agent_packages import PackageOut, PackagePublishIn, PackageSummaryOut
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 BUILTIN_PACKAGES_DIR = Path(chatapp.__file__).parent / "agent_packages"
 # Serialises changes to which package is the default, so two requests cannot leave two defaults.

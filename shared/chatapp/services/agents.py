@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import has_permission, require_permission
+from chatapp.access.principals import Principal
 from chatapp.agent_runtime.packages import PackageError, check_package_url
 from chatapp.billing.quotas import agents_in_use, effective_limits, require_room
 from chatapp.config import get_settings
@@ -30,8 +32,6 @@ from chatapp.schemas.agents import (
     AgentOut,
     AgentPatch,
 )
-from chatapp.services.authorization import has_permission, require_permission
-from chatapp.services.principals import Principal
 
 _ADMIN_ONLY = {"system_prompt", "llm_config", "package_id", "custom_package_url", "custom_package_hash"}
 _JSON_FIELDS = {

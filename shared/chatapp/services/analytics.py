@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_permission
+from chatapp.access.principals import Principal
 from chatapp.db.enums import ChannelType
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.analytics import DailyAnalytics
@@ -41,8 +43,6 @@ from chatapp.schemas.analytics import (
     TimeseriesPoint,
     TimeseriesSeries,
 )
-from chatapp.services.authorization import require_permission
-from chatapp.services.principals import Principal
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30

@@ -13,15 +13,15 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
 from chatapp.db.models.channels import ApiKey
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, NotFound
 from chatapp.schemas.api_keys import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
-from chatapp.services.authorization import require_role
 from chatapp.services.identity import DEFAULT_API_KEY_RATE_LIMIT
-from chatapp.services.principals import Principal
 
 
 def _admin(principal: Principal) -> tuple[uuid.UUID, uuid.UUID]:

@@ -17,6 +17,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session as DbSession
 
+from chatapp.access import rate_limits
+from chatapp.access.principals import Principal, PrincipalKind
+from chatapp.audit import entries
 from chatapp.config import get_settings
 from chatapp.db.models.core import Company, Session, User
 from chatapp.db.tenancy import system_session, tenant_session
@@ -24,8 +27,7 @@ from chatapp.errors import DomainError, Forbidden, NotFound, Unauthenticated
 from chatapp.schemas.auth import SessionIssuedOut, SessionOut, UserOut, WhoAmIOut
 from chatapp.schemas.companies import CompanyOut
 from chatapp.security import token_digest
-from chatapp.services import audit, company_status, identity, rate_limits
-from chatapp.services.principals import Principal, PrincipalKind
+from chatapp.services import company_status, identity
 
 SIGN_IN = "auth.sign_in"
 SIGN_IN_FAILED = "auth.sign_in_failed"
@@ -65,7 +67,7 @@ def audited_attempt(
         yield attempt
     except DomainError as error:
         with system_session("audit a refused sign-in") as db:
-            audit.record(
+            entries.record(
                 db,
                 action=failure_action,
                 company_id=attempt.company_id,
@@ -147,7 +149,7 @@ def start_session(
     user.last_login_at = now
     if email_verified and user.email_verified is None:
         user.email_verified = now
-    audit.record(
+    entries.record(
         db,
         action=SIGN_IN,
         company_id=user.company_id,
@@ -245,7 +247,7 @@ def sign_out(principal: Principal, token: str, caller: Caller) -> None:
 def _audit_session_end(
     db: DbSession, principal: Principal, session_id: uuid.UUID, caller: Caller, action: str
 ) -> None:
-    audit.record(
+    entries.record(
         db,
         action=action,
         company_id=principal.company_id,

@@ -11,14 +11,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.team import CannedResponse
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, NotFound
 from chatapp.schemas.team import CannedResponseIn, CannedResponseOut, CannedResponsePatch
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 _SHORTCUT = re.compile(r"(?<![\w/#])([/#][a-z0-9][a-z0-9_-]{0,48})(?![\w-])")
 _STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)

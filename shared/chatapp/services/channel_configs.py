@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_permission
+from chatapp.access.principals import Principal
 from chatapp.billing.quotas import effective_limits, require_feature
 from chatapp.channels import credential_checks
 from chatapp.channels.catalogue import CHANNELS, GENERATED_SECRETS
@@ -35,8 +37,6 @@ from chatapp.schemas.channels import (
     ChannelPatch,
 )
 from chatapp.services.agents import get_agent
-from chatapp.services.authorization import require_permission
-from chatapp.services.principals import Principal
 
 
 def secret_context(company_id: uuid.UUID, webhook_id: str) -> dict[str, str]:

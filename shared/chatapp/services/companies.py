@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
 from chatapp.db.models.core import Company
 from chatapp.db.tenancy import ContextRole, system_session, tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -28,8 +30,6 @@ from chatapp.schemas.companies import (
     CustomDomainOut,
     DnsRecordOut,
 )
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 VERIFICATION_PREFIX = "_buzzi-verification"
 TXT_VALUE_PREFIX = "buzzi-verification="  # then 32 random hex digits

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Table, cast, delete, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from chatapp.audit import entries
 from chatapp.config import get_settings
 from chatapp.db.models.audit import AuditLog, RateLimitRecord
 from chatapp.db.models.channels import ApiKey
@@ -34,7 +35,7 @@ from chatapp.db.models.registry import metadata
 from chatapp.db.tenancy import system_session
 from chatapp.integrations import storage
 from chatapp.observability import logger
-from chatapp.services import audit, knowledge_vectors
+from chatapp.services import knowledge_vectors
 
 PURGED = "company.purged"
 _COMPANIES = Company.__table__
@@ -89,7 +90,7 @@ def purge_company(company_id: uuid.UUID, *, cutoff: datetime) -> bool:
             for bucket in (settings.knowledge_bucket, settings.attachments_bucket)
         )
         rows = _delete_rows(db, company_id)
-        audit.record(
+        entries.record(
             db,
             action=PURGED,
             resource_type="company",

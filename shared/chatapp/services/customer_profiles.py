@@ -12,6 +12,9 @@ import uuid
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
+from chatapp.audit import entries
 from chatapp.config import get_settings
 from chatapp.db.models.conversations import Conversation, Customer, Message
 from chatapp.db.ownership import owned
@@ -20,9 +23,6 @@ from chatapp.errors import NotFound
 from chatapp.integrations.aws import client
 from chatapp.schemas.inbox import ConversationSummaryOut
 from chatapp.schemas.team import CustomerErasureOut, CustomerPatch, CustomerProfileOut
-from chatapp.services import audit
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 _STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 
@@ -76,7 +76,7 @@ def erase(principal: Principal, customer_id: uuid.UUID) -> CustomerErasureOut:
         attachments = _erase_attachments(customer.company_id, conversation_ids)
         db.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids)))
         db.delete(customer)
-        audit.record(
+        entries.record(
             db,
             action="customer.erase",
             company_id=customer.company_id,

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session as DbSession
 
+from chatapp.access import rate_limits
+from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.billing import usage
 from chatapp.billing.quotas import effective_limits, upgrade_options
 from chatapp.config import get_settings
@@ -22,8 +24,7 @@ from chatapp.db.models.core import Company, Session, User
 from chatapp.db.tenancy import ContextRole, system_session
 from chatapp.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import company_status, rate_limits
-from chatapp.services.principals import Principal, PrincipalKind
+from chatapp.services import company_status
 
 # "Last used" is for people deciding which keys to revoke; a write per request would cost more.
 _LAST_USED_PRECISION = timedelta(minutes=1)

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import String, case, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
 from chatapp.billing import usage
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole, UserRole
 from chatapp.db.models.agents import Agent
@@ -37,11 +39,9 @@ from chatapp.schemas.inbox import (
 )
 from chatapp.services import agent_presence, message_pages, webhook_events
 from chatapp.services.agents import get_agent
-from chatapp.services.authorization import require_role
 from chatapp.services.canned_responses import expand_shortcuts
 from chatapp.services.escalation_rules import Trigger
 from chatapp.services.escalations import OPEN_STATUSES, escalate, open_escalation
-from chatapp.services.principals import Principal
 
 STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 _PRIORITY_ORDER = case(

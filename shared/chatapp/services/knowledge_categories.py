@@ -8,6 +8,8 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_permission
+from chatapp.access.principals import Principal
 from chatapp.billing.quotas import categories_in_use, effective_limits, require_room
 from chatapp.db.models.agents import AgentKnowledgeCategory
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
@@ -16,8 +18,6 @@ from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, InvalidInput, NotFound
 from chatapp.schemas.knowledge import AgentCategoriesOut, CategoryIn, CategoryOut, CategoryPatch
 from chatapp.services.agents import get_agent
-from chatapp.services.authorization import require_permission
-from chatapp.services.principals import Principal
 from chatapp.text import slugify
 
 MAX_DEPTH = 10

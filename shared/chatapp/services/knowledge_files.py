@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_permission
+from chatapp.access.principals import Principal
 from chatapp.billing.quotas import (
     EffectiveLimits,
     effective_limits,
@@ -31,8 +33,6 @@ from chatapp.integrations import queues, storage
 from chatapp.knowledge.parsing import mime_type_for
 from chatapp.schemas.knowledge import FileListOut, FileOut, StorageUsageOut, UploadRequestIn, UploadTicketOut
 from chatapp.services import knowledge_vectors
-from chatapp.services.authorization import require_permission
-from chatapp.services.principals import Principal
 from chatapp.text import slugify
 
 DIRECT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # API Gateway + Lambda payloads cap direct uploads

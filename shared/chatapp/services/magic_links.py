@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sqlalchemy import delete
 from sqlalchemy.orm import Session as DbSession
 
+from chatapp.audit import entries
 from chatapp.config import get_settings
 from chatapp.db.models.core import VerificationToken
 from chatapp.db.tenancy import system_session
@@ -24,7 +25,6 @@ from chatapp.integrations import email as mail
 from chatapp.observability import logger
 from chatapp.schemas.auth import SessionIssuedOut
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import audit
 from chatapp.services.auth_flows import (
     Caller,
     audited_attempt,
@@ -123,7 +123,7 @@ def _request_link(email: str, caller: Caller) -> str:
             else:
                 token = add_link_token(db, email)
         user = found[0] if found else None
-        audit.record(
+        entries.record(
             db,
             action=LINK_REQUESTED,
             company_id=user.company_id if user else None,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from chatapp.db import keyset
 from chatapp.db.enums import MessageRole
 from chatapp.db.models.conversations import Message
-from chatapp.services import keyset
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200

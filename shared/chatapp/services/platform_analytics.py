@@ -15,6 +15,8 @@ from decimal import Decimal
 from sqlalchemy import case, desc, func, select
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
 from chatapp.billing.usage import usage_period
 from chatapp.db.enums import SubscriptionStatus
 from chatapp.db.models.analytics import DailyAnalytics
@@ -23,8 +25,6 @@ from chatapp.db.models.core import Company
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.schemas.analytics import CompanyActivity, MonthlyRevenue, PlatformAnalyticsOut, UsageThisMonth
 from chatapp.services.analytics import Scope, checked_range, summed_columns, totals_from
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 PAYING = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.GRACE_PERIOD)
 MONTHS_PER_CYCLE = {"monthly": 1, "quarterly": 3, "semi_annual": 6, "annual": 12}

@@ -17,6 +17,9 @@ from typing import Literal
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_permission
+from chatapp.access.principals import Principal, PrincipalKind
+from chatapp.db import keyset
 from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.billing import UsageRecord
@@ -33,12 +36,10 @@ from chatapp.schemas.public_api import (
     PublicMessageOut,
     PublicSendOut,
 )
-from chatapp.services import chat_turns, keyset, message_pages
+from chatapp.services import chat_turns, message_pages
 from chatapp.services.analytics import require_supported_days
-from chatapp.services.authorization import require_permission
 from chatapp.services.channel_inbound import queue_delivery
 from chatapp.services.inbox import add_human_message
-from chatapp.services.principals import Principal, PrincipalKind
 
 VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
 DEFAULT_ANALYTICS_DAYS = 30

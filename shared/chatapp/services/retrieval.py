@@ -23,6 +23,8 @@ from typing import Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_permission
+from chatapp.access.principals import Principal
 from chatapp.db.tenancy import tenant_session
 from chatapp.integrations.embeddings import get_embedder
 from chatapp.integrations.vector_store import Sparse
@@ -30,9 +32,7 @@ from chatapp.knowledge import confidence, lexical
 from chatapp.schemas.knowledge import RetrievalOut, RetrievedChunkOut
 from chatapp.services import knowledge_vectors
 from chatapp.services.agents import get_agent
-from chatapp.services.authorization import require_permission
 from chatapp.services.knowledge_categories import agent_category_ids
-from chatapp.services.principals import Principal
 
 DEFAULT_MAX_RESULTS = 5
 DEFAULT_RELEVANCE_THRESHOLD = 0.2  # cosine; all-MiniLM-L6-v2 puts unrelated text near 0, related above 0.3

@@ -16,6 +16,8 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
+from chatapp.access import rate_limits
+from chatapp.audit import entries
 from chatapp.config import get_settings
 from chatapp.db.enums import SubscriptionStatus, UserRole
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
@@ -31,7 +33,7 @@ from chatapp.schemas.auth import (
     UserOut,
 )
 from chatapp.schemas.companies import CompanyOut
-from chatapp.services import audit, magic_links, rate_limits
+from chatapp.services import magic_links
 from chatapp.services.auth_flows import Caller, audited_attempt, enforce_sign_in_limits
 from chatapp.text import slugify
 
@@ -168,7 +170,7 @@ def sign_up(body: SignupIn, caller: Caller) -> SignupOut:
                 plan, trial_ends = start_trial(db, company.id, notes="self-service sign-up")
                 db.flush()
                 token = magic_links.add_link_token(db, email)
-                audit.record(
+                entries.record(
                     db,
                     action=SIGN_UP,
                     company_id=company.id,

@@ -19,6 +19,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from chatapp.access import rate_limits
+from chatapp.access.authorization import require_may_grant, require_permission
+from chatapp.access.principals import Principal
 from chatapp.billing.quotas import effective_limits, require_room, seats_in_use
 from chatapp.config import get_settings
 from chatapp.db.enums import InvitationStatus, UserRole
@@ -38,9 +41,7 @@ from chatapp.schemas.team_members import (
     ProfilePatch,
 )
 from chatapp.security import TokenKind, new_token, token_digest
-from chatapp.services import auth_flows, rate_limits
-from chatapp.services.authorization import require_may_grant, require_permission
-from chatapp.services.principals import Principal
+from chatapp.services import auth_flows
 
 INVITATION_TTL = timedelta(days=7)
 

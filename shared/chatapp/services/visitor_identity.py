@@ -23,6 +23,8 @@ import secrets
 import uuid
 from enum import StrEnum
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
 from chatapp.db.models.core import Company
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, NotFound
@@ -31,8 +33,6 @@ from chatapp.observability import logger
 from chatapp.schemas.companies import IdentitySecretOut
 from chatapp.schemas.widget import CustomerIdentity
 from chatapp.security import same_text
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 SECRET_PREFIX = "bzid_"  # noqa: S105 - a prefix that names the kind of secret, not one
 

@@ -16,6 +16,8 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chatapp.access.authorization import require_permission
+from chatapp.access.principals import Principal
 from chatapp.config import get_settings
 from chatapp.db.models.channels import Webhook
 from chatapp.db.ownership import owned
@@ -33,8 +35,6 @@ from chatapp.schemas.webhooks import (
 )
 from chatapp.services import webhook_events
 from chatapp.services.agents import get_agent
-from chatapp.services.authorization import require_permission
-from chatapp.services.principals import Principal
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 SECRET_BYTES = 32

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chatapp.access import rate_limits
 from chatapp.billing.quotas import effective_limits, require_attachment_storage_for
 from chatapp.config import get_settings
 from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
@@ -43,14 +44,7 @@ from chatapp.schemas.widget import (
     WidgetPublicConfigOut,
 )
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import (
-    chat_turns,
-    customers,
-    escalation_rules,
-    rate_limits,
-    visitor_identity,
-    webhook_events,
-)
+from chatapp.services import chat_turns, customers, escalation_rules, visitor_identity, webhook_events
 from chatapp.services.agent_presence import free_seat
 from chatapp.services.company_status import CUSTOMER_NOTICE, require_serving
 from chatapp.services.escalations import escalate, open_escalation

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.db.enums import SubscriptionStatus
 from chatapp.db.models.audit import AuditLog
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.core import User
 from chatapp.db.tenancy import ContextRole
-from chatapp.services.principals import Principal, PrincipalKind
 from tests.integration.auth.conftest import Mailbox
 from tests.integration.chat.conftest import builtin_packages
 from tests.integration.http import ApiClient, ApiResponse

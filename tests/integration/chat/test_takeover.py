@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.db.models.conversations import Escalation
 from chatapp.db.models.team import SupportAgentStatus
 from chatapp.db.tenancy import ContextRole, TenantContext, tenant_session
 from chatapp.services import agent_presence, inbox
-from chatapp.services.principals import Principal, PrincipalKind
 from tests.integration.chat.conftest import Browser, ChatShop, console
 from tests.integration.tenant_data import _session_token
 

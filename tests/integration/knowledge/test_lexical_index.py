@@ -139,7 +139,8 @@ def test_files_indexed_before_the_lexical_index_are_reindexed_by_housekeeping(
 ) -> None:
     """An upgrade changes the collection (layout or model): housekeeping queues the files still in
     the old one, once, and after ingestion they are found again, words and meaning."""
-    from chatapp.services import housekeeping, knowledge_vectors
+    from chatapp.services import knowledge_vectors
+    from chatapp.system import housekeeping
 
     category = tenant.category("Legacy")
     tenant.assign(category)

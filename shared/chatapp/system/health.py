@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from chatapp.config import get_settings
 from chatapp.db.engine import app_engine
 from chatapp.observability import logger
-from chatapp.schemas.system import HealthOut, VersionOut
+from chatapp.system.schemas import HealthOut, VersionOut
 
 
 def check_health() -> HealthOut:

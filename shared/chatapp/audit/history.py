@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
+from chatapp.access.authorization import require_role
+from chatapp.access.principals import Principal
+from chatapp.audit.schemas import AuditEntryOut, AuditPageOut
 from chatapp.db.models.audit import AuditLog
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import InvalidInput
-from chatapp.schemas.audit import AuditEntryOut, AuditPageOut
-from chatapp.services.authorization import require_role
-from chatapp.services.principals import Principal
 
 
 def page(

@@ -12,9 +12,9 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.db.tenancy import ContextRole
 from chatapp.errors import Forbidden
-from chatapp.services.principals import Principal, PrincipalKind
 
 _ALL_INSIDE_COMPANY = {ContextRole.MASTER_ADMIN, ContextRole.COMPANY_ADMIN}
 
