@@ -89,7 +89,7 @@ def cmd_dev_session(args: list[str]) -> int:
         _print("usage: ./run dev-session EMAIL")
         return 2
     _prepare_database("dev")
-    from chatapp.services.identity import issue_dev_session
+    from chatapp.identity.authentication import issue_dev_session
 
     token, expires = issue_dev_session(args[0])
     _print(token)
@@ -129,7 +129,7 @@ def _serve_dev(running: ExitStack) -> None:
 
     _prepare_database("dev")
     from chatapp.config import get_settings
-    from chatapp.services.identity import issue_dev_session
+    from chatapp.identity.authentication import issue_dev_session
     from devtools.runner import RouteTable, make_server
     from devtools.seed import seed
 

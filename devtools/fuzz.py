@@ -32,7 +32,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from chatapp.schemas.api_keys import SCOPES
+from chatapp.identity.api_key_schemas import SCOPES
 from devtools.contracts import function_openapis
 from devtools.runner import RouteTable, build_http_event, invoke_http
 from devtools.template import FunctionSpec, functions
@@ -388,7 +388,7 @@ def prepare_stack() -> tuple[list[FunctionSpec], requests.Session, Credentials]:
     from chatapp.config import get_settings
 
     get_settings.cache_clear()  # the queue and bucket names exist only now
-    from chatapp.services.identity import issue_dev_session
+    from chatapp.identity.authentication import issue_dev_session
     from devtools.seed import DEMO_WIDGET_ORIGINS, seed
 
     seeded = seed(with_packages=True)

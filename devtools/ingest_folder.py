@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
         from devtools.local_env import configure
 
         configure("dev")
-        from chatapp.services.identity import issue_dev_session
+        from chatapp.identity.authentication import issue_dev_session
 
         token, _ = issue_dev_session("admin@demo.buzzi.example")
     try:

@@ -72,9 +72,13 @@ def _rewrite_imports(source: str, moves: dict[str, str]) -> str:
         for alias in node.names:
             if alias.name in moved_here:
                 new_parent, new_name = _parent(moved_here[alias.name])
-                if alias.asname is None and new_name != alias.name:
-                    renamed_locals[alias.name] = new_name
-                local = f" as {alias.asname}" if alias.asname else ""
+                asname = alias.asname
+                if asname is None and new_name != alias.name:
+                    if re.search(rf"(?<![\w.]){re.escape(new_name)}\b", source):
+                        asname = alias.name  # the new name is taken here: keep the old one locally
+                    else:
+                        renamed_locals[alias.name] = new_name
+                local = f" as {asname}" if asname else ""
                 groups.setdefault(new_parent, []).append(f"{new_name}{local}")
             else:
                 local = f" as {alias.asname}" if alias.asname else ""

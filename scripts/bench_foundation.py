@@ -67,7 +67,7 @@ def bench_latency(requests: int) -> dict[str, float]:
 
     configure("dev")
     from chatapp.db.migrate import upgrade_to_head
-    from chatapp.services.identity import issue_dev_session
+    from chatapp.identity.authentication import issue_dev_session
     from devtools.runner import RouteTable, make_server
     from devtools.seed import seed
     from devtools.template import functions

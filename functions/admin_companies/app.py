@@ -10,7 +10,8 @@ from fastapi import Query
 from chatapp.api.access import PLATFORM
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
-from chatapp.schemas.admin_companies import (
+from chatapp.platform import companies as admin_companies
+from chatapp.platform.schemas import (
     REASON_LENGTH,
     AdminCompanyCreatedOut,
     AdminCompanyIn,
@@ -19,7 +20,6 @@ from chatapp.schemas.admin_companies import (
     ReasonIn,
     SuspendIn,
 )
-from chatapp.services import admin_companies
 
 app = create_app("admin companies")
 CompanyStatus = Literal["active", "suspended", "pending", "deleted"]

@@ -13,6 +13,7 @@ from chatapp.api.access import ADMIN, PLATFORM
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.db.enums import ChannelType
+from chatapp.platform import analytics as platform_analytics
 from chatapp.schemas.analytics import (
     AnalyticsSummaryOut,
     BusiestHoursOut,
@@ -21,7 +22,7 @@ from chatapp.schemas.analytics import (
     Split,
     TimeseriesOut,
 )
-from chatapp.services import analytics, platform_analytics
+from chatapp.services import analytics
 
 app = create_app("analytics")
 

@@ -7,8 +7,8 @@ import uuid
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
-from chatapp.schemas.api_keys import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
-from chatapp.services import api_keys
+from chatapp.identity import api_keys
+from chatapp.identity.api_key_schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
 
 app = create_app("api keys")
 

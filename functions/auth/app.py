@@ -9,7 +9,8 @@ from fastapi import Query, Request, Response
 
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
-from chatapp.schemas.auth import (
+from chatapp.identity import magic_links, oauth, sign_in, signup
+from chatapp.identity.schemas import (
     AcceptedOut,
     MagicLinkIn,
     OAuthCallbackIn,
@@ -22,8 +23,7 @@ from chatapp.schemas.auth import (
     VerifyIn,
     WhoAmIOut,
 )
-from chatapp.services import auth_flows, magic_links, oauth, signup
-from chatapp.services.auth_flows import Caller
+from chatapp.identity.sign_in import Caller
 
 app = create_app("auth")
 
@@ -85,23 +85,23 @@ async def oauth_callback(
 
 @app.get("/v1/auth/session", response_model=WhoAmIOut)
 async def who_am_i(principal: Authenticated, request: Request) -> WhoAmIOut:
-    return auth_flows.who_am_i(principal, _token(request))
+    return sign_in.who_am_i(principal, _token(request))
 
 
 @app.post("/v1/auth/logout", status_code=204)
 async def sign_out(principal: Authenticated, request: Request) -> Response:
-    auth_flows.sign_out(principal, _token(request), _caller(request))
+    sign_in.sign_out(principal, _token(request), _caller(request))
     return Response(status_code=204)
 
 
 @app.get("/v1/auth/sessions", response_model=list[SessionOut])
 async def list_sessions(principal: Authenticated, request: Request) -> list[SessionOut]:
-    return auth_flows.list_sessions(principal, _token(request))
+    return sign_in.list_sessions(principal, _token(request))
 
 
 @app.delete("/v1/auth/sessions/{session_id}", status_code=204)
 async def revoke_session(session_id: uuid.UUID, principal: Authenticated, request: Request) -> Response:
-    auth_flows.revoke_session(principal, session_id, _caller(request))
+    sign_in.revoke_session(principal, session_id, _caller(request))
     return Response(status_code=204)
 
 

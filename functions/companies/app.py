@@ -13,7 +13,8 @@ from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated, CompanyReader
 from chatapp.audit import history as audit_log_service
 from chatapp.audit.schemas import AuditPageOut
-from chatapp.schemas.companies import (
+from chatapp.companies import profile
+from chatapp.companies.schemas import (
     CompanyAdminOut,
     CompanyOut,
     CompanyPatch,
@@ -22,24 +23,24 @@ from chatapp.schemas.companies import (
     CustomDomainOut,
     IdentitySecretOut,
 )
-from chatapp.services import companies, visitor_identity
+from chatapp.services import visitor_identity
 
 app = create_app("companies")
 
 
 @app.get("/v1/companies/me", response_model=CompanyOut)
 async def get_my_company(principal: CompanyReader) -> CompanyOut:
-    return companies.get_own_company(principal)
+    return profile.get_own_company(principal)
 
 
 @app.patch("/v1/companies/me", response_model=CompanyAdminOut, tags=[ADMIN])
 async def update_my_company(body: CompanyPatch, principal: Authenticated) -> CompanyAdminOut:
-    return companies.update_own_company(principal, body)
+    return profile.update_own_company(principal, body)
 
 
 @app.get("/v1/companies/me/settings", response_model=CompanySettingsOut, tags=[ADMIN])
 async def my_company_settings(principal: Authenticated) -> CompanySettingsOut:
-    return companies.own_settings(principal)
+    return profile.own_settings(principal)
 
 
 @app.post("/v1/companies/me/identity-secret", status_code=201, response_model=IdentitySecretOut, tags=[ADMIN])
@@ -50,17 +51,17 @@ async def rotate_identity_secret(principal: Authenticated) -> IdentitySecretOut:
 
 @app.put("/v1/companies/me/custom-domain", response_model=CustomDomainOut, tags=[ADMIN])
 async def set_custom_domain(body: CustomDomainIn, principal: Authenticated) -> CustomDomainOut:
-    return companies.set_custom_domain(principal, body)
+    return profile.set_custom_domain(principal, body)
 
 
 @app.post("/v1/companies/me/custom-domain/verify", response_model=CustomDomainOut, tags=[ADMIN])
 async def verify_custom_domain(principal: Authenticated) -> CustomDomainOut:
-    return companies.verify_custom_domain(principal)
+    return profile.verify_custom_domain(principal)
 
 
 @app.delete("/v1/companies/me/custom-domain", status_code=204, tags=[ADMIN])
 async def remove_custom_domain(principal: Authenticated) -> Response:
-    companies.remove_custom_domain(principal)
+    profile.remove_custom_domain(principal)
     return Response(status_code=204)
 
 
@@ -79,7 +80,7 @@ async def audit_log(
 
 @app.get("/v1/companies/{company_id}", response_model=CompanyOut)
 async def get_company(company_id: uuid.UUID, principal: CompanyReader) -> CompanyOut:
-    return companies.get_company(principal, company_id)
+    return profile.get_company(principal, company_id)
 
 
 handler = lambda_handler(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatapp.observability import logger, observed
-from chatapp.services import company_purge
+from chatapp.platform import purge as company_purge
 
 
 @observed

@@ -7,9 +7,8 @@ import uuid
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
-from chatapp.db.audit_trail import current_request
-from chatapp.schemas.auth import SessionIssuedOut
-from chatapp.schemas.team_members import (
+from chatapp.companies import team
+from chatapp.companies.team_schemas import (
     InvitationAcceptIn,
     InvitationIn,
     InvitationOut,
@@ -17,8 +16,10 @@ from chatapp.schemas.team_members import (
     MemberPatch,
     ProfilePatch,
 )
-from chatapp.services import team
-from chatapp.services.auth_flows import Caller
+from chatapp.db.audit_trail import current_request
+from chatapp.identity import invitations
+from chatapp.identity.schemas import SessionIssuedOut
+from chatapp.identity.sign_in import Caller
 
 app = create_app("team")
 
@@ -61,7 +62,7 @@ async def revoke(invitation_id: uuid.UUID, principal: Authenticated) -> Invitati
 @app.post("/v1/team/invitations/accept", response_model=SessionIssuedOut, status_code=201)
 async def accept(body: InvitationAcceptIn) -> SessionIssuedOut:
     request = current_request.get()
-    return team.accept(body, Caller(ip=request.ip, user_agent=request.user_agent))
+    return invitations.accept(body, Caller(ip=request.ip, user_agent=request.user_agent))
 
 
 handler = lambda_handler(app)

@@ -28,7 +28,7 @@ from devtools.fake_platforms import FakePlatforms
 from tests.browser.conftest import Screenshot, Site
 
 SESSION_KEY = "buzzi.console.session"  # where the console keeps its session token (src/api.ts)
-SIGN_IN_LOG = "sign-in link (local only)"  # chatapp.services.magic_links, local environments only
+SIGN_IN_LOG = "sign-in link (local only)"  # chatapp.identity.magic_links, local environments only
 SHIPPING = (
     "# Shipping\n\n## Delivery times\n\nOrders ship within one working day and arrive in two to four "
     "days. Express delivery arrives the next working day.\n\n## Costs\n\nShipping is free above 50 euros.\n"

@@ -31,7 +31,7 @@ from chatapp.db.models.conversations import Customer, Escalation
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.models.team import CannedResponse, Invitation
-from chatapp.schemas.api_keys import SCOPES
+from chatapp.identity.api_key_schemas import SCOPES
 from devtools.template import functions
 from tests.integration.http import ApiClient
 from tests.integration.tenant_data import Tenants

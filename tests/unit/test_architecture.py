@@ -19,6 +19,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"access"}),  # who is calling, what they may do, how often
     frozenset({"audit"}),
     frozenset({"billing"}),
+    frozenset({"companies"}),  # profile, status, team
+    frozenset({"identity"}),  # sign-in, sessions, sign-up, invitations accepted, API keys
+    frozenset({"platform"}),  # the master admin's companies, purges and cross-company analytics
     frozenset({"system"}),  # health, version, housekeeping across domains
     frozenset({"api"}),
 )

@@ -15,9 +15,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chatapp.access import authorization
 from chatapp.access.principals import Principal, PrincipalKind
+from chatapp.companies import status
 from chatapp.db.tenancy import ContextRole
 from chatapp.errors import Forbidden, Unauthenticated
-from chatapp.services import company_status, identity
+from chatapp.identity import authentication
 
 # The two kinds of bearer credentials, as each app's OpenAPI documents them. Both travel in the one
 # `Authorization` header, so `current_principal` tells them apart by the token itself; the doors below
@@ -47,9 +48,9 @@ async def current_principal(request: Request) -> Principal:
     client_ip = request.client.host if request.client else None
     route = request.scope.get("route")
     reading_status_page = (
-        request.method == "GET" and getattr(route, "path", None) in company_status.READABLE_WHILE_SUSPENDED
+        request.method == "GET" and getattr(route, "path", None) in status.READABLE_WHILE_SUSPENDED
     )
-    return identity.authenticate_bearer(
+    return authentication.authenticate_bearer(
         token.strip(), client_ip=client_ip, reading_status_page=reading_status_page
     )
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text, update
 from chatapp.channels import credential_checks, verification
 from chatapp.channels.catalogue import CHANNELS
 from chatapp.channels.normalize import InboundMessage, normalise
+from chatapp.companies import status as company_status
 from chatapp.config import get_settings
 from chatapp.db.enums import ChannelType, MessageRole
 from chatapp.db.models.agents import Agent
@@ -33,7 +34,7 @@ from chatapp.integrations.aws import client
 from chatapp.integrations.signing_keys import SigningKeys
 from chatapp.observability import logger
 from chatapp.security import token_digest
-from chatapp.services import chat_turns, company_status, customers, webhook_events
+from chatapp.services import chat_turns, customers, webhook_events
 from chatapp.services.channel_configs import credentials_of
 
 

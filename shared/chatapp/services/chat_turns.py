@@ -34,6 +34,7 @@ from chatapp.agent_runtime.runner import (
     run_package,
 )
 from chatapp.billing import usage
+from chatapp.companies.status import require_serving
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.conversations import Conversation, Message
@@ -42,7 +43,6 @@ from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
 from chatapp.services import business_hours, conversation_memory, escalation_rules, webhook_events
 from chatapp.services.agents import get_agent
-from chatapp.services.company_status import require_serving
 from chatapp.services.escalations import escalate
 from chatapp.services.knowledge_categories import agent_category_ids
 from chatapp.services.retrieval import RagSettings

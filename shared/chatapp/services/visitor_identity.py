@@ -25,12 +25,12 @@ from enum import StrEnum
 
 from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
+from chatapp.companies.schemas import IdentitySecretOut
 from chatapp.db.models.core import Company
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, NotFound
 from chatapp.integrations import secret_box
 from chatapp.observability import logger
-from chatapp.schemas.companies import IdentitySecretOut
 from chatapp.schemas.widget import CustomerIdentity
 from chatapp.security import same_text
 

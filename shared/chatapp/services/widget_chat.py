@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.access import rate_limits
 from chatapp.billing.quotas import effective_limits, require_attachment_storage_for
+from chatapp.companies.status import CUSTOMER_NOTICE, require_serving
 from chatapp.config import get_settings
 from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
 from chatapp.db.models.agents import Agent
@@ -46,7 +47,6 @@ from chatapp.schemas.widget import (
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
 from chatapp.services import chat_turns, customers, escalation_rules, visitor_identity, webhook_events
 from chatapp.services.agent_presence import free_seat
-from chatapp.services.company_status import CUSTOMER_NOTICE, require_serving
 from chatapp.services.escalations import escalate, open_escalation
 from chatapp.services.origins import origin_allowed
 from chatapp.services.visitor_identity import Trust

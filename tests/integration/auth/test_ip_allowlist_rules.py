@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatapp.services.identity import ip_allowed
+from chatapp.identity.authentication import ip_allowed
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.core import User
+from chatapp.identity import authentication
 from chatapp.security import token_digest
-from chatapp.services import identity
 from tests.integration.auth.conftest import AuthApi, Mailbox, audit_rows, commit
 from tests.integration.tenant_data import CompanyData
 
@@ -65,7 +65,7 @@ def test_sign_in_from_outside_the_allowlist_is_refused(
 def test_a_deactivated_user_is_refused_on_the_next_request(
     auth_api: AuthApi, company: CompanyData, owner_session: Session
 ) -> None:
-    token, _ = identity.issue_session(company.other_support_agent_id)
+    token, _ = authentication.issue_session(company.other_support_agent_id)
     assert auth_api.get("/v1/auth/session", token=token).status == 200
     commit(
         owner_session, update(User).where(User.id == company.other_support_agent_id).values(is_active=False)
@@ -84,12 +84,12 @@ def test_a_deactivated_user_is_refused_on_the_next_request(
 def test_sessions_past_half_their_life_are_renewed_once(
     auth_api: AuthApi, company: CompanyData, owner_session: Session
 ) -> None:
-    fresh, _ = identity.issue_session(company.support_agent_id)
+    fresh, _ = authentication.issue_session(company.support_agent_id)
     fresh_expiry = _expiry(owner_session, fresh)
     assert auth_api.get("/v1/auth/session", token=fresh).status == 200
     assert _expiry(owner_session, fresh) == fresh_expiry  # more than half left: no write
 
-    ageing, _ = identity.issue_session(company.support_agent_id, ttl=timedelta(hours=2))
+    ageing, _ = authentication.issue_session(company.support_agent_id, ttl=timedelta(hours=2))
     before = datetime.now(UTC)
     me = auth_api.get("/v1/auth/session", token=ageing)
     assert me.status == 200
@@ -100,8 +100,8 @@ def test_sessions_past_half_their_life_are_renewed_once(
 
 
 def test_list_revoke_and_sign_out(auth_api: AuthApi, company: CompanyData, owner_session: Session) -> None:
-    current, _ = identity.issue_session(company.admin_id)
-    other, _ = identity.issue_session(company.admin_id)
+    current, _ = authentication.issue_session(company.admin_id)
+    other, _ = authentication.issue_session(company.admin_id)
     listed = auth_api.get("/v1/auth/sessions", token=current)
     assert listed.status == 200, listed.body
     # The fixture's own unexpired session is there too; the expired one is not.
@@ -115,7 +115,7 @@ def test_list_revoke_and_sign_out(auth_api: AuthApi, company: CompanyData, owner
     assert again.status == 404 and again.body["error"]["code"] == "session_not_found"
 
     # Someone else's session cannot be revoked (it is not even visible).
-    theirs, _ = identity.issue_session(company.support_agent_id)
+    theirs, _ = authentication.issue_session(company.support_agent_id)
     theirs_id = owner_session.scalar(
         select(ConsoleSession.id).where(ConsoleSession.session_token == token_digest(theirs))
     )

@@ -19,12 +19,12 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from chatapp.channels.credential_checks import CHECKED_FIELDS
+from chatapp.companies.status import CUSTOMER_NOTICE
 from chatapp.db.enums import ChannelType
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.models.core import Company as CompanyRow
-from chatapp.services.company_status import CUSTOMER_NOTICE
 from devtools.fake_platforms import FakePlatforms
 from devtools.template import functions
 from tests.integration.http import ApiResponse

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from chatapp.companies.status import CUSTOMER_NOTICE
 from chatapp.db.models.billing import CompanySubscription
 from chatapp.db.models.conversations import Conversation, Escalation, Message
 from chatapp.db.models.core import Company
-from chatapp.services.company_status import CUSTOMER_NOTICE
 from tests.integration.chat.conftest import ChatShop
 
 EVIL = "https://evil.example.net"

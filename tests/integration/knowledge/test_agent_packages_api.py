@@ -28,8 +28,9 @@ from chatapp.config import get_settings
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import NotFound
+from chatapp.identity import authentication
 from chatapp.schemas.agent_packages import PackagePublishIn
-from chatapp.services import agent_packages, identity
+from chatapp.services import agent_packages
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.knowledge.conftest import LocalAws
 from tests.integration.tenant_data import CompanyData, Tenants, create_company, create_platform_rows
@@ -320,7 +321,7 @@ def test_the_loader_runs_a_published_package_and_refuses_a_tampered_hash(
 def test_a_failed_commit_leaves_no_object_behind(
     tenants: Tenants, owner_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    principal = identity.authenticate_bearer(tenants.master_admin_token)
+    principal = authentication.authenticate_bearer(tenants.master_admin_token)
     slug = new_slug("rollback")
     metadata = PackagePublishIn(name="Rollback", slug=slug, version="1.0.0")
 

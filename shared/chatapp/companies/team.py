@@ -23,25 +23,22 @@ from chatapp.access import rate_limits
 from chatapp.access.authorization import require_may_grant, require_permission
 from chatapp.access.principals import Principal
 from chatapp.billing.quotas import effective_limits, require_room, seats_in_use
-from chatapp.config import get_settings
-from chatapp.db.enums import InvitationStatus, UserRole
-from chatapp.db.models.core import Company, User
-from chatapp.db.models.team import Invitation
-from chatapp.db.ownership import owned
-from chatapp.db.tenancy import ContextRole, system_session, tenant_session
-from chatapp.errors import Conflict, Forbidden, NotFound, Unauthenticated
-from chatapp.integrations import email
-from chatapp.schemas.auth import SessionIssuedOut
-from chatapp.schemas.team_members import (
-    InvitationAcceptIn,
+from chatapp.companies.team_schemas import (
     InvitationIn,
     InvitationOut,
     MemberOut,
     MemberPatch,
     ProfilePatch,
 )
+from chatapp.config import get_settings
+from chatapp.db.enums import InvitationStatus, UserRole
+from chatapp.db.models.core import Company, User
+from chatapp.db.models.team import Invitation
+from chatapp.db.ownership import owned
+from chatapp.db.tenancy import ContextRole, system_session, tenant_session
+from chatapp.errors import Conflict, Forbidden, NotFound
+from chatapp.integrations import email
 from chatapp.security import TokenKind, new_token, token_digest
-from chatapp.services import auth_flows
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -262,37 +259,3 @@ def revoke(principal: Principal, invitation_id: uuid.UUID) -> InvitationOut:
         invitation.status = InvitationStatus.REVOKED
         db.flush()
         return InvitationOut.model_validate(invitation)
-
-
-def accept(data: InvitationAcceptIn, caller: auth_flows.Caller) -> SessionIssuedOut:
-    """Public: the invited person sets their name and is signed in as a member of the company."""
-    invalid = Unauthenticated("This invitation link is not valid any more; ask for a new one.")
-    invalid.code = "invitation_invalid"
-    with system_session("accept an invitation (nobody is signed in yet)") as db:
-        invitation = db.scalar(
-            select(Invitation).where(Invitation.token == token_digest(data.token)).with_for_update()
-        )
-        if (
-            invitation is None
-            or invitation.status is not InvitationStatus.PENDING
-            or invitation.expires_at <= datetime.now(UTC)
-        ):
-            raise invalid
-        if db.scalar(select(User.id).where(func.lower(User.email) == invitation.email)) is not None:
-            raise Conflict(
-                "This e-mail address already has an account; a person belongs to one company.",
-                code="email_in_other_company",
-            )
-        user = User(
-            email=invitation.email,
-            name=data.name.strip(),
-            role=invitation.role,
-            company_id=invitation.company_id,
-            email_verified=datetime.now(UTC),  # the link proved the address
-        )
-        db.add(user)
-        db.flush()
-        invitation.status = InvitationStatus.ACCEPTED
-        invitation.accepted_at = datetime.now(UTC)
-        invitation.accepted_by = user.id
-        return auth_flows.start_session(db, user, caller, method="invitation", email_verified=True)

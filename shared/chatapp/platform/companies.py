@@ -31,14 +31,14 @@ from chatapp.db.models.team import Invitation
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, system_session, tenant_session
 from chatapp.errors import Conflict, InvalidInput, NotFound
-from chatapp.schemas.admin_companies import (
+from chatapp.identity import magic_links, signup
+from chatapp.identity.schemas import UserOut
+from chatapp.platform.schemas import (
     AdminCompanyCreatedOut,
     AdminCompanyIn,
     AdminCompanyOut,
     AdminCompanyPageOut,
 )
-from chatapp.schemas.auth import UserOut
-from chatapp.services import magic_links, signup
 
 CREATED = "company.created"
 SUSPENDED = "company.suspended"

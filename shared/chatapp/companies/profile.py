@@ -17,11 +17,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
-from chatapp.db.models.core import Company
-from chatapp.db.tenancy import ContextRole, system_session, tenant_session
-from chatapp.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chatapp.integrations import dns_txt
-from chatapp.schemas.companies import (
+from chatapp.companies.schemas import (
     CompanyAdminOut,
     CompanyOut,
     CompanyPatch,
@@ -30,6 +26,10 @@ from chatapp.schemas.companies import (
     CustomDomainOut,
     DnsRecordOut,
 )
+from chatapp.db.models.core import Company
+from chatapp.db.tenancy import ContextRole, system_session, tenant_session
+from chatapp.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chatapp.integrations import dns_txt
 
 VERIFICATION_PREFIX = "_buzzi-verification"
 TXT_VALUE_PREFIX = "buzzi-verification="  # then 32 random hex digits

@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session as DbSession
 
 from chatapp.access import rate_limits
 from chatapp.audit import entries
+from chatapp.companies.schemas import CompanyOut
 from chatapp.config import get_settings
 from chatapp.db.enums import SubscriptionStatus, UserRole
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.core import Company, User
 from chatapp.db.tenancy import system_session
 from chatapp.errors import Conflict
-from chatapp.schemas.auth import (
+from chatapp.identity import magic_links
+from chatapp.identity.schemas import (
     COMPANY_SLUG_LENGTH,
     COMPANY_SLUG_PATTERN,
     SignupIn,
@@ -32,9 +34,7 @@ from chatapp.schemas.auth import (
     SlugAvailabilityOut,
     UserOut,
 )
-from chatapp.schemas.companies import CompanyOut
-from chatapp.services import magic_links
-from chatapp.services.auth_flows import Caller, audited_attempt, enforce_sign_in_limits
+from chatapp.identity.sign_in import Caller, audited_attempt, enforce_sign_in_limits
 from chatapp.text import slugify
 
 SIGN_UP = "auth.sign_up"

@@ -18,13 +18,13 @@ from chatapp.access import rate_limits
 from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.billing import usage
 from chatapp.billing.quotas import effective_limits, upgrade_options
+from chatapp.companies import status as company_status
 from chatapp.config import get_settings
 from chatapp.db.models.channels import ApiKey
 from chatapp.db.models.core import Company, Session, User
 from chatapp.db.tenancy import ContextRole, system_session
 from chatapp.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import company_status
 
 # "Last used" is for people deciding which keys to revoke; a write per request would cost more.
 _LAST_USED_PRECISION = timedelta(minutes=1)

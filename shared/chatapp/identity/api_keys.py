@@ -19,9 +19,9 @@ from chatapp.db.models.channels import ApiKey
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, NotFound
-from chatapp.schemas.api_keys import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
+from chatapp.identity.api_key_schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut
+from chatapp.identity.authentication import DEFAULT_API_KEY_RATE_LIMIT
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
-from chatapp.services.identity import DEFAULT_API_KEY_RATE_LIMIT
 
 
 def _admin(principal: Principal) -> tuple[uuid.UUID, uuid.UUID]:

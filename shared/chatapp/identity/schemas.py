@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from chatapp.companies.schemas import CompanyOut
 from chatapp.config import get_settings
 from chatapp.db.enums import UserRole
-from chatapp.schemas.companies import CompanyOut
 
 # Company slugs become sub-domains and URLs: lower case, digits and single hyphens, 3 to 63 characters.
 COMPANY_SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

@@ -21,11 +21,8 @@ from chatapp.config import get_settings
 from chatapp.db.models.core import VerificationToken
 from chatapp.db.tenancy import system_session
 from chatapp.errors import DomainError, Unauthenticated
-from chatapp.integrations import email as mail
-from chatapp.observability import logger
-from chatapp.schemas.auth import SessionIssuedOut
-from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services.auth_flows import (
+from chatapp.identity.schemas import SessionIssuedOut
+from chatapp.identity.sign_in import (
     Caller,
     audited_attempt,
     enforce_sign_in_limits,
@@ -33,6 +30,9 @@ from chatapp.services.auth_flows import (
     require_may_sign_in,
     start_session,
 )
+from chatapp.integrations import email as mail
+from chatapp.observability import logger
+from chatapp.security import TokenKind, new_token, token_digest, token_kind
 
 METHOD = "magic_link"
 LINK_REQUESTED = "auth.magic_link_requested"

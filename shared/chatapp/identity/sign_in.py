@@ -20,14 +20,15 @@ from sqlalchemy.orm import Session as DbSession
 from chatapp.access import rate_limits
 from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.audit import entries
+from chatapp.companies import status as company_status
+from chatapp.companies.schemas import CompanyOut
 from chatapp.config import get_settings
 from chatapp.db.models.core import Company, Session, User
 from chatapp.db.tenancy import system_session, tenant_session
 from chatapp.errors import DomainError, Forbidden, NotFound, Unauthenticated
-from chatapp.schemas.auth import SessionIssuedOut, SessionOut, UserOut, WhoAmIOut
-from chatapp.schemas.companies import CompanyOut
+from chatapp.identity import authentication as identity
+from chatapp.identity.schemas import SessionIssuedOut, SessionOut, UserOut, WhoAmIOut
 from chatapp.security import token_digest
-from chatapp.services import company_status, identity
 
 SIGN_IN = "auth.sign_in"
 SIGN_IN_FAILED = "auth.sign_in_failed"

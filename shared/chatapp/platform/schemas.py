@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatapp.schemas.auth import EmailAddress, UserOut
-from chatapp.schemas.companies import CompanyOut, Locale, TimeZone
+from chatapp.companies.schemas import CompanyOut, Locale, TimeZone
+from chatapp.identity.schemas import EmailAddress, UserOut
 
 REASON_LENGTH = 1000
 

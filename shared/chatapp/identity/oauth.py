@@ -34,11 +34,8 @@ from chatapp.config import get_settings
 from chatapp.db.models.core import Account, User, VerificationToken
 from chatapp.db.tenancy import system_session
 from chatapp.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
-from chatapp.integrations.secrets import secret_json
-from chatapp.observability import logger
-from chatapp.schemas.auth import OAuthStartOut, SessionIssuedOut
-from chatapp.security import same_text, token_digest
-from chatapp.services.auth_flows import (
+from chatapp.identity.schemas import OAuthStartOut, SessionIssuedOut
+from chatapp.identity.sign_in import (
     Caller,
     audited_attempt,
     enforce_sign_in_limits,
@@ -46,6 +43,9 @@ from chatapp.services.auth_flows import (
     require_may_sign_in,
     start_session,
 )
+from chatapp.integrations.secrets import secret_json
+from chatapp.observability import logger
+from chatapp.security import same_text, token_digest
 
 SCOPES = "openid email profile"
 REDIRECT_URI_MAX_LENGTH = 160  # the saved state (verifier, nonce, URI) fits the token column's 255
