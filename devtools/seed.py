@@ -107,7 +107,7 @@ def _upsert(db: Session, model: type, key: str, values: dict[str, Any]) -> uuid.
     return found
 
 
-# The local runner's own pages (/demo, the console's preview) on any port: see services/origins.py.
+# The local runner's own pages (/demo, the console's preview) on any port: see agents/origins.py.
 DEMO_WIDGET_ORIGINS = ["127.0.0.1", "localhost"]
 _EARLIER_DEMO_WIDGET_ORIGINS = ["http://127.0.0.1:3000", "http://localhost:3000"]
 
@@ -115,7 +115,7 @@ _EARLIER_DEMO_WIDGET_ORIGINS = ["http://127.0.0.1:3000", "http://localhost:3000"
 def seed(*, with_packages: bool = False) -> SeedResult:
     """Idempotent demo data. `with_packages` also publishes the built-in agent packages to (local) S3."""
     if with_packages:
-        from chatapp.services.agent_packages import publish_builtin_packages
+        from chatapp.agents.package_catalogue import publish_builtin_packages
 
         publish_builtin_packages()
     with system_session("seed local data") as db:

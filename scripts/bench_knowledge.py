@@ -116,7 +116,7 @@ def _ingest_bytes(principal: Any, category_id: uuid.UUID, filename: str, content
     from chatapp.db.models.knowledge import KnowledgeFile
     from chatapp.db.tenancy import tenant_session
     from chatapp.integrations import storage
-    from chatapp.services.ingestion import IngestMessage, ingest
+    from chatapp.knowledge.ingestion import IngestMessage, ingest
 
     file_id = uuid.uuid4()
     key = f"{principal.company_id}/{file_id}/{filename}"
@@ -201,8 +201,8 @@ def _raw_embedder(content: bytes) -> dict:
     the pipeline's batches: the ceiling the whole pipeline is measured against."""
     from chatapp.integrations.embeddings import get_embedder
     from chatapp.knowledge.chunking import ChunkingConfig, chunk_sections
+    from chatapp.knowledge.ingestion import EMBED_BATCH, count_tokens
     from chatapp.knowledge.parsing import parse_document
-    from chatapp.services.ingestion import EMBED_BATCH, count_tokens
 
     with tempfile.TemporaryDirectory() as workdir:
         path = Path(workdir) / "handbook.md"
@@ -241,7 +241,7 @@ def _load_scale(companies: int, chunks: int, rng: random.Random) -> list[tuple[A
     from chatapp.db.tenancy import ContextRole
     from chatapp.integrations.vector_store import VectorPoint
     from chatapp.knowledge import lexical
-    from chatapp.services import knowledge_vectors
+    from chatapp.knowledge import vectors as knowledge_vectors
 
     principals = []
     for index in tqdm(range(companies), desc="companies (SQL + Qdrant Edge)", unit="co"):
@@ -306,7 +306,7 @@ def _load_scale(companies: int, chunks: int, rng: random.Random) -> list[tuple[A
 def _latency(principals: list[tuple[Any, uuid.UUID]], queries: int, rng: random.Random) -> dict:
     from chatapp.db.tenancy import tenant_session
     from chatapp.integrations.embeddings import get_embedder
-    from chatapp.services.retrieval import search
+    from chatapp.knowledge.retrieval import search
 
     get_embedder().embed_query("warm up")
     timings = []
@@ -343,7 +343,7 @@ def phase_scale(args: argparse.Namespace) -> dict:
 def phase_quality(_: argparse.Namespace) -> dict:
     _phase_environment("buzzi_bench_quality", tempfile.mkdtemp(prefix="buzzi-bench-"))
     from chatapp.db.tenancy import tenant_session
-    from chatapp.services.retrieval import search
+    from chatapp.knowledge.retrieval import search
     from devtools.retrieval_eval import company_documents, evaluate, load_questions
 
     questions = load_questions()
@@ -391,7 +391,7 @@ def phase_public(args: argparse.Namespace) -> dict:
     from sqlalchemy import text
 
     from chatapp.db.tenancy import tenant_session
-    from chatapp.services.retrieval import search
+    from chatapp.knowledge.retrieval import search
     from devtools.public_corpora import CORPORA, corpus_pages, corpus_root, load_questions
     from devtools.retrieval_eval import pages_in_order, score_pages
 
@@ -475,7 +475,7 @@ def _confidence_samples(principal: Any, category: uuid.UUID, questions: list[Any
 
     from chatapp.db.tenancy import tenant_session
     from chatapp.knowledge.confidence import coverage
-    from chatapp.services.retrieval import lexical_query, search
+    from chatapp.knowledge.retrieval import lexical_query, search
 
     samples = []
     for question in questions:

@@ -12,7 +12,7 @@ import os
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chatapp.integrations.sqs_worker import sqs_worker
-from chatapp.services.ingestion import IngestMessage, ingest
+from chatapp.knowledge.ingestion import IngestMessage, ingest
 
 
 def index_file(record: SQSRecord, final_attempt: bool) -> str:

@@ -7,11 +7,14 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
+from chatapp.agents import knowledge_access
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.db.enums import FileStatus
-from chatapp.schemas.knowledge import (
+from chatapp.knowledge import categories as knowledge_categories
+from chatapp.knowledge import files as knowledge_files
+from chatapp.knowledge.schemas import (
     AgentCategoriesIn,
     AgentCategoriesOut,
     CategoryIn,
@@ -25,7 +28,6 @@ from chatapp.schemas.knowledge import (
     UploadRequestIn,
     UploadTicketOut,
 )
-from chatapp.services import knowledge_categories, knowledge_files, retrieval
 
 app = create_app("knowledge")
 
@@ -55,21 +57,21 @@ async def delete_category(category_id: uuid.UUID, principal: Authenticated) -> R
 
 @app.get("/v1/agents/{agent_id}/knowledge-categories", response_model=AgentCategoriesOut)
 async def get_agent_categories(agent_id: uuid.UUID, principal: Authenticated) -> AgentCategoriesOut:
-    return knowledge_categories.get_agent_categories(principal, agent_id)
+    return knowledge_access.get_agent_categories(principal, agent_id)
 
 
 @app.put("/v1/agents/{agent_id}/knowledge-categories", response_model=AgentCategoriesOut, tags=[ADMIN])
 async def set_agent_categories(
     agent_id: uuid.UUID, body: AgentCategoriesIn, principal: Authenticated
 ) -> AgentCategoriesOut:
-    return knowledge_categories.set_agent_categories(principal, agent_id, body.category_ids)
+    return knowledge_access.set_agent_categories(principal, agent_id, body.category_ids)
 
 
 @app.post("/v1/agents/{agent_id}/retrieval-test", response_model=RetrievalOut)
 async def test_retrieval(
     agent_id: uuid.UUID, body: RetrievalTestIn, principal: Authenticated
 ) -> RetrievalOut:
-    return retrieval.retrieve_for_agent(principal, agent_id, body.query, body.max_results, body.mode)
+    return knowledge_access.retrieve_for_agent(principal, agent_id, body.query, body.max_results, body.mode)
 
 
 @app.post("/v1/knowledge/files/uploads", response_model=UploadTicketOut, status_code=201, tags=[ADMIN])

@@ -10,9 +10,9 @@ import json
 import urllib.request
 from typing import Any
 
+from chatapp.agents.package_catalogue import publish_builtin_packages
 from chatapp.db.migrate import current_revision, upgrade_to_head
 from chatapp.observability import logger, observed
-from chatapp.services.agent_packages import publish_builtin_packages
 
 PHYSICAL_RESOURCE_ID = "buzzi-database-schema"
 

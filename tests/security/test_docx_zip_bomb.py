@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import Engine
 
 from chatapp.knowledge.limits import ReadingLimits
-from chatapp.knowledge.parsing import ParseError, parse_document
+from chatapp.knowledge.parse_errors import ParseError
+from chatapp.knowledge.parsing import parse_document
 from tests.integration.knowledge.documents import MIME_TYPES, build
 from tests.integration.stack import KnowledgeTenant, LocalAws, new_tenant
 

@@ -21,6 +21,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"billing"}),
     frozenset({"companies"}),  # profile, status, team
     frozenset({"identity"}),  # sign-in, sessions, sign-up, invitations accepted, API keys
+    frozenset({"knowledge"}),  # categories, files, parsing, chunking, ingestion, vectors, search
+    frozenset({"agent_runtime"}),  # runs an agent's package for a turn (its interface is public)
+    frozenset({"agents", "agent_packages"}),  # configuration, catalogue, widget; the built-in package
     frozenset({"platform"}),  # the master admin's companies, purges and cross-company analytics
     frozenset({"system"}),  # health, version, housekeeping across domains
     frozenset({"api"}),

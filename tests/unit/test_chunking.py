@@ -8,8 +8,8 @@ import pytest
 
 from chatapp.integrations.embeddings import MINILM_MAX_TOKENS
 from chatapp.knowledge.chunking import ChunkingConfig, chunk_sections
+from chatapp.knowledge.ingestion import count_tokens
 from chatapp.knowledge.parsing import Section
-from chatapp.services.ingestion import count_tokens
 
 
 def _sections(blocks: list[tuple[str | None, int | None, str]]) -> list[Section]:

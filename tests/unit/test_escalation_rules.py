@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from chatapp.agent_runtime.interface import Reply
-from chatapp.services import business_hours
+from chatapp.agents import business_hours
 from chatapp.services.escalation_rules import after_answer, before_answer
 from chatapp.services.sentiment import score
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatapp.services.origins import normalise_domain_rule, origin_allowed
+from chatapp.agents.origins import normalise_domain_rule, origin_allowed
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import uuid
 
 from pytest import approx
 
-from chatapp.services.retrieval import DENSE_WEIGHT, REPEAT_DISCOUNT, blend, with_repeats_discounted
+from chatapp.knowledge.retrieval import DENSE_WEIGHT, REPEAT_DISCOUNT, blend, with_repeats_discounted
 
 
 def test_blend_keeps_how_much_better_the_best_match_is() -> None:

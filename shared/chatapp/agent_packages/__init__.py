@@ -1,2 +1,2 @@
 """Agent packages that ship with the platform. Each subdirectory is published as a package zip
-(see `chatapp.services.agent_packages.publish_builtin_packages`) and loaded like any other."""
+(see `chatapp.agents.package_catalogue.publish_builtin_packages`) and loaded like any other."""

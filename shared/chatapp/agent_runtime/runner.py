@@ -18,8 +18,8 @@ from chatapp.agent_runtime.interface import LanguageModel, Passage, Reply, Turn
 from chatapp.agent_runtime.offline import offline_answer
 from chatapp.config import get_settings
 from chatapp.db.tenancy import TenantContext, tenant_session
+from chatapp.knowledge.retrieval import RagSettings, search
 from chatapp.observability import logger
-from chatapp.services.retrieval import RagSettings, search
 
 DEFAULT_FALLBACK = "Sorry, something went wrong on our side. Please try again, or ask for a person."
 MAX_HYPOTHETICAL_CHARS = 1000  # the model input holds 256 tokens; more only costs tokenizing

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
+from chatapp.agents.origins import origin_allowed
 from chatapp.errors import NotFound
-from chatapp.services.origins import origin_allowed
 from chatapp.services.widget_chat import allowed_origins
 
 _AGENT_PATH = re.compile(r"^/v1/widget/agents/([0-9a-fA-F-]{36})(?:/|$)")

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from chatapp.knowledge.limits import DEFAULT_LIMITS, ReadingLimits
+from chatapp.knowledge.parse_errors import CorruptFile, ParseError, UnsupportedFileType
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -113,9 +114,6 @@ _NOTHING_EXTRACTED: dict[str, str] = {
 }
 _NOTHING_EXTRACTED_DEFAULT = "This file contains no text."
 
-_UNSUPPORTED_REASON = (
-    "This file type is not supported. Upload a PDF, Word (.docx), HTML, Markdown, plain text or CSV file."
-)
 
 # Control characters other than tab and newline (C1 ones come from the latin-1 fallback):
 # extraction noise that only confuses search.
@@ -123,24 +121,6 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAKS = str.maketrans({"\r": "\n", "\f": "\n", "\v": "\n"})
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
-
-
-class ParseError(Exception):
-    """A file that cannot become knowledge; `reason` is written for the customer who uploaded it."""
-
-    default_reason = "This file could not be read."
-
-    def __init__(self, reason: str | None = None) -> None:
-        self.reason = reason or self.default_reason
-        super().__init__(self.reason)
-
-
-class UnsupportedFileType(ParseError):
-    default_reason = _UNSUPPORTED_REASON
-
-
-class CorruptFile(ParseError):
-    default_reason = "This file appears to be damaged and could not be read."
 
 
 @dataclass(frozen=True)

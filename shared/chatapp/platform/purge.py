@@ -34,8 +34,8 @@ from chatapp.db.models.core import Company, User, VerificationToken
 from chatapp.db.models.registry import metadata
 from chatapp.db.tenancy import system_session
 from chatapp.integrations import storage
+from chatapp.knowledge import vectors as knowledge_vectors
 from chatapp.observability import logger
-from chatapp.services import knowledge_vectors
 
 PURGED = "company.purged"
 _COMPANIES = Company.__table__

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_permission
 from chatapp.access.principals import Principal
+from chatapp.agents.management import get_agent
 from chatapp.billing.quotas import effective_limits, require_feature
 from chatapp.channels import credential_checks
 from chatapp.channels.catalogue import CHANNELS, GENERATED_SECRETS
@@ -36,7 +37,6 @@ from chatapp.schemas.channels import (
     ChannelOut,
     ChannelPatch,
 )
-from chatapp.services.agents import get_agent
 
 
 def secret_context(company_id: uuid.UUID, webhook_id: str) -> dict[str, str]:

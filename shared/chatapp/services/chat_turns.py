@@ -33,6 +33,8 @@ from chatapp.agent_runtime.runner import (
     reranker,
     run_package,
 )
+from chatapp.agents import business_hours
+from chatapp.agents.management import get_agent
 from chatapp.billing import usage
 from chatapp.companies.status import require_serving
 from chatapp.db.enums import ConversationStatus, MessageRole
@@ -41,11 +43,10 @@ from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
-from chatapp.services import business_hours, conversation_memory, escalation_rules, webhook_events
-from chatapp.services.agents import get_agent
+from chatapp.knowledge.categories import agent_category_ids
+from chatapp.knowledge.retrieval import RagSettings
+from chatapp.services import conversation_memory, escalation_rules, webhook_events
 from chatapp.services.escalations import escalate
-from chatapp.services.knowledge_categories import agent_category_ids
-from chatapp.services.retrieval import RagSettings
 from chatapp.services.sentiment import score
 
 DEFAULT_HANDOVER = "I've asked a member of our team to join. They'll reply here as soon as they can."
@@ -326,7 +327,7 @@ _package_cache: dict[tuple[Any, ...], tuple[float, PackageRef, dict[str, Any]]] 
 def _package_for(db: Session, agent: Agent) -> tuple[PackageRef, dict[str, Any]]:
     """Which package the agent runs, and its default config; remembered briefly by warm containers,
     so a change of default package reaches every agent within half a minute."""
-    from chatapp.services.agent_packages import resolve_package_for_agent
+    from chatapp.agents.package_catalogue import resolve_package_for_agent
 
     key = (agent.package_id, agent.custom_package_url, agent.custom_package_hash)
     cached = _package_cache.get(key)

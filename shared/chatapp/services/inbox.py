@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
+from chatapp.agents.management import get_agent
 from chatapp.billing import usage
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole, UserRole
 from chatapp.db.models.agents import Agent
@@ -38,7 +39,6 @@ from chatapp.schemas.inbox import (
     PresenceOut,
 )
 from chatapp.services import agent_presence, message_pages, webhook_events
-from chatapp.services.agents import get_agent
 from chatapp.services.canned_responses import expand_shortcuts
 from chatapp.services.escalation_rules import Trigger
 from chatapp.services.escalations import OPEN_STATUSES, escalate, open_escalation

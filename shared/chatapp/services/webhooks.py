@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_permission
 from chatapp.access.principals import Principal
+from chatapp.agents.management import get_agent
 from chatapp.config import get_settings
 from chatapp.db.models.channels import Webhook
 from chatapp.db.ownership import owned
@@ -34,7 +35,6 @@ from chatapp.schemas.webhooks import (
     WebhookTestOut,
 )
 from chatapp.services import webhook_events
-from chatapp.services.agents import get_agent
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 SECRET_BYTES = 32

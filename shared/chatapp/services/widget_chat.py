@@ -20,6 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chatapp.access import rate_limits
+from chatapp.agents.origins import origin_allowed
+from chatapp.agents.widget_configs import widget_for_agent
 from chatapp.billing.quotas import effective_limits, require_attachment_storage_for
 from chatapp.companies.status import CUSTOMER_NOTICE, require_serving
 from chatapp.config import get_settings
@@ -48,9 +50,7 @@ from chatapp.security import TokenKind, new_token, token_digest, token_kind
 from chatapp.services import chat_turns, customers, escalation_rules, visitor_identity, webhook_events
 from chatapp.services.agent_presence import free_seat
 from chatapp.services.escalations import escalate, open_escalation
-from chatapp.services.origins import origin_allowed
 from chatapp.services.visitor_identity import Trust
-from chatapp.services.widget_configs import widget_for_agent
 
 ALLOWED_ORIGINS_TTL_SECONDS = 30
 # Messages committed by slower concurrent transactions can carry earlier timestamps; polls re-send

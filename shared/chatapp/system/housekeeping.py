@@ -22,7 +22,7 @@ from sqlalchemy import delete
 from chatapp.db.models.audit import RateLimitRecord
 from chatapp.db.models.core import Session, VerificationToken
 from chatapp.db.tenancy import system_session
-from chatapp.services import knowledge_files
+from chatapp.knowledge import files as knowledge_files
 
 RATE_LIMIT_RETENTION = timedelta(days=1)
 SESSION_RETENTION = timedelta(days=30)

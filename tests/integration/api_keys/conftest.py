@@ -22,7 +22,7 @@ from tests.integration.tenant_data import CompanyData, create_company, create_pl
 
 @pytest.fixture(scope="session")
 def builtin_packages(local_aws: LocalAws) -> None:
-    from chatapp.services.agent_packages import publish_builtin_packages
+    from chatapp.agents.package_catalogue import publish_builtin_packages
 
     publish_builtin_packages()
 

@@ -23,9 +23,9 @@ from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.registry import metadata
 from chatapp.integrations.embeddings import get_embedder
 from chatapp.integrations.vector_store import VectorPoint
+from chatapp.knowledge import vectors as knowledge_vectors
 from chatapp.platform import purge as company_purge
 from chatapp.security import TokenKind, new_token, token_digest
-from chatapp.services import knowledge_vectors
 from devtools.template import functions
 from tests.integration.companies.conftest import Master, new_company
 from tests.integration.stack import LocalAws

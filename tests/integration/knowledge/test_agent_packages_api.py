@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session
 
 from chatapp.agent_runtime import packages
 from chatapp.agent_runtime.packages import PackageIntegrityError, load_entry_point
+from chatapp.agents import package_catalogue
+from chatapp.agents.package_schemas import PackagePublishIn
 from chatapp.config import get_settings
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import NotFound
 from chatapp.identity import authentication
-from chatapp.schemas.agent_packages import PackagePublishIn
-from chatapp.services import agent_packages
 from tests.integration.http import ApiClient, ApiResponse
 from tests.integration.knowledge.conftest import LocalAws
 from tests.integration.tenant_data import CompanyData, Tenants, create_company, create_platform_rows
@@ -250,11 +250,11 @@ def test_exactly_one_package_is_the_default_and_it_stays_active(
     assert activated.status == 200 and activated.body["is_active"] is True
 
 
-def _resolve(company: CompanyData) -> agent_packages.ResolvedPackage:
+def _resolve(company: CompanyData) -> package_catalogue.ResolvedPackage:
     with tenant_session(TenantContext.company_service(company.company_id)) as db:
         agent = db.get(Agent, company.agent_id)
         assert agent is not None
-        return agent_packages.resolve_package_for_agent(db, agent)
+        return package_catalogue.resolve_package_for_agent(db, agent)
 
 
 def _point_agent(owner_engine: Engine, company: CompanyData, **columns: Any) -> None:
@@ -331,9 +331,9 @@ def test_a_failed_commit_leaves_no_object_behind(
             assert stored_keys(f"{slug}/") == [f"{slug}/{row.package_hash}.zip"]
             raise RuntimeError("the transaction fails after the upload")
 
-    monkeypatch.setattr(agent_packages, "PackageOut", Unpresentable)
+    monkeypatch.setattr(package_catalogue, "PackageOut", Unpresentable)
     with pytest.raises(RuntimeError):
-        agent_packages.publish_package(principal, metadata, agent_zip("x"))
+        package_catalogue.publish_package(principal, metadata, agent_zip("x"))
     assert owner_session.scalar(select(AgentPackage).where(AgentPackage.slug == slug)) is None
     assert stored_keys(f"{slug}/") == []
 
@@ -365,8 +365,8 @@ def test_publishing_the_built_in_packages_is_idempotent(tmp_path: Path, owner_en
     with Session(owner_engine) as db, db.begin():
         db.execute(update(AgentPackage).values(is_default=False))
 
-    [package_id] = agent_packages.publish_builtin_packages(tmp_path)
-    assert agent_packages.publish_builtin_packages(tmp_path) == []
+    [package_id] = package_catalogue.publish_builtin_packages(tmp_path)
+    assert package_catalogue.publish_builtin_packages(tmp_path) == []
 
     with Session(owner_engine) as db:
         row = db.get(AgentPackage, package_id)
@@ -381,12 +381,12 @@ def test_publishing_the_built_in_packages_is_idempotent(tmp_path: Path, owner_en
     assert stored_keys(f"{slug}/") == [f"{slug}/{first_hash}.zip"]
 
     (directory / "agent.py").write_text("def respond(turn, runtime):\n    return 'second'\n")
-    assert agent_packages.publish_builtin_packages(tmp_path) == [package_id]
+    assert package_catalogue.publish_builtin_packages(tmp_path) == [package_id]
     with Session(owner_engine) as db:
         row = db.get(AgentPackage, package_id)
         assert row is not None and row.package_hash != first_hash and row.is_default
     assert len(stored_keys(f"{slug}/")) == 2
-    assert agent_packages.publish_builtin_packages(tmp_path) == []
+    assert package_catalogue.publish_builtin_packages(tmp_path) == []
 
     # A bucket that lost the object (local S3 starts empty; the database persists) gets it back.
     with Session(owner_engine) as db:
@@ -394,9 +394,9 @@ def test_publishing_the_built_in_packages_is_idempotent(tmp_path: Path, owner_en
         assert current is not None
         key = f"{slug}/{current.package_hash}.zip"
     boto3.client("s3").delete_object(Bucket=get_settings().agent_packages_bucket, Key=key)
-    assert agent_packages.publish_builtin_packages(tmp_path) == []
+    assert package_catalogue.publish_builtin_packages(tmp_path) == []
     assert key in stored_keys(f"{slug}/")
 
 
 def test_without_built_in_packages_nothing_is_published(tmp_path: Path) -> None:
-    assert agent_packages.publish_builtin_packages(tmp_path / "absent") == []
+    assert package_catalogue.publish_builtin_packages(tmp_path / "absent") == []

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from chatapp.integrations import embeddings
-from chatapp.services import ingestion, knowledge_vectors
+from chatapp.knowledge import ingestion
+from chatapp.knowledge import vectors as knowledge_vectors
 from tests.integration.knowledge.conftest import KnowledgeTenant, LocalAws
 from tests.integration.knowledge.documents import build
 

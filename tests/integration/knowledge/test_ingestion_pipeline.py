@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from chatapp.services import knowledge_vectors
+from chatapp.knowledge import vectors as knowledge_vectors
 from tests.integration.knowledge.conftest import KnowledgeTenant, LocalAws
 from tests.integration.knowledge.documents import FORMATS, MIME_TYPES, build
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 
-from chatapp.services.ingestion import NOT_YET_VISIBLE_RETRIES, IngestMessage, IngestOutcome, ingest
+from chatapp.knowledge.ingestion import NOT_YET_VISIBLE_RETRIES, IngestMessage, IngestOutcome, ingest
 from tests.integration.knowledge.conftest import KnowledgeTenant, LocalAws
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.db.tenancy import TenantContext
 from chatapp.db.tenancy import tenant_session as open_tenant_session
-from chatapp.services import retrieval
+from chatapp.knowledge import retrieval
 from tests.integration.knowledge.conftest import KnowledgeTenant, LocalAws
 from tests.integration.knowledge.documents import build
 

@@ -139,7 +139,7 @@ def test_files_indexed_before_the_lexical_index_are_reindexed_by_housekeeping(
 ) -> None:
     """An upgrade changes the collection (layout or model): housekeeping queues the files still in
     the old one, once, and after ingestion they are found again, words and meaning."""
-    from chatapp.services import knowledge_vectors
+    from chatapp.knowledge import vectors
     from chatapp.system import housekeeping
 
     category = tenant.category("Legacy")
@@ -169,5 +169,5 @@ def test_files_indexed_before_the_lexical_index_are_reindexed_by_housekeeping(
     collection = owner_session.execute(
         text("SELECT qdrant_collection FROM chatapp_knowledge_files WHERE id = :f"), {"f": file_id}
     ).scalar_one()
-    assert collection == knowledge_vectors.current_collection()
+    assert collection == vectors.current_collection()
     assert tenant.retrieve("blue fob", mode="text")[0]["filename"] == "legacy.md"

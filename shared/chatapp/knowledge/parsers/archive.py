@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 from chatapp.knowledge.limits import MB, ReadingLimits
-from chatapp.knowledge.parsing import ParseError
+from chatapp.knowledge.parse_errors import ParseError
 
 _MARKUP_SUFFIXES = (".xml", ".rels")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from chatapp.knowledge.parsing import CorruptFile, ParseError
+from chatapp.knowledge.parse_errors import CorruptFile, ParseError
 
 NOT_TEXT_REASON = (
     "This does not look like a text file. Upload it in its original format "

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from chatapp.knowledge.limits import ReadingLimits
+from chatapp.knowledge.parse_errors import ParseError
 from chatapp.knowledge.parsers.base import Block, Extraction, detect_encoding
-from chatapp.knowledge.parsing import ParseError
 
 EMPTY_REASON = "This CSV file is empty."
 

@@ -18,8 +18,8 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from chatapp.knowledge.limits import ReadingLimits
+from chatapp.knowledge.parse_errors import CorruptFile, ParseError
 from chatapp.knowledge.parsers.base import Block, Extraction, library_errors
-from chatapp.knowledge.parsing import CorruptFile, ParseError
 
 logger = logging.getLogger(__name__)
 

@@ -16,6 +16,14 @@ from sqlalchemy.orm import Session
 from chatapp.access.authorization import has_permission, require_permission
 from chatapp.access.principals import Principal
 from chatapp.agent_runtime.packages import PackageError, check_package_url
+from chatapp.agents.schemas import (
+    AdminAgentIn,
+    AdminAgentOut,
+    AdminAgentPatch,
+    AgentIn,
+    AgentOut,
+    AgentPatch,
+)
 from chatapp.billing.quotas import agents_in_use, effective_limits, require_room
 from chatapp.config import get_settings
 from chatapp.db.enums import AgentStatus
@@ -24,14 +32,6 @@ from chatapp.db.models.channels import WidgetConfig
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, InvalidInput, NotFound
-from chatapp.schemas.agents import (
-    AdminAgentIn,
-    AdminAgentOut,
-    AdminAgentPatch,
-    AgentIn,
-    AgentOut,
-    AgentPatch,
-)
 
 _ADMIN_ONLY = {"system_prompt", "llm_config", "package_id", "custom_package_url", "custom_package_hash"}
 _JSON_FIELDS = {

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_permission
 from chatapp.access.principals import Principal
+from chatapp.agents.management import get_agent
+from chatapp.agents.schemas import WidgetConfigIn, WidgetConfigOut
 from chatapp.db.models.channels import WidgetConfig
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import NotFound
-from chatapp.schemas.agents import WidgetConfigIn, WidgetConfigOut
-from chatapp.services.agents import get_agent
 
 
 def widget_for_agent(db: Session, agent_id: uuid.UUID) -> WidgetConfig | None:

@@ -23,16 +23,11 @@ from typing import Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from chatapp.access.authorization import require_permission
-from chatapp.access.principals import Principal
-from chatapp.db.tenancy import tenant_session
 from chatapp.integrations.embeddings import get_embedder
 from chatapp.integrations.vector_store import Sparse
 from chatapp.knowledge import confidence, lexical
-from chatapp.schemas.knowledge import RetrievalOut, RetrievedChunkOut
-from chatapp.services import knowledge_vectors
-from chatapp.services.agents import get_agent
-from chatapp.services.knowledge_categories import agent_category_ids
+from chatapp.knowledge import vectors as knowledge_vectors
+from chatapp.knowledge.schemas import RetrievedChunkOut
 
 DEFAULT_MAX_RESULTS = 5
 DEFAULT_RELEVANCE_THRESHOLD = 0.2  # cosine; all-MiniLM-L6-v2 puts unrelated text near 0, related above 0.3
@@ -226,29 +221,3 @@ def search(
         if len(results) == limit:
             break
     return results
-
-
-def retrieve_for_agent(
-    principal: Principal,
-    agent_id: uuid.UUID,
-    question: str,
-    max_results: int | None = None,
-    mode: Mode = "hybrid",
-) -> RetrievalOut:
-    """What `agent_id` would retrieve for `question` (agents call this; so does the console's test)."""
-    require_permission(principal, "knowledge", "read")
-    with tenant_session(principal.context()) as db:
-        agent = get_agent(db, agent_id)
-        settings = RagSettings.from_rag_config(agent.rag_config)
-        if agent.rag_enabled is False:
-            return RetrievalOut(query=question, results=[])
-        results = search(
-            db,
-            agent.company_id,
-            agent_category_ids(db, agent_id),
-            question,
-            limit=max_results or settings.max_results,
-            relevance_threshold=settings.relevance_threshold,
-            mode=mode,
-        )
-    return RetrievalOut(query=question, results=results)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,8 +16,7 @@ from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, InvalidInput, NotFound
-from chatapp.schemas.knowledge import AgentCategoriesOut, CategoryIn, CategoryOut, CategoryPatch
-from chatapp.services.agents import get_agent
+from chatapp.knowledge.schemas import CategoryIn, CategoryOut, CategoryPatch
 from chatapp.text import slugify
 
 MAX_DEPTH = 10
@@ -102,30 +101,6 @@ def delete_category(principal: Principal, category_id: uuid.UUID) -> None:
         if db.scalar(select(exists().where(KnowledgeFile.category_id == category.id))):
             raise Conflict("Move or delete its files first.", code="category_has_files")
         db.delete(category)
-
-
-def set_agent_categories(
-    principal: Principal, agent_id: uuid.UUID, category_ids: list[uuid.UUID]
-) -> AgentCategoriesOut:
-    require_permission(principal, "knowledge", "write")
-    wanted = list(dict.fromkeys(category_ids))
-    with tenant_session(principal.context()) as db:
-        get_agent(db, agent_id)
-        visible = set(db.scalars(select(KnowledgeCategory.id).where(KnowledgeCategory.id.in_(wanted))))
-        missing = [str(c) for c in wanted if c not in visible]
-        if missing:
-            # Another company's category ids are indistinguishable from unknown ones.
-            raise NotFound(f"No such knowledge categories: {', '.join(missing)}.", code="category_not_found")
-        db.execute(delete(AgentKnowledgeCategory).where(AgentKnowledgeCategory.agent_id == agent_id))
-        db.add_all(AgentKnowledgeCategory(agent_id=agent_id, category_id=c) for c in wanted)
-    return AgentCategoriesOut(agent_id=agent_id, category_ids=wanted)
-
-
-def get_agent_categories(principal: Principal, agent_id: uuid.UUID) -> AgentCategoriesOut:
-    require_permission(principal, "knowledge", "read")
-    with tenant_session(principal.context()) as db:
-        get_agent(db, agent_id)
-        return AgentCategoriesOut(agent_id=agent_id, category_ids=agent_category_ids(db, agent_id))
 
 
 def agent_category_ids(db: Session, agent_id: uuid.UUID) -> list[uuid.UUID]:

@@ -34,13 +34,15 @@ from chatapp.db.models.agents import Agent, AgentKnowledgeCategory, AgentPackage
 from chatapp.db.models.knowledge import KnowledgeChunk, KnowledgeFile
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import InvalidInput
-from chatapp.integrations import storage
+from chatapp.integrations import queues, storage
 from chatapp.integrations.embeddings import Embedder, get_embedder, minilm_tokenizer
+from chatapp.integrations.vector_store import VectorPoint
 from chatapp.knowledge import lexical
+from chatapp.knowledge import vectors as knowledge_vectors
 from chatapp.knowledge.chunking import Chunk, ChunkingConfig, chunk_sections
-from chatapp.knowledge.parsing import ParseError, Section, parse_document
+from chatapp.knowledge.parse_errors import ParseError
+from chatapp.knowledge.parsing import Section, parse_document
 from chatapp.observability import logger
-from chatapp.services import knowledge_vectors
 
 EMBED_BATCH = 64
 _CHUNK_NAMESPACE = uuid.UUID("6f1d3c2e-8f7a-4b6e-9d51-2c4a7e0b9f13")
@@ -138,8 +140,6 @@ def _requeue(message: IngestMessage) -> IngestOutcome:
     """The file row (or its new generation) is not visible yet, or the file is gone for good."""
     if message.requeues >= NOT_YET_VISIBLE_RETRIES:
         return IngestOutcome.STALE  # deleted (or never committed): nothing to index
-    from chatapp.integrations import queues
-
     queues.send_ingest(
         message.model_copy(update={"requeues": message.requeues + 1}).model_dump(mode="json"),
         delay_seconds=NOT_YET_VISIBLE_DELAY_SECONDS,
@@ -226,8 +226,6 @@ def _embed_batch(
     stats: _Stats,
     on_progress: Callable[[int], None] | None,
 ) -> None:
-    from chatapp.integrations.vector_store import VectorPoint
-
     embeddings = embedder.embed_documents([c.embed_text for c in batch])
     points = [
         VectorPoint(

@@ -38,13 +38,13 @@ from chatapp.agent_runtime.packages import (
     parse_entry_point,
     sha256_hex,
 )
+from chatapp.agents.package_schemas import PackageOut, PackagePublishIn, PackageSummaryOut
 from chatapp.config import get_settings
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.tenancy import ContextRole, system_session, tenant_session
 from chatapp.errors import Conflict, InvalidInput, NotFound
 from chatapp.integrations.aws import client
 from chatapp.observability import logger
-from chatapp.schemas.agent_packages import PackageOut, PackagePublishIn, PackageSummaryOut
 
 BUILTIN_PACKAGES_DIR = Path(chatapp.__file__).parent / "agent_packages"
 # Serialises changes to which package is the default, so two requests cannot leave two defaults.

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from chatapp.agents.origins import normalise_domain_rule
 from chatapp.db.enums import AgentStatus
 from chatapp.fields import refuse_null
 
@@ -258,8 +259,6 @@ class WidgetConfigIn(BaseModel):
     def _domains(cls, domains: list[str] | None) -> list[str] | None:
         if domains is None:
             return None
-        from chatapp.services.origins import normalise_domain_rule
-
         return list(dict.fromkeys(normalise_domain_rule(d) for d in domains))
 
 

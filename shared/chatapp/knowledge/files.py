@@ -30,9 +30,9 @@ from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, InvalidInput, NotFound
 from chatapp.integrations import queues, storage
+from chatapp.knowledge import vectors
 from chatapp.knowledge.parsing import mime_type_for
-from chatapp.schemas.knowledge import FileListOut, FileOut, StorageUsageOut, UploadRequestIn, UploadTicketOut
-from chatapp.services import knowledge_vectors
+from chatapp.knowledge.schemas import FileListOut, FileOut, StorageUsageOut, UploadRequestIn, UploadTicketOut
 from chatapp.text import slugify
 
 DIRECT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # API Gateway + Lambda payloads cap direct uploads
@@ -212,7 +212,7 @@ def requeue_outdated(db: Session, limit: int) -> int:
     """Queue re-indexing of up to `limit` files indexed into another collection than today's (an
     older index layout or another embedding model): their chunks are invisible to retrieval until
     then. `db` is a platform (system) session; returns how many were queued."""
-    current = knowledge_vectors.current_collection()
+    current = vectors.current_collection()
     rows = db.scalars(
         select(KnowledgeFile)
         .where(
@@ -294,7 +294,7 @@ def delete_file(principal: Principal, file_id: uuid.UUID) -> None:
     with tenant_session(principal.context()) as db:
         row = _file(db, file_id)
         company_id, key = row.company_id, row.storage_path
-        knowledge_vectors.for_company(company_id).delete_file(row.id)
+        vectors.for_company(company_id).delete_file(row.id)
         db.delete(row)
     storage.delete(key)
     meter_storage(company_id)
