@@ -11,6 +11,7 @@ from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus
+from chatapp.schemas.canned_responses import CannedResponseIn, CannedResponseOut, CannedResponsePatch
 from chatapp.schemas.inbox import (
     ConversationDetailOut,
     ConversationSummaryOut,
@@ -24,14 +25,7 @@ from chatapp.schemas.inbox import (
     ResolveIn,
     TransferIn,
 )
-from chatapp.schemas.team import (
-    CannedResponseIn,
-    CannedResponseOut,
-    CannedResponsePatch,
-    CustomerErasureOut,
-    CustomerPatch,
-    CustomerProfileOut,
-)
+from chatapp.schemas.team import CustomerErasureOut, CustomerPatch, CustomerProfileOut
 from chatapp.services import canned_responses, customer_profiles, inbox, message_pages
 
 app = create_app("inbox")

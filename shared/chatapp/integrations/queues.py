@@ -21,10 +21,24 @@ def dead_letter(queue_url: str, body: str, source_message_id: str, reason: str) 
     )
 
 
-def send_ingest(message: dict[str, Any], *, delay_seconds: int = 0) -> None:
-    queue_url = get_settings().ingest_queue_url
+def _send(setting: str, message: dict[str, Any], delay_seconds: int = 0) -> None:
+    queue_url = getattr(get_settings(), setting)
     if not queue_url:
-        raise RuntimeError("INGEST_QUEUE_URL is not configured")
+        raise RuntimeError(f"{setting.upper()} is not configured")
     client("sqs").send_message(
         QueueUrl=queue_url, MessageBody=json.dumps(message), DelaySeconds=delay_seconds
     )
+
+
+def send_ingest(message: dict[str, Any], *, delay_seconds: int = 0) -> None:
+    _send("ingest_queue_url", message, delay_seconds)
+
+
+def send_channel_event(message: dict[str, Any]) -> None:
+    """A verified platform webhook, answered by the channel worker."""
+    _send("channel_inbound_queue_url", message)
+
+
+def send_channel_delivery(company_id: Any, message_id: Any) -> None:
+    """A reply to push to the customer's platform (the widget polls; other channels are pushed to)."""
+    _send("channel_outbound_queue_url", {"company_id": str(company_id), "message_id": str(message_id)})

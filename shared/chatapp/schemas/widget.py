@@ -6,34 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chatapp.db.enums import ConversationStatus
-
-
-class CustomerIdentity(BaseModel):
-    """Who the visitor is, as the company's site knows them (all optional).
-
-    `user_hash` is the company's signature of the identity (`services/visitor_identity`): the hex
-    HMAC-SHA256 of `external_id`, or of the lower-cased `email` when there is no external id, keyed with
-    the company's identity secret. Without a valid one the identity is only the visitor's claim.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    external_id: str | None = Field(default=None, min_length=1, max_length=255)
-    name: str | None = Field(default=None, max_length=255)
-    email: EmailStr | None = None
-    phone: str | None = Field(default=None, max_length=50, pattern=r"^[0-9+() .-]{3,50}$")
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    user_hash: str | None = Field(default=None, max_length=128)
-
-    @field_validator("metadata")
-    @classmethod
-    def _small(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if len(str(value)) > 4000:
-            raise ValueError("metadata is limited to about 4 KB")
-        return value
+from chatapp.schemas.conversations import CustomerIdentity
 
 
 class PageContext(BaseModel):

@@ -30,7 +30,7 @@ from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
 from chatapp.errors import Forbidden, LimitExceeded
-from chatapp.integrations.aws import client
+from chatapp.integrations import queues
 from chatapp.integrations.signing_keys import SigningKeys
 from chatapp.observability import logger
 from chatapp.security import token_digest
@@ -74,9 +74,7 @@ def receive(
     if early is not None:
         return early
     message = {"config_id": str(config_id), "company_id": str(company_id), "payload": raw_body.decode()}
-    client("sqs").send_message(
-        QueueUrl=_queue_url("channel_inbound_queue_url"), MessageBody=json.dumps(message)
-    )
+    queues.send_channel_event(message)
     if not verified:  # the platform reached us with valid credentials: the connection works
         with system_session("mark a channel verified") as db:
             db.execute(
@@ -155,13 +153,6 @@ def _json(raw_body: bytes) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _queue_url(setting: str) -> str:
-    url = getattr(get_settings(), setting)
-    if not url:
-        raise RuntimeError(f"{setting.upper()} is not configured")
-    return str(url)
-
-
 # ---------------------------------------------------------------- processing (queue worker)
 
 
@@ -192,7 +183,7 @@ def process(message: dict[str, Any]) -> int:
             continue
         for reply in outcome.messages[1:]:
             if reply.role is MessageRole.ASSISTANT:
-                queue_delivery(company_id, reply.id)
+                queues.send_channel_delivery(company_id, reply.id)
     return len(items)
 
 
@@ -217,7 +208,7 @@ def _notify_unserved(context: TenantContext, conversation_id: uuid.UUID, code: s
         db.flush()
         company_id, notice_id = context.company_id, notice.id
     assert company_id is not None
-    queue_delivery(company_id, notice_id)
+    queues.send_channel_delivery(company_id, notice_id)
 
 
 def _conversation_for(
@@ -277,10 +268,3 @@ def _conversation_for(
             .values(total_conversations=func.coalesce(Agent.total_conversations, 0) + 1)
         )
         return conversation.id
-
-
-def queue_delivery(company_id: uuid.UUID, message_id: uuid.UUID) -> None:
-    client("sqs").send_message(
-        QueueUrl=_queue_url("channel_outbound_queue_url"),
-        MessageBody=json.dumps({"company_id": str(company_id), "message_id": str(message_id)}),
-    )

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from chatapp.db.models.conversations import Customer
-from chatapp.schemas.widget import CustomerIdentity
+from chatapp.schemas.conversations import CustomerIdentity
 
 
 def match_or_create(

@@ -29,6 +29,7 @@ from chatapp.db.models.team import SupportAgentStatus
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chatapp.integrations import queues
 from chatapp.schemas.inbox import (
     ConversationDetailOut,
     ConversationSummaryOut,
@@ -197,9 +198,7 @@ def reply(
         reply_out = _present(message)
         company_id, channel = conversation.company_id, conversation.channel
     if channel is not ChannelType.WEB:  # the widget polls; other channels get the reply pushed
-        from chatapp.services.channel_inbound import queue_delivery
-
-        queue_delivery(company_id, reply_out.id)
+        queues.send_channel_delivery(company_id, reply_out.id)
     return reply_out
 
 

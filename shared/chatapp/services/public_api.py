@@ -28,6 +28,7 @@ from chatapp.db.models.conversations import Conversation, Escalation, Message
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Forbidden, InvalidInput, NotFound
+from chatapp.integrations import queues
 from chatapp.schemas.public_api import (
     AnalyticsSummaryOut,
     ConversationPageOut,
@@ -38,7 +39,6 @@ from chatapp.schemas.public_api import (
 )
 from chatapp.services import chat_turns, message_pages
 from chatapp.services.analytics import require_supported_days
-from chatapp.services.channel_inbound import queue_delivery
 from chatapp.services.inbox import add_human_message
 
 VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
@@ -154,7 +154,7 @@ def send_message(
     outcome = chat_turns.take_customer_message(company_id, conversation_id, content)
     if channel is not ChannelType.WEB:  # replies in a channel conversation go out through it
         for reply in outcome.messages[1:]:
-            queue_delivery(company_id, reply.id)
+            queues.send_channel_delivery(company_id, reply.id)
     return PublicSendOut(
         status=outcome.status,
         messages=[present(message) for message in outcome.messages],
@@ -184,7 +184,7 @@ def _human_reply(principal: Principal, conversation_id: uuid.UUID, content: str)
         result = PublicSendOut(status=conversation.status, messages=[present(message)])
         company_id, channel = conversation.company_id, conversation.channel
     if channel is not ChannelType.WEB:
-        queue_delivery(company_id, message.id)
+        queues.send_channel_delivery(company_id, message.id)
     return result
 
 

@@ -31,7 +31,7 @@ from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, NotFound
 from chatapp.integrations import secret_box
 from chatapp.observability import logger
-from chatapp.schemas.widget import CustomerIdentity
+from chatapp.schemas.conversations import CustomerIdentity
 from chatapp.security import same_text
 
 SECRET_PREFIX = "bzid_"  # noqa: S105 - a prefix that names the kind of secret, not one
