@@ -23,7 +23,7 @@ from chatapp.companies.schemas import (
     CustomDomainOut,
     IdentitySecretOut,
 )
-from chatapp.services import visitor_identity
+from chatapp.conversations import visitor_identity
 
 app = create_app("companies")
 

@@ -10,6 +10,7 @@ from fastapi import Query, Response
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
+from chatapp.conversations import message_pages
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus
 from chatapp.schemas.canned_responses import CannedResponseIn, CannedResponseOut, CannedResponsePatch
 from chatapp.schemas.inbox import (
@@ -26,7 +27,7 @@ from chatapp.schemas.inbox import (
     TransferIn,
 )
 from chatapp.schemas.team import CustomerErasureOut, CustomerPatch, CustomerProfileOut
-from chatapp.services import canned_responses, customer_profiles, inbox, message_pages
+from chatapp.services import canned_responses, customer_profiles, inbox
 
 app = create_app("inbox")
 

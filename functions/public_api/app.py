@@ -10,6 +10,7 @@ from fastapi import Query
 
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import AnalyticsReader, ConversationsReader, MessagesWriter
+from chatapp.conversations import message_pages
 from chatapp.db.enums import ConversationStatus
 from chatapp.schemas.public_api import (
     AnalyticsSummaryOut,
@@ -18,7 +19,7 @@ from chatapp.schemas.public_api import (
     PublicMessageIn,
     PublicSendOut,
 )
-from chatapp.services import message_pages, public_api
+from chatapp.services import public_api
 
 app = create_app("public api", console_cors=False)
 

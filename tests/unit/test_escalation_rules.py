@@ -7,8 +7,8 @@ import pytest
 
 from chatapp.agent_runtime.interface import Reply
 from chatapp.agents import business_hours
-from chatapp.services.escalation_rules import after_answer, before_answer
-from chatapp.services.sentiment import score
+from chatapp.conversations.escalation_rules import after_answer, before_answer
+from chatapp.conversations.sentiment import score
 
 RULES = {"keywords": ["refund", "cancel order"], "sentimentThreshold": -0.5, "autoEscalateAfter": 3}
 

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chatapp.conversations.schemas import CustomerIdentity
 from chatapp.db.enums import ConversationStatus
-from chatapp.schemas.conversations import CustomerIdentity
 
 
 class PageContext(BaseModel):

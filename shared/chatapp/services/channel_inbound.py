@@ -24,6 +24,7 @@ from chatapp.channels.catalogue import CHANNELS
 from chatapp.channels.normalize import InboundMessage, normalise
 from chatapp.companies import status as company_status
 from chatapp.config import get_settings
+from chatapp.conversations import customers, turns
 from chatapp.db.enums import ChannelType, MessageRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.channels import ChannelConfig
@@ -34,7 +35,7 @@ from chatapp.integrations import queues
 from chatapp.integrations.signing_keys import SigningKeys
 from chatapp.observability import logger
 from chatapp.security import token_digest
-from chatapp.services import chat_turns, customers, webhook_events
+from chatapp.services import webhook_events
 from chatapp.services.channel_configs import credentials_of
 
 
@@ -169,7 +170,7 @@ def process(message: dict[str, Any]) -> int:
     for item in items:
         conversation_id = _conversation_for(context, config_id, channel, agent_id, item)
         try:
-            outcome = chat_turns.take_customer_message(
+            outcome = turns.take_customer_message(
                 company_id,
                 conversation_id,
                 item.text,

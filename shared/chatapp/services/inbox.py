@@ -21,6 +21,10 @@ from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
 from chatapp.agents.management import get_agent
 from chatapp.billing import usage
+from chatapp.companies import presence as agent_presence
+from chatapp.conversations import message_pages
+from chatapp.conversations.escalation_rules import Trigger
+from chatapp.conversations.escalations import OPEN_STATUSES, escalate, open_escalation
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole, UserRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, ConversationNote, Escalation, Message
@@ -39,10 +43,8 @@ from chatapp.schemas.inbox import (
     PresenceIn,
     PresenceOut,
 )
-from chatapp.services import agent_presence, message_pages, webhook_events
+from chatapp.services import webhook_events
 from chatapp.services.canned_responses import expand_shortcuts
-from chatapp.services.escalation_rules import Trigger
-from chatapp.services.escalations import OPEN_STATUSES, escalate, open_escalation
 
 STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 _PRIORITY_ORDER = case(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_permission
 from chatapp.access.principals import Principal, PrincipalKind
+from chatapp.conversations import message_pages, turns
 from chatapp.db import keyset
 from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent
@@ -37,7 +38,6 @@ from chatapp.schemas.public_api import (
     PublicMessageOut,
     PublicSendOut,
 )
-from chatapp.services import chat_turns, message_pages
 from chatapp.services.analytics import require_supported_days
 from chatapp.services.inbox import add_human_message
 
@@ -151,7 +151,7 @@ def send_message(
         return _human_reply(principal, conversation_id, content)
     with tenant_session(principal.context()) as db:
         channel = _conversation(db, conversation_id).channel  # another company's is not found
-    outcome = chat_turns.take_customer_message(company_id, conversation_id, content)
+    outcome = turns.take_customer_message(company_id, conversation_id, content)
     if channel is not ChannelType.WEB:  # replies in a channel conversation go out through it
         for reply in outcome.messages[1:]:
             queues.send_channel_delivery(company_id, reply.id)

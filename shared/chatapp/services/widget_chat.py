@@ -23,8 +23,12 @@ from chatapp.access import rate_limits
 from chatapp.agents.origins import origin_allowed
 from chatapp.agents.widget_configs import widget_for_agent
 from chatapp.billing.quotas import effective_limits, require_attachment_storage_for
+from chatapp.companies.presence import free_seat
 from chatapp.companies.status import CUSTOMER_NOTICE, require_serving
 from chatapp.config import get_settings
+from chatapp.conversations import customers, escalation_rules, turns, visitor_identity
+from chatapp.conversations.escalations import escalate, open_escalation
+from chatapp.conversations.visitor_identity import Trust
 from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, Message
@@ -47,10 +51,7 @@ from chatapp.schemas.widget import (
     WidgetPublicConfigOut,
 )
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import chat_turns, customers, escalation_rules, visitor_identity, webhook_events
-from chatapp.services.agent_presence import free_seat
-from chatapp.services.escalations import escalate, open_escalation
-from chatapp.services.visitor_identity import Trust
+from chatapp.services import webhook_events
 
 ALLOWED_ORIGINS_TTL_SECONDS = 30
 # Messages committed by slower concurrent transactions can carry earlier timestamps; polls re-send
@@ -264,12 +265,12 @@ def send_message(
                 db=db,
             )
             attachments = _claimed_attachments(db, conversation, body.attachment_keys)
-            stored = chat_turns.store_customer_message(db, conversation, body.content, attachments)
+            stored = turns.store_customer_message(db, conversation, body.content, attachments)
     except LimitExceeded as error:
         # The visitor gets a kind refusal (no plan details); the company admin sees the reason in
         # their usage page.
         raise LimitExceeded(CUSTOMER_NOTICE, code=error.code) from None
-    outcome = chat_turns.answer(stored)
+    outcome = turns.answer(stored)
     messages = [present(message) for message in outcome.messages]
     return SendMessageOut(
         status=outcome.status,
@@ -298,13 +299,13 @@ def request_handover(
     require_origin(agent_id, origin, required=False)
     with tenant_session(_context(agent_id)) as db:
         conversation = _conversation(db, agent_id, token)
-        chat_turns.reopen_if_ended(conversation)
+        turns.reopen_if_ended(conversation)
         agent = _live_agent(db, agent_id)
         before = datetime.now(UTC)
         already = conversation.status is not ConversationStatus.ACTIVE
         escalate(db, conversation, escalation_rules.explicit_request(note))
         if not already:
-            chat_turns.handover_reply(db, conversation, agent, before)
+            turns.handover_reply(db, conversation, agent, before)
         return MessagesOut(
             status=conversation.status,
             messages=_messages(db, conversation.id, before),
@@ -318,7 +319,7 @@ def end_conversation(
     require_origin(agent_id, origin, required=False)
     with tenant_session(_context(agent_id)) as db:
         conversation = _conversation(db, agent_id, token)
-        if conversation.status not in chat_turns.ENDED:
+        if conversation.status not in turns.ENDED:
             conversation.status = ConversationStatus.RESOLVED
             conversation.resolved_at = datetime.now(UTC)
             conversation.is_human_agent = False

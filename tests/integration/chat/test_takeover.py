@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatapp.access.principals import Principal, PrincipalKind
+from chatapp.companies import presence as agent_presence
 from chatapp.db.models.conversations import Escalation
 from chatapp.db.models.team import SupportAgentStatus
 from chatapp.db.tenancy import ContextRole, TenantContext, tenant_session
-from chatapp.services import agent_presence, inbox
+from chatapp.services import inbox
 from tests.integration.chat.conftest import Browser, ChatShop, console
 from tests.integration.tenant_data import _session_token
 

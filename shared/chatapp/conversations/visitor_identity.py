@@ -26,12 +26,12 @@ from enum import StrEnum
 from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
 from chatapp.companies.schemas import IdentitySecretOut
+from chatapp.conversations.schemas import CustomerIdentity
 from chatapp.db.models.core import Company
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Forbidden, NotFound
 from chatapp.integrations import secret_box
 from chatapp.observability import logger
-from chatapp.schemas.conversations import CustomerIdentity
 from chatapp.security import same_text
 
 SECRET_PREFIX = "bzid_"  # noqa: S105 - a prefix that names the kind of secret, not one

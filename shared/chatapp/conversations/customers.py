@@ -10,8 +10,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chatapp.conversations.schemas import CustomerIdentity
 from chatapp.db.models.conversations import Customer
-from chatapp.schemas.conversations import CustomerIdentity
 
 
 def match_or_create(

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.conversations.escalation_rules import Trigger
 from chatapp.db.enums import ConversationStatus, EscalationStatus
 from chatapp.db.models.conversations import Conversation, Escalation
 from chatapp.services import webhook_events
-from chatapp.services.escalation_rules import Trigger
 
 OPEN_STATUSES = (EscalationStatus.PENDING, EscalationStatus.ASSIGNED, EscalationStatus.IN_PROGRESS)
 
@@ -63,7 +63,7 @@ def escalate(
 
 def assign_automatically(db: Session, conversation: Conversation, escalation: Escalation) -> None:
     """Hand the conversation to the least-loaded online agent with room, if there is one."""
-    from chatapp.services.agent_presence import pick_agent
+    from chatapp.companies.presence import pick_agent
 
     now = datetime.now(UTC)
     assignee = pick_agent(db, conversation.company_id, now)

@@ -37,6 +37,9 @@ from chatapp.agents import business_hours
 from chatapp.agents.management import get_agent
 from chatapp.billing import usage
 from chatapp.companies.status import require_serving
+from chatapp.conversations import escalation_rules, memory
+from chatapp.conversations.escalations import escalate
+from chatapp.conversations.sentiment import score
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.conversations import Conversation, Message
@@ -45,9 +48,7 @@ from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
 from chatapp.knowledge.categories import agent_category_ids
 from chatapp.knowledge.retrieval import RagSettings
-from chatapp.services import conversation_memory, escalation_rules, webhook_events
-from chatapp.services.escalations import escalate
-from chatapp.services.sentiment import score
+from chatapp.services import webhook_events
 
 DEFAULT_HANDOVER = "I've asked a member of our team to join. They'll reply here as soon as they can."
 ENDED = (ConversationStatus.RESOLVED, ConversationStatus.ABANDONED)
@@ -283,7 +284,7 @@ def _store_customer_message(
     )
     conversation.message_count = (conversation.message_count or 0) + 1
     conversation.last_message_at = now
-    conversation.context = conversation_memory.learn_facts(conversation.context or {}, text)
+    conversation.context = memory.learn_facts(conversation.context or {}, text)
     _count_agent_messages(db, agent.id, 1)
     return message, int(customer_turns)
 
@@ -364,14 +365,14 @@ def _prepare(db: Session, conversation: Conversation, agent: Agent, text: str, n
         fallback_responses=agent.fallback_responses or {},
         business_hours_text=business_hours.describe(agent.business_hours),
     )
-    budget = int(llm_config.get("historyTokenBudget") or conversation_memory.DEFAULT_HISTORY_TOKENS)
-    earlier = conversation_memory.unsummarized(db, conversation, before=now)
+    budget = int(llm_config.get("historyTokenBudget") or memory.DEFAULT_HISTORY_TOKENS)
+    earlier = memory.unsummarized(db, conversation, before=now)
     turn = Turn(
         agent=profile,
         message=text,
-        history=conversation_memory.as_history(conversation_memory.window(earlier, budget)),
+        history=memory.as_history(memory.window(earlier, budget)),
         summary=conversation.summary,
-        context=conversation_memory.prompt_context(conversation.context or {}),
+        context=memory.prompt_context(conversation.context or {}),
         now=business_hours.local_now(agent.business_hours or {}, now),
         within_business_hours=business_hours.is_open(agent.business_hours, now),
     )
@@ -445,7 +446,7 @@ def _update_memory(
     """Fold what no longer fits the history window into the summary (`messages`: unsummarised,
     oldest first, this turn's included)."""
     llm_config = prepared.agent.llm_config
-    budget = int(llm_config.get("historyTokenBudget") or conversation_memory.DEFAULT_HISTORY_TOKENS)
-    kept = conversation_memory.window(messages, budget)
+    budget = int(llm_config.get("historyTokenBudget") or memory.DEFAULT_HISTORY_TOKENS)
+    kept = memory.window(messages, budget)
     overflow = messages[: len(messages) - len(kept)]
-    conversation_memory.fold_into_summary(conversation, overflow, runtime.llm, llm_config.get("model"))
+    memory.fold_into_summary(conversation, overflow, runtime.llm, llm_config.get("model"))
