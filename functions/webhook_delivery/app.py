@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chatapp.errors import DomainError
 from chatapp.integrations.sqs_worker import sqs_worker
-from chatapp.services.webhook_delivery import DeliveryMessage, deliver
+from chatapp.webhooks.delivery import DeliveryMessage, deliver
 
 
 def deliver_event(record: SQSRecord, _final_attempt: bool) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from chatapp.observability import observed
-from chatapp.services import webhook_outbox
+from chatapp.webhooks import outbox
 
 
 @observed
 def handler(_event: dict[str, Any], _context: Any) -> dict[str, int]:
-    return {"sent": webhook_outbox.relay()}
+    return {"sent": outbox.relay()}

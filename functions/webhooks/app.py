@@ -9,7 +9,8 @@ from fastapi import Response
 from chatapp.api.access import ADMIN
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
-from chatapp.schemas.webhooks import (
+from chatapp.webhooks import endpoints as webhooks
+from chatapp.webhooks.schemas import (
     WebhookCreatedOut,
     WebhookIn,
     WebhookOut,
@@ -17,7 +18,6 @@ from chatapp.schemas.webhooks import (
     WebhookSecretOut,
     WebhookTestOut,
 )
-from chatapp.services import webhooks
 
 app = create_app("webhooks")
 

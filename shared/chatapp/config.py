@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     ingest_queue_url: str | None = None
     channel_inbound_queue_url: str | None = None  # verified channel events, answered by a worker
     channel_outbound_queue_url: str | None = None  # replies to send through the platforms' APIs
-    webhook_queue_url: str | None = None  # outbound webhook deliveries (services/webhook_events.py)
+    webhook_queue_url: str | None = None  # outbound webhook deliveries (webhooks/events.py)
 
     # Conversations: the language model, and what runs when there is none.
     # "anthropic" needs ANTHROPIC_API_KEY (or its secret); "offline" answers from retrieved passages,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from chatapp.conversations.escalation_rules import Trigger
 from chatapp.db.enums import ConversationStatus, EscalationStatus
 from chatapp.db.models.conversations import Conversation, Escalation
-from chatapp.services import webhook_events
+from chatapp.webhooks import events
 
 OPEN_STATUSES = (EscalationStatus.PENDING, EscalationStatus.ASSIGNED, EscalationStatus.IN_PROGRESS)
 
@@ -44,7 +44,7 @@ def escalate(
     )
     db.add(escalation)
     db.flush()
-    webhook_events.emit(
+    events.emit(
         db,
         company_id=conversation.company_id,
         agent_id=conversation.agent_id,

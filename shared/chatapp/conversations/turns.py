@@ -48,7 +48,7 @@ from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
 from chatapp.knowledge.categories import agent_category_ids
 from chatapp.knowledge.retrieval import RagSettings
-from chatapp.services import webhook_events
+from chatapp.webhooks import events
 
 DEFAULT_HANDOVER = "I've asked a member of our team to join. They'll reply here as soon as they can."
 ENDED = (ConversationStatus.RESOLVED, ConversationStatus.ABANDONED)
@@ -261,7 +261,7 @@ def _store_customer_message(
     )
     db.add(message)
     db.flush()
-    webhook_events.emit(
+    events.emit(
         db,
         company_id=conversation.company_id,
         agent_id=conversation.agent_id,

@@ -35,8 +35,8 @@ from chatapp.integrations import queues
 from chatapp.integrations.signing_keys import SigningKeys
 from chatapp.observability import logger
 from chatapp.security import token_digest
-from chatapp.services import webhook_events
 from chatapp.services.channel_configs import credentials_of
+from chatapp.webhooks import events
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ def _conversation_for(
         )
         db.add(conversation)
         db.flush()
-        webhook_events.emit(
+        events.emit(
             db,
             company_id=context.company_id,
             agent_id=agent_id,

@@ -43,8 +43,8 @@ from chatapp.schemas.inbox import (
     PresenceIn,
     PresenceOut,
 )
-from chatapp.services import webhook_events
 from chatapp.services.canned_responses import expand_shortcuts
+from chatapp.webhooks import events
 
 STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 _PRIORITY_ORDER = case(
@@ -271,7 +271,7 @@ def _close(
         if outcome is EscalationStatus.RESOLVED:
             conversation.status = ConversationStatus.RESOLVED
             conversation.resolved_at = now
-            webhook_events.emit(
+            events.emit(
                 db,
                 company_id=conversation.company_id,
                 agent_id=conversation.agent_id,

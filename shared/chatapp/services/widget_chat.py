@@ -51,7 +51,7 @@ from chatapp.schemas.widget import (
     WidgetPublicConfigOut,
 )
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
-from chatapp.services import webhook_events
+from chatapp.webhooks import events
 
 ALLOWED_ORIGINS_TTL_SECONDS = 30
 # Messages committed by slower concurrent transactions can carry earlier timestamps; polls re-send
@@ -185,7 +185,7 @@ def start_conversation(
         )
         db.add(conversation)
         db.flush()
-        webhook_events.emit(
+        events.emit(
             db,
             company_id=agent.company_id,
             agent_id=agent.id,
@@ -323,7 +323,7 @@ def end_conversation(
             conversation.status = ConversationStatus.RESOLVED
             conversation.resolved_at = datetime.now(UTC)
             conversation.is_human_agent = False
-            webhook_events.emit(
+            events.emit(
                 db,
                 company_id=conversation.company_id,
                 agent_id=conversation.agent_id,

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from chatapp.config import get_settings
 from chatapp.db.models.channels import WebhookOutbox
 from chatapp.db.tenancy import TenantContext, tenant_session
-from chatapp.services import webhook_events, webhook_outbox
+from chatapp.webhooks import events
+from chatapp.webhooks import outbox as webhook_outbox
 from tests.integration.tenant_data import Tenants
 from tests.integration.webhooks.conftest import HookTenant, Receiver, WebhookQueue
 
@@ -47,7 +48,7 @@ def _context(company_id: uuid.UUID) -> TenantContext:
 def _emit(hooks: HookTenant) -> None:
     company_id = hooks.tenant.data.company_id
     with tenant_session(_context(company_id)) as db:
-        webhook_events.emit(db, company_id=company_id, agent_id=None, event_type=EVENT, data={"x": 1})
+        events.emit(db, company_id=company_id, agent_id=None, event_type=EVENT, data={"x": 1})
 
 
 def _emit_while_the_queue_is_down(
@@ -118,7 +119,7 @@ def test_an_outbox_row_the_after_commit_delete_missed_is_sent_again_with_the_sam
         raise OSError("connection refused")
 
     with monkeypatch.context() as patched:
-        patched.setattr(webhook_events, "system_session", database_gone)
+        patched.setattr(events, "system_session", database_gone)
         _emit(hooks)  # the failed delete is only logged: the caller's change stands
     [queued] = webhook_queue.pending()
     [row] = _outbox(owner_engine, created)
@@ -133,7 +134,7 @@ def test_a_rolled_back_change_leaves_no_outbox_row_and_sends_nothing(
     created = hooks.create("http://127.0.0.1:9/never", [EVENT])
     mine = select(WebhookOutbox.id).where(WebhookOutbox.webhook_id == created["id"])
     with pytest.raises(RuntimeError), tenant_session(_context(company_id)) as db:
-        webhook_events.emit(db, company_id=company_id, agent_id=None, event_type=EVENT, data={"x": 1})
+        events.emit(db, company_id=company_id, agent_id=None, event_type=EVENT, data={"x": 1})
         assert len(db.scalars(mine).all()) == 1  # written in the change's transaction
         raise RuntimeError("the change fails after the event was recorded")
     assert webhook_queue.pending() == []

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from chatapp.db.models.channels import Webhook
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.integrations.secret_box import is_sealed, open_sealed
-from chatapp.services import webhook_events
+from chatapp.webhooks import events as webhook_events
 from tests.integration.tenant_data import Tenants
 from tests.integration.webhooks.conftest import Delivery, HookTenant, Receiver, WebhookQueue
 
@@ -208,7 +208,7 @@ def test_private_urls_are_refused_even_locally(hooks: HookTenant, url: str) -> N
 def test_loopback_and_http_are_refused_outside_local_development(
     hooks: HookTenant, receiver: Receiver, webhook_queue: WebhookQueue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chatapp.services import webhooks
+    from chatapp.webhooks import endpoints as webhooks
 
     created = hooks.create(receiver.url, ["conversation.created"], max_retries=0)
     monkeypatch.setattr(webhooks, "get_settings", lambda: SimpleNamespace(is_local=False))
@@ -369,7 +369,7 @@ def test_timeouts_and_redirects_are_failures(
 ) -> None:
     import httpx
 
-    from chatapp.services import webhook_delivery
+    from chatapp.webhooks import delivery as webhook_delivery
 
     client = httpx.Client(timeout=0.3, follow_redirects=False)
     monkeypatch.setattr(webhook_delivery, "_http", lambda: client)

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from chatapp.db.models.channels import WebhookOutbox
 from chatapp.db.tenancy import system_session
 from chatapp.observability import logger
-from chatapp.services import webhook_events
+from chatapp.webhooks import events as webhook_events
 
 BATCH = 10  # SQS's batch limit: a failed batch stops the run, the batches before it are kept sent
 

@@ -26,7 +26,8 @@ from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, Forbidden, NotFound
 from chatapp.integrations import secret_box
 from chatapp.integrations.public_urls import check_url
-from chatapp.schemas.webhooks import (
+from chatapp.webhooks import events as webhook_events
+from chatapp.webhooks.schemas import (
     WebhookCreatedOut,
     WebhookIn,
     WebhookOut,
@@ -34,7 +35,6 @@ from chatapp.schemas.webhooks import (
     WebhookSecretOut,
     WebhookTestOut,
 )
-from chatapp.services import webhook_events
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 SECRET_BYTES = 32

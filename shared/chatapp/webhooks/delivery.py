@@ -41,8 +41,8 @@ from chatapp.integrations import secret_box
 from chatapp.integrations.public_urls import UrlNotAllowed
 from chatapp.integrations.queues import dead_letter
 from chatapp.observability import logger
-from chatapp.services import webhook_events
-from chatapp.services.webhooks import SECRET_PREFIX, check_webhook_url, secret_context
+from chatapp.webhooks import events
+from chatapp.webhooks.endpoints import SECRET_PREFIX, check_webhook_url, secret_context
 
 TIMEOUT_SECONDS = 10.0
 MAX_DELAY_SECONDS = 900  # SQS's limit for DelaySeconds
@@ -131,7 +131,7 @@ def deliver(message: DeliveryMessage) -> DeliveryOutcome:
         _record(context, message.webhook_id, now, success=False, error=reason)
         delay = retry_delay_seconds(endpoint.retry_delay_ms, message.attempt)
         retry = message.model_copy(update={"attempt": message.attempt + 1})
-        webhook_events.send([retry.model_dump(mode="json")], delay_seconds=delay)
+        events.send([retry.model_dump(mode="json")], delay_seconds=delay)
         logger.info(
             "webhook delivery failed; retry queued",
             extra={
