@@ -11,12 +11,12 @@ import os
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from chatapp.channels import inbound
 from chatapp.integrations.sqs_worker import sqs_worker
-from chatapp.services import channel_inbound
 
 
 def answer_event(record: SQSRecord, _final_attempt: bool) -> str:
-    return f"{channel_inbound.process(json.loads(record.body))} messages"
+    return f"{inbound.process(json.loads(record.body))} messages"
 
 
 handler = sqs_worker(

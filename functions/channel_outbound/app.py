@@ -12,13 +12,13 @@ import uuid
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from chatapp.channels import outbound
 from chatapp.integrations.sqs_worker import sqs_worker
-from chatapp.services import channel_outbound
 
 
 def send_reply(record: SQSRecord, final_attempt: bool) -> str:
     job = json.loads(record.body)
-    return channel_outbound.deliver(
+    return outbound.deliver(
         uuid.UUID(job["company_id"]), uuid.UUID(job["message_id"]), final_attempt=final_attempt
     )
 

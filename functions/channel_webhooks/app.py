@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from chatapp.api.app import create_app, lambda_handler
-from chatapp.services import channel_inbound
+from chatapp.channels import inbound
 
 app = create_app("channel webhooks", console_cors=False)
 
@@ -19,7 +19,7 @@ app = create_app("channel webhooks", console_cors=False)
 @app.post("/{path:path}", operation_id="receive_webhook")
 async def webhook(path: str, request: Request) -> Response:
     webhook_id = path.rstrip("/").rsplit("/", 1)[-1]
-    reply = channel_inbound.receive(
+    reply = inbound.receive(
         webhook_id,
         request.method,
         {k.lower(): v for k, v in request.headers.items()},

@@ -374,7 +374,7 @@ def test_an_admin_manages_canned_responses_that_support_agents_can_read(
 def test_an_admin_rotates_a_channel_secret_and_sees_the_verification_reset(
     site: Site, owner_engine: Engine, page: Page, platforms: FakePlatforms
 ) -> None:
-    from chatapp.services.channel_configs import credentials_of
+    from chatapp.channels.configs import credentials_of
 
     data = site.tenant.data
     bot = f"rotbot_{uuid.uuid4().hex[:6]}"

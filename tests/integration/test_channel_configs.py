@@ -73,7 +73,7 @@ def test_connect_seals_credentials_and_never_returns_them(
         again = db.get(ChannelConfig, stored.id)
         assert again is not None and again.credentials["botToken"] != stored.credentials["botToken"]
 
-    from chatapp.services.channel_configs import credentials_of
+    from chatapp.channels.configs import credentials_of
 
     with Session(owner_engine) as db:
         config = db.get(ChannelConfig, stored.id)

@@ -15,13 +15,13 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from chatapp.channels.catalogue import CHANNELS, GENERATED_SECRETS
+from chatapp.channels.configs import secret_context
 from chatapp.db.enums import ChannelType, MessageRole
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.integrations.secret_box import seal
 from chatapp.security import token_digest
-from chatapp.services.channel_configs import secret_context
 from devtools.fake_platforms import FakePlatforms
 from tests.integration.stack import KnowledgeTenant, new_tenant
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from chatapp.services.channel_configs import credentials_of
+from chatapp.channels.configs import credentials_of
 from devtools.fake_platforms import FakePlatforms
 from tests.integration.stack import KnowledgeTenant, LocalAws
 from tests.security.channel_setup import channel_company, connections_of

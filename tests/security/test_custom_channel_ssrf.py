@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from chatapp.channels import outbound as channel_outbound
+from chatapp.channels.configs import credentials_of
 from chatapp.db.enums import ChannelType
 from chatapp.integrations.public_urls import UrlNotAllowed
-from chatapp.services import channel_outbound
-from chatapp.services.channel_configs import credentials_of
 from devtools.fake_platforms import FakePlatforms
 from tests.integration.stack import KnowledgeTenant, LocalAws
 from tests.security.channel_setup import (

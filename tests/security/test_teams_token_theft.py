@@ -19,8 +19,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Engine
 
+from chatapp.channels import outbound
 from chatapp.db.enums import ChannelType
-from chatapp.services import channel_outbound
 from devtools.fake_platforms import FakePlatforms
 from tests.integration.stack import LocalAws
 from tests.security.channel_setup import (
@@ -72,7 +72,7 @@ def test_a_connection_borrowing_another_companys_app_id_never_gets_its_token(
         ChannelType.TEAMS,
         {"serviceUrl": service_url, "conversationId": "a:victim"},
     )
-    assert channel_outbound.deliver(victim.data.company_id, victim_reply) == "sent"  # the cache is warm now
+    assert outbound.deliver(victim.data.company_id, victim_reply) == "sent"  # the cache is warm now
     [victim_send] = platforms.sent("/v3/conversations/a:victim/activities")
     victim_token = victim_send.headers["authorization"]
 
@@ -83,7 +83,7 @@ def test_a_connection_borrowing_another_companys_app_id_never_gets_its_token(
         ChannelType.TEAMS,
         {"serviceUrl": service_url, "conversationId": "a:thief"},
     )
-    outcome = channel_outbound.deliver(thief.data.company_id, thief_reply, final_attempt=True)
+    outcome = outbound.deliver(thief.data.company_id, thief_reply, final_attempt=True)
     leaked = [r.path for r in platforms.requests if r.headers.get("authorization") == victim_token]
     assert leaked == [victim_send.path], (
         f"company B's reply carried company A's Bot Framework token: {leaked}"
@@ -150,7 +150,7 @@ def test_replies_never_go_to_a_host_outside_bot_framework(
             ChannelType.TEAMS,
             {"serviceUrl": service_url, "conversationId": "a:x"},
         )
-        outcome = channel_outbound.deliver(company.data.company_id, reply, final_attempt=True)
+        outcome = outbound.deliver(company.data.company_id, reply, final_attempt=True)
         assert outcome in ("refused", "failed"), (service_url, outcome)
         assert delivery_of(owner_engine, reply)["status"] == "failed"
     assert attacker.requests == [], [r.path for r in attacker.requests]

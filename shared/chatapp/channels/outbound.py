@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chatapp.channels import senders
+from chatapp.channels.configs import credentials_of
 from chatapp.db.enums import ChannelType
 from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.observability import logger
-from chatapp.services.channel_configs import credentials_of
 
 
 def deliver(company_id: uuid.UUID, message_id: uuid.UUID, *, final_attempt: bool = False) -> str:

@@ -23,6 +23,13 @@ from chatapp.agents.management import get_agent
 from chatapp.billing.quotas import effective_limits, require_feature
 from chatapp.channels import credential_checks
 from chatapp.channels.catalogue import CHANNELS, GENERATED_SECRETS
+from chatapp.channels.schemas import (
+    ChannelConnectedOut,
+    ChannelConnectIn,
+    ChannelCredentialsIn,
+    ChannelOut,
+    ChannelPatch,
+)
 from chatapp.config import get_settings
 from chatapp.db.enums import ChannelType
 from chatapp.db.models.channels import ChannelConfig
@@ -30,13 +37,6 @@ from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import InvalidInput, NotFound
 from chatapp.integrations.secret_box import open_sealed, seal
-from chatapp.schemas.channels import (
-    ChannelConnectedOut,
-    ChannelConnectIn,
-    ChannelCredentialsIn,
-    ChannelOut,
-    ChannelPatch,
-)
 
 
 def secret_context(company_id: uuid.UUID, webhook_id: str) -> dict[str, str]:

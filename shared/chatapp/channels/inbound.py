@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text, update
 
 from chatapp.channels import credential_checks, verification
 from chatapp.channels.catalogue import CHANNELS
+from chatapp.channels.configs import credentials_of
 from chatapp.channels.normalize import InboundMessage, normalise
 from chatapp.companies import status as company_status
 from chatapp.config import get_settings
@@ -35,7 +36,6 @@ from chatapp.integrations import queues
 from chatapp.integrations.signing_keys import SigningKeys
 from chatapp.observability import logger
 from chatapp.security import token_digest
-from chatapp.services.channel_configs import credentials_of
 from chatapp.webhooks import events
 
 
