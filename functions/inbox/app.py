@@ -12,8 +12,11 @@ from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.conversations import message_pages
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus
-from chatapp.schemas.canned_responses import CannedResponseIn, CannedResponseOut, CannedResponsePatch
-from chatapp.schemas.inbox import (
+from chatapp.inbox import canned_responses, customer_profiles
+from chatapp.inbox import queue as inbox
+from chatapp.inbox.canned_schemas import CannedResponseIn, CannedResponseOut, CannedResponsePatch
+from chatapp.inbox.customer_schemas import CustomerErasureOut, CustomerPatch, CustomerProfileOut
+from chatapp.inbox.schemas import (
     ConversationDetailOut,
     ConversationSummaryOut,
     EscalationOut,
@@ -26,8 +29,6 @@ from chatapp.schemas.inbox import (
     ResolveIn,
     TransferIn,
 )
-from chatapp.schemas.team import CustomerErasureOut, CustomerPatch, CustomerProfileOut
-from chatapp.services import canned_responses, customer_profiles, inbox
 
 app = create_app("inbox")
 

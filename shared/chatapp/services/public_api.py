@@ -29,6 +29,7 @@ from chatapp.db.models.conversations import Conversation, Escalation, Message
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Forbidden, InvalidInput, NotFound
+from chatapp.inbox.queue import add_human_message
 from chatapp.integrations import queues
 from chatapp.schemas.public_api import (
     AnalyticsSummaryOut,
@@ -39,7 +40,6 @@ from chatapp.schemas.public_api import (
     PublicSendOut,
 )
 from chatapp.services.analytics import require_supported_days
-from chatapp.services.inbox import add_human_message
 
 VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
 DEFAULT_ANALYTICS_DAYS = 30

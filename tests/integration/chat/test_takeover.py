@@ -16,7 +16,7 @@ from chatapp.companies import presence as agent_presence
 from chatapp.db.models.conversations import Escalation
 from chatapp.db.models.team import SupportAgentStatus
 from chatapp.db.tenancy import ContextRole, TenantContext, tenant_session
-from chatapp.services import inbox
+from chatapp.inbox import queue as inbox
 from tests.integration.chat.conftest import Browser, ChatShop, console
 from tests.integration.tenant_data import _session_token
 

@@ -18,7 +18,7 @@ from chatapp.db.models.team import CannedResponse
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, NotFound
-from chatapp.schemas.canned_responses import CannedResponseIn, CannedResponseOut, CannedResponsePatch
+from chatapp.inbox.canned_schemas import CannedResponseIn, CannedResponseOut, CannedResponsePatch
 
 _SHORTCUT = re.compile(r"(?<![\w/#])([/#][a-z0-9][a-z0-9_-]{0,48})(?![\w-])")
 _STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)

@@ -33,8 +33,8 @@ from chatapp.db.models.team import SupportAgentStatus
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chatapp.integrations import queues
-from chatapp.schemas.inbox import (
+from chatapp.inbox.canned_responses import expand_shortcuts
+from chatapp.inbox.schemas import (
     ConversationDetailOut,
     ConversationSummaryOut,
     EscalationOut,
@@ -43,7 +43,7 @@ from chatapp.schemas.inbox import (
     PresenceIn,
     PresenceOut,
 )
-from chatapp.services.canned_responses import expand_shortcuts
+from chatapp.integrations import queues
 from chatapp.webhooks import events
 
 STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)

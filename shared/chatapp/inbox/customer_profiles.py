@@ -20,9 +20,9 @@ from chatapp.db.models.conversations import Conversation, Customer, Message
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import NotFound
+from chatapp.inbox.customer_schemas import CustomerErasureOut, CustomerPatch, CustomerProfileOut
+from chatapp.inbox.schemas import ConversationSummaryOut
 from chatapp.integrations.aws import client
-from chatapp.schemas.inbox import ConversationSummaryOut
-from chatapp.schemas.team import CustomerErasureOut, CustomerPatch, CustomerProfileOut
 
 _STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatapp.schemas.inbox import ConversationSummaryOut
+from chatapp.inbox.schemas import ConversationSummaryOut
 
 
 class CustomerOut(BaseModel):
