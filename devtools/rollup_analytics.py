@@ -26,7 +26,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = _arguments(argv)
-    from chatapp.services.analytics_rollup import rollup_date
+    from chatapp.analytics.rollup import rollup_date
 
     days = (args.end - args.start).days + 1
     began = time.perf_counter()

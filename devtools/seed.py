@@ -16,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from chatapp.analytics.rollup import rollup_date
 from chatapp.db.enums import AgentStatus, SubscriptionStatus, UserRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import WidgetConfig
 from chatapp.db.models.core import Company, User
 from chatapp.db.tenancy import system_session
-from chatapp.services.analytics_rollup import rollup_date
 from devtools.seed_history import seed_history
 
 PLANS: list[dict[str, Any]] = [

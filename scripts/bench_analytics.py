@@ -154,7 +154,7 @@ def main() -> None:
     on_day = _generate(args.companies, args.messages)
     print(f"  {on_day:,} messages on {DAY} (local days), generated in {time.perf_counter() - began:.1f} s")
 
-    from chatapp.services.analytics_rollup import rollup_date
+    from chatapp.analytics.rollup import rollup_date
 
     for label in ("rollup", "re-run (idempotent)"):
         started = time.perf_counter()

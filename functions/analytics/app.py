@@ -9,12 +9,8 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from chatapp.api.access import ADMIN, PLATFORM
-from chatapp.api.app import create_app, lambda_handler
-from chatapp.api.auth import Authenticated
-from chatapp.db.enums import ChannelType
-from chatapp.platform import analytics as platform_analytics
-from chatapp.schemas.analytics import (
+from chatapp.analytics import queries
+from chatapp.analytics.schemas import (
     AnalyticsSummaryOut,
     BusiestHoursOut,
     GroupBy,
@@ -22,7 +18,11 @@ from chatapp.schemas.analytics import (
     Split,
     TimeseriesOut,
 )
-from chatapp.services import analytics
+from chatapp.api.access import ADMIN, PLATFORM
+from chatapp.api.app import create_app, lambda_handler
+from chatapp.api.auth import Authenticated
+from chatapp.db.enums import ChannelType
+from chatapp.platform import analytics as platform_analytics
 
 app = create_app("analytics")
 
@@ -40,7 +40,7 @@ async def summary(
     agent_id: uuid.UUID | None = None,
     channel: ChannelType | None = None,
 ) -> AnalyticsSummaryOut:
-    return analytics.summary(principal, start, end, agent_id, channel)
+    return queries.summary(principal, start, end, agent_id, channel)
 
 
 @app.get("/v1/analytics/timeseries", response_model=TimeseriesOut, tags=[ADMIN])
@@ -53,7 +53,7 @@ async def timeseries(
     group_by: GroupBy = "day",
     split: Split | None = None,
 ) -> TimeseriesOut:
-    return analytics.timeseries(principal, start, end, agent_id, channel, group_by, split)
+    return queries.timeseries(principal, start, end, agent_id, channel, group_by, split)
 
 
 @app.get("/v1/analytics/busiest-hours", response_model=BusiestHoursOut, tags=[ADMIN])
@@ -64,7 +64,7 @@ async def busiest_hours(
     agent_id: uuid.UUID | None = None,
     channel: ChannelType | None = None,
 ) -> BusiestHoursOut:
-    return analytics.busiest_hours(principal, start, end, agent_id, channel)
+    return queries.busiest_hours(principal, start, end, agent_id, channel)
 
 
 @app.get(
@@ -80,7 +80,7 @@ async def export_csv(
     agent_id: uuid.UUID | None = None,
     channel: ChannelType | None = None,
 ) -> Response:
-    export = analytics.export_csv(principal, start, end, agent_id, channel)
+    export = queries.export_csv(principal, start, end, agent_id, channel)
     return Response(
         content=export.content,
         media_type="text/csv; charset=utf-8",

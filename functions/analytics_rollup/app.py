@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatapp.analytics.rollup import run_job
 from chatapp.observability import observed
-from chatapp.services.analytics_rollup import run_job
 
 
 @observed

@@ -423,7 +423,7 @@ def test_an_admin_rotates_a_channel_secret_and_sees_the_verification_reset(
 def seeded_analytics(site: Site, owner_engine: Engine) -> int:
     """Conversations of today written straight to the database, then the daily rollup, as the
     scheduled analytics job would do at night. Returns how many conversations were seeded."""
-    from chatapp.services.analytics_rollup import rollup_date
+    from chatapp.analytics.rollup import rollup_date
     from devtools.seed_history import add_conversations
 
     company_id = site.tenant.data.company_id

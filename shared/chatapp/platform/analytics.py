@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
+from chatapp.analytics.queries import Scope, checked_range, summed_columns, totals_from
+from chatapp.analytics.schemas import CompanyActivity, MonthlyRevenue, PlatformAnalyticsOut, UsageThisMonth
 from chatapp.billing.usage import usage_period
 from chatapp.db.enums import SubscriptionStatus
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
 from chatapp.db.models.core import Company
 from chatapp.db.tenancy import ContextRole, tenant_session
-from chatapp.schemas.analytics import CompanyActivity, MonthlyRevenue, PlatformAnalyticsOut, UsageThisMonth
-from chatapp.services.analytics import Scope, checked_range, summed_columns, totals_from
 
 PAYING = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.GRACE_PERIOD)
 MONTHS_PER_CYCLE = {"monthly": 1, "quarterly": 3, "semi_annual": 6, "annual": 12}

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_permission
 from chatapp.access.principals import Principal, PrincipalKind
+from chatapp.analytics.queries import require_supported_days
 from chatapp.conversations import message_pages, turns
 from chatapp.db import keyset
 from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole
@@ -39,7 +40,6 @@ from chatapp.schemas.public_api import (
     PublicMessageOut,
     PublicSendOut,
 )
-from chatapp.services.analytics import require_supported_days
 
 VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
 DEFAULT_ANALYTICS_DAYS = 30

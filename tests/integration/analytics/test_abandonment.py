@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from chatapp.analytics.rollup import sweep_abandoned
 from chatapp.config import get_settings
 from chatapp.db.enums import ConversationStatus
 from chatapp.db.models.conversations import Conversation
-from chatapp.services.analytics_rollup import sweep_abandoned
 from tests.integration.analytics.conftest import WEB, Builder
 from tests.integration.tenant_data import create_company, create_platform_rows
 

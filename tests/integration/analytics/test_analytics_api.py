@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from chatapp.analytics.rollup import rollup_date
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.tenancy import TenantContext, tenant_session
-from chatapp.services.analytics_rollup import rollup_date
 from devtools.runner import RouteTable, build_http_event, invoke_http
 from devtools.template import functions
 from tests.integration.analytics.conftest import DAY, WEB, WHATSAPP, Scenario

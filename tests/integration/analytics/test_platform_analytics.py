@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from chatapp.analytics.rollup import rollup_date
 from chatapp.billing.usage import usage_period
 from chatapp.db.enums import SubscriptionStatus
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
 from chatapp.db.models.core import Company
-from chatapp.services.analytics_rollup import rollup_date
 from tests.integration.analytics.conftest import DAY, Scenario
 from tests.integration.http import ApiClient
 from tests.integration.tenant_data import Tenants

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from chatapp.analytics.queries import COUNTS, WEIGHTS
+from chatapp.analytics.rollup import rollup_date
 from chatapp.billing.usage import estimate_cost
 from chatapp.db.enums import ChannelType
 from chatapp.db.models.analytics import DailyAnalytics
-from chatapp.services.analytics import COUNTS, WEIGHTS
-from chatapp.services.analytics_rollup import rollup_date
 from tests.integration.analytics.conftest import DAY, WEB, WHATSAPP, Scenario
 
 ZERO_HOURS = [0] * 24

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from chatapp.analytics.rollup import run_job
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.models.conversations import Conversation
 from chatapp.db.models.core import Company
 from chatapp.errors import InvalidInput
-from chatapp.services.analytics_rollup import run_job
 from devtools.aws_local import fire_schedule
 from devtools.template import functions
 from tests.integration.analytics.conftest import WEB, Builder

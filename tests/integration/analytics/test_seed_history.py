@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from chatapp.analytics.rollup import rollup_date
 from chatapp.db.enums import AgentStatus
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.models.conversations import Conversation
 from chatapp.db.models.core import Company
-from chatapp.services.analytics_rollup import rollup_date
 from devtools.seed_history import seed_history
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)

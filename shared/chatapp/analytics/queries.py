@@ -1,4 +1,4 @@
-"""A company's analytics, read from its daily rollups (`services/analytics_rollup.py` defines each metric).
+"""A company's analytics, read from its daily rollups (`analytics/rollup.py` defines each metric).
 
 Every figure over a date range is recomputed from the rows' sums and counts (never an average of
 daily averages), so a range's average response time is the true average over its responses.
@@ -24,14 +24,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_permission
 from chatapp.access.principals import Principal
-from chatapp.db.enums import ChannelType
-from chatapp.db.models.agents import Agent
-from chatapp.db.models.analytics import DailyAnalytics
-from chatapp.db.models.core import Company
-from chatapp.db.ownership import owned
-from chatapp.db.tenancy import tenant_session
-from chatapp.errors import InvalidInput, NotFound
-from chatapp.schemas.analytics import (
+from chatapp.analytics.schemas import (
     AnalyticsFilter,
     AnalyticsSummaryOut,
     AnalyticsTotals,
@@ -43,6 +36,13 @@ from chatapp.schemas.analytics import (
     TimeseriesPoint,
     TimeseriesSeries,
 )
+from chatapp.db.enums import ChannelType
+from chatapp.db.models.agents import Agent
+from chatapp.db.models.analytics import DailyAnalytics
+from chatapp.db.models.core import Company
+from chatapp.db.ownership import owned
+from chatapp.db.tenancy import tenant_session
+from chatapp.errors import InvalidInput, NotFound
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
