@@ -18,7 +18,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.widget_cors import install_widget_cors
 from chatapp.config import get_settings
-from chatapp.schemas.widget import (
+from chatapp.snapstart import register_after_restore, reopen_connections
+from chatapp.surfaces import widget as widget_chat
+from chatapp.surfaces.widget_schemas import (
     AttachmentRequestIn,
     AttachmentTicketOut,
     EndConversationIn,
@@ -30,8 +32,6 @@ from chatapp.schemas.widget import (
     StartConversationOut,
     WidgetPublicConfigOut,
 )
-from chatapp.services import widget_chat
-from chatapp.snapstart import register_after_restore, reopen_connections
 
 if get_settings().qdrant_url:
     import qdrant_client  # noqa: F401

@@ -1,4 +1,4 @@
-"""Daily schedule: purge companies deleted longer ago than the retention period (services/company_purge).
+"""Daily schedule: purge companies deleted longer ago than the retention period (chatapp/platform/purge.py).
 
 Safe to run at any time and any number of times: only companies still deleted past the period are
 touched, and a purged company is gone. A company that could not be purged makes the invocation fail

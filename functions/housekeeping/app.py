@@ -1,4 +1,4 @@
-"""Daily schedule: forget expired rate-limit windows, sessions and sign-in tokens (services/housekeeping)."""
+"""Daily schedule: forget expired rate-limit windows, sessions and sign-in tokens (system/housekeeping)."""
 
 from __future__ import annotations
 

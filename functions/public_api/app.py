@@ -12,14 +12,14 @@ from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import AnalyticsReader, ConversationsReader, MessagesWriter
 from chatapp.conversations import message_pages
 from chatapp.db.enums import ConversationStatus
-from chatapp.schemas.public_api import (
+from chatapp.surfaces import public_api
+from chatapp.surfaces.public_api_schemas import (
     AnalyticsSummaryOut,
     ConversationPageOut,
     PublicConversationDetailOut,
     PublicMessageIn,
     PublicSendOut,
 )
-from chatapp.services import public_api
 
 app = create_app("public api", console_cors=False)
 

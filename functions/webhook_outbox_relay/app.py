@@ -1,4 +1,4 @@
-"""Every minute: queue the webhook events whose after-commit send failed (services/webhook_outbox)."""
+"""Every minute: queue the webhook events whose after-commit send failed (chatapp/webhooks/outbox.py)."""
 
 from __future__ import annotations
 

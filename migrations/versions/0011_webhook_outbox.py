@@ -1,7 +1,7 @@
 """Webhook outbox: webhook events are written in the change's transaction, so none is lost after a commit.
 
 `chatapp_webhook_outbox` holds one delivery message per endpoint until it is on the webhook queue
-(`services/webhook_events`, `services/webhook_outbox`). Row-level security: `company` access
+(`chatapp/webhooks/events.py`, `chatapp/webhooks/outbox.py`). Row-level security: `company` access
 (`chatapp.db.policies`), applied here because migration 0001 only covers the tables it created.
 
 Revision ID: 0011

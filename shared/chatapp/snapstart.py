@@ -29,6 +29,7 @@ def run_after_restore_hooks() -> None:
 
 
 def reopen_connections() -> None:
+    # Imported when the hook runs: registering it must not load SQLAlchemy or the SDK at init.
     from chatapp.db.engine import dispose_engines
 
     dispose_engines()

@@ -15,6 +15,7 @@ from typing import Any
 from chatapp.agent_runtime.interface import LanguageModelUnavailable
 from chatapp.config import get_settings
 from chatapp.errors import DomainError
+from chatapp.integrations.secrets import secret_json
 from chatapp.observability import logger
 
 _client: Any = None
@@ -30,8 +31,6 @@ def _api_key() -> str:
     if settings.anthropic_api_key:
         return settings.anthropic_api_key
     if settings.anthropic_api_key_secret_arn:
-        from chatapp.integrations.secrets import secret_json
-
         return str(secret_json(settings.anthropic_api_key_secret_arn)["api_key"])
     raise AnswererMisconfigured("ANSWERER=anthropic needs ANTHROPIC_API_KEY or its secret.")
 

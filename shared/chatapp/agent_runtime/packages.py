@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
+from chatapp.config import get_settings
 from chatapp.integrations.aws import client
 from chatapp.security import same_text
 
@@ -136,8 +137,6 @@ def check_package_url(package_url: str, *, bucket: str, local: bool) -> str:
 
 def fetch(package_url: str) -> bytes:
     """The zip's bytes from `s3://<packages bucket>/key` or `file:///path` (local development and tests)."""
-    from chatapp.config import get_settings
-
     settings = get_settings()
     check_package_url(package_url, bucket=settings.agent_packages_bucket, local=settings.is_local)
     parsed = urlparse(package_url)

@@ -15,7 +15,9 @@ from typing import Any
 
 from chatapp.agent_runtime import rerank
 from chatapp.agent_runtime.interface import LanguageModel, Passage, Reply, Turn
+from chatapp.agent_runtime.llm import ClaudeModel
 from chatapp.agent_runtime.offline import offline_answer
+from chatapp.agent_runtime.packages import load_entry_point
 from chatapp.config import get_settings
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.knowledge.retrieval import RagSettings, search
@@ -98,8 +100,6 @@ class PlatformRuntime:
 def language_model(llm_config: dict[str, Any]) -> LanguageModel | None:
     if not get_settings().uses_language_model:
         return None
-    from chatapp.agent_runtime.llm import ClaudeModel
-
     timeout = llm_config.get("timeoutSeconds")
     return ClaudeModel(float(timeout) if timeout else None)
 
@@ -109,15 +109,11 @@ def reranker(rag: RagSettings) -> LanguageModel | None:
     is the whole budget."""
     if not rag.rerank or not get_settings().uses_language_model:
         return None
-    from chatapp.agent_runtime.llm import ClaudeModel
-
     return ClaudeModel(rag.rerank_budget_ms / 1000, max_retries=0)
 
 
 def run_package(package: PackageRef, turn: Turn, runtime: PlatformRuntime) -> tuple[Reply, float]:
     """The package's reply and how long it took in milliseconds."""
-    from chatapp.agent_runtime.packages import load_entry_point
-
     started = time.perf_counter()
     try:
         respond = load_entry_point(package.url, package.sha256, package.entry_point)

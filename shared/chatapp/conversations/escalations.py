@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp.companies.presence import pick_agent
 from chatapp.conversations.escalation_rules import Trigger
 from chatapp.db.enums import ConversationStatus, EscalationStatus
 from chatapp.db.models.conversations import Conversation, Escalation
@@ -63,8 +64,6 @@ def escalate(
 
 def assign_automatically(db: Session, conversation: Conversation, escalation: Escalation) -> None:
     """Hand the conversation to the least-loaded online agent with room, if there is one."""
-    from chatapp.companies.presence import pick_agent
-
     now = datetime.now(UTC)
     assignee = pick_agent(db, conversation.company_id, now)
     if assignee is None:

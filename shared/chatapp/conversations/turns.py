@@ -35,8 +35,10 @@ from chatapp.agent_runtime.runner import (
 )
 from chatapp.agents import business_hours
 from chatapp.agents.management import get_agent
+from chatapp.agents.package_catalogue import resolve_package_for_agent
 from chatapp.billing import usage
 from chatapp.companies.status import require_serving
+from chatapp.config import get_settings
 from chatapp.conversations import escalation_rules, memory
 from chatapp.conversations.escalations import escalate
 from chatapp.conversations.sentiment import score
@@ -328,8 +330,6 @@ _package_cache: dict[tuple[Any, ...], tuple[float, PackageRef, dict[str, Any]]] 
 def _package_for(db: Session, agent: Agent) -> tuple[PackageRef, dict[str, Any]]:
     """Which package the agent runs, and its default config; remembered briefly by warm containers,
     so a change of default package reaches every agent within half a minute."""
-    from chatapp.agents.package_catalogue import resolve_package_for_agent
-
     key = (agent.package_id, agent.custom_package_url, agent.custom_package_hash)
     cached = _package_cache.get(key)
     if cached and cached[0] > time.monotonic():
@@ -342,8 +342,6 @@ def _package_for(db: Session, agent: Agent) -> tuple[PackageRef, dict[str, Any]]
 
 
 def _prepare(db: Session, conversation: Conversation, agent: Agent, text: str, now: datetime) -> _Prepared:
-    from chatapp.config import get_settings
-
     package, defaults = _package_for(db, agent)
     llm_config = {
         "model": get_settings().llm_default_model,

@@ -20,6 +20,7 @@ from enum import StrEnum
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from chatapp.db.audit_trail import attach
 from chatapp.db.engine import app_sessionmaker
 from chatapp.db.ownership import TENANT_COMPANY
 from chatapp.observability import logger
@@ -80,8 +81,6 @@ def tenant_session(context: TenantContext) -> Iterator[Session]:
     """A transaction that sees only what `context` may see."""
     with _session_with(context.role, context.company_id, context.user_id) as session:
         if context.user_id is not None:  # a signed-in console user: their changes are audited
-            from chatapp.db.audit_trail import attach
-
             attach(session, user_id=context.user_id, company_id=context.company_id)
         yield session
 

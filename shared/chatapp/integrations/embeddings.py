@@ -80,6 +80,7 @@ class MiniLMOnnxEmbedder:
             return self._session
         with self._lock:
             if self._session is None:
+                # onnxruntime and the graph tools load on the first embedding, not at cold start.
                 import onnxruntime
 
                 from chatapp.integrations.minilm_graph import SLOW_FUSIONS, kernel_choice, optimized_model

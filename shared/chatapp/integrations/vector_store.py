@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from chatapp.config import get_settings
+from chatapp.integrations.secrets import secret_json
 
 TENANT_KEY = "company_id"
 INDEXED_KEYS = ("file_id", "category_id", "generation")
@@ -437,8 +438,6 @@ def default_backend() -> Backend:
     if settings.qdrant_url:
         api_key = settings.qdrant_api_key
         if settings.qdrant_api_key_secret_arn:
-            from chatapp.integrations.secrets import secret_json
-
             api_key = secret_json(settings.qdrant_api_key_secret_arn)["api_key"]
         return ServerBackend.connect(settings.qdrant_url, api_key)
     return EdgeBackend(Path(settings.qdrant_path))

@@ -37,7 +37,8 @@ from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, Unauthenticated
 from chatapp.integrations import storage
-from chatapp.schemas.widget import (
+from chatapp.security import TokenKind, new_token, token_digest, token_kind
+from chatapp.surfaces.widget_schemas import (
     AttachmentRequestIn,
     AttachmentTicketOut,
     CitationOut,
@@ -50,7 +51,6 @@ from chatapp.schemas.widget import (
     StartConversationOut,
     WidgetPublicConfigOut,
 )
-from chatapp.security import TokenKind, new_token, token_digest, token_kind
 from chatapp.webhooks import events
 
 ALLOWED_ORIGINS_TTL_SECONDS = 30

@@ -32,7 +32,7 @@ from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Forbidden, InvalidInput, NotFound
 from chatapp.inbox.queue import add_human_message
 from chatapp.integrations import queues
-from chatapp.schemas.public_api import (
+from chatapp.surfaces.public_api_schemas import (
     AnalyticsSummaryOut,
     ConversationPageOut,
     PublicConversationDetailOut,

@@ -1,1 +1,0 @@
-"""Business rules. Plain arguments in, plain results (pydantic models) out; no HTTP here."""
