@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import uuid
-from datetime import datetime
-
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
 from chatapp.audit.schemas import AuditEntryOut, AuditPageOut
+from chatapp.db import keyset
 from chatapp.db.models.audit import AuditLog
 from chatapp.db.tenancy import ContextRole, tenant_session
-from chatapp.errors import InvalidInput
 
 
 def page(
@@ -33,10 +29,7 @@ def page(
         if resource_type:
             query = query.where(AuditLog.resource_type == resource_type)
         if cursor:
-            at, entry_id = _parse(cursor)
-            query = query.where(
-                or_(AuditLog.created_at < at, and_(AuditLog.created_at == at, AuditLog.id < entry_id))
-            )
+            query = query.where(keyset.older_than(AuditLog.created_at, AuditLog.id, cursor))
         rows = db.scalars(
             query.order_by(AuditLog.created_at.desc(), AuditLog.id.desc()).limit(limit + 1)
         ).all()
@@ -47,20 +40,10 @@ def page(
             for r in rows[:limit]
         ]
         last = rows[limit - 1] if len(rows) > limit else None
-        return AuditPageOut(items=items, next_cursor=_cursor(last.created_at, last.id) if last else None)
+        return AuditPageOut(
+            items=items, next_cursor=keyset.encode(last.created_at, last.id) if last else None
+        )
 
 
 def _text(value: object) -> str | None:
     return str(value) if value is not None else None
-
-
-def _cursor(at: datetime, entry_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{entry_id}".encode()).decode()
-
-
-def _parse(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, entry_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(at), uuid.UUID(entry_id)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("The cursor is not one this API returned.", code="invalid_cursor") from None

@@ -7,9 +7,7 @@ it, so stale and duplicate deliveries are recognised by the ingest function.
 
 from __future__ import annotations
 
-import base64
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -24,6 +22,7 @@ from chatapp.billing.quotas import (
     stored_bytes,
 )
 from chatapp.billing.usage import messages_this_month, meter_storage
+from chatapp.db import keyset
 from chatapp.db.enums import FileStatus
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.ownership import owned
@@ -262,30 +261,14 @@ def list_files(
     if status:
         query = query.where(KnowledgeFile.status == status)
     if cursor:
-        created, last_id = _decode_cursor(cursor)
-        query = query.where(
-            (KnowledgeFile.created_at < created)
-            | ((KnowledgeFile.created_at == created) & (KnowledgeFile.id < last_id))
-        )
+        query = query.where(keyset.older_than(KnowledgeFile.created_at, KnowledgeFile.id, cursor))
     with tenant_session(principal.context()) as db:
         if category_id:
             _require_category(db, category_id)
         rows = list(db.scalars(query))
     page = rows[:limit]
-    next_cursor = _encode_cursor(page[-1]) if len(rows) > limit else None
+    next_cursor = keyset.encode(page[-1].created_at, page[-1].id) if len(rows) > limit else None
     return FileListOut(items=[FileOut.model_validate(r) for r in page], next_cursor=next_cursor)
-
-
-def _encode_cursor(row: KnowledgeFile) -> str:
-    return base64.urlsafe_b64encode(f"{row.created_at.isoformat()}|{row.id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created, _, last_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(created), uuid.UUID(last_id)
-    except ValueError:
-        raise InvalidInput("The page cursor is not valid.", code="invalid_cursor") from None
 
 
 def delete_file(principal: Principal, file_id: uuid.UUID) -> None:

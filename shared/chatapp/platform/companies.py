@@ -10,12 +10,11 @@ back (new keys are made deliberately).
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -23,6 +22,7 @@ from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
 from chatapp.audit import entries
 from chatapp.config import get_settings
+from chatapp.db import keyset
 from chatapp.db.audit_trail import current_request
 from chatapp.db.enums import InvitationStatus, UserRole
 from chatapp.db.models.channels import ApiKey
@@ -115,26 +115,11 @@ def list_companies(
         total = db.scalar(select(func.count(Company.id)).where(*filters)) or 0
         query = select(Company).where(*filters)
         if cursor:
-            at, last_id = _parse_cursor(cursor)
-            query = query.where(
-                or_(Company.created_at < at, and_(Company.created_at == at, Company.id < last_id))
-            )
+            query = query.where(keyset.older_than(Company.created_at, Company.id, cursor))
         rows = db.scalars(query.order_by(Company.created_at.desc(), Company.id.desc()).limit(limit + 1)).all()
         page = rows[:limit]
-        next_cursor = _cursor(page[-1]) if len(rows) > limit else None
+        next_cursor = keyset.encode(page[-1].created_at, page[-1].id) if len(rows) > limit else None
         return AdminCompanyPageOut(items=[_out(c) for c in page], total=total, next_cursor=next_cursor)
-
-
-def _cursor(company: Company) -> str:
-    return base64.urlsafe_b64encode(f"{company.created_at.isoformat()}|{company.id}".encode()).decode()
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        at, company_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(at), uuid.UUID(company_id)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("The cursor is not one this API returned.", code="invalid_cursor") from None
 
 
 def get_company(principal: Principal, company_id: uuid.UUID) -> AdminCompanyOut:

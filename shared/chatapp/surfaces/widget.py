@@ -8,7 +8,6 @@ company's data, and is matched together with the agent id from the path.
 
 from __future__ import annotations
 
-import base64
 import re
 import time
 import uuid
@@ -29,6 +28,7 @@ from chatapp.config import get_settings
 from chatapp.conversations import customers, escalation_rules, turns, visitor_identity
 from chatapp.conversations.escalations import escalate, open_escalation
 from chatapp.conversations.visitor_identity import Trust
+from chatapp.db import keyset
 from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, Message
@@ -275,7 +275,7 @@ def send_message(
     return SendMessageOut(
         status=outcome.status,
         messages=messages,
-        cursor=_cursor(max((m.created_at for m in messages), default=None)),
+        cursor=keyset.encode_moment(max((m.created_at for m in messages), default=None)),
         escalated=outcome.escalated,
     )
 
@@ -284,12 +284,12 @@ def list_messages(
     agent_id: uuid.UUID, token: str | None, origin: str | None, after: str | None
 ) -> MessagesOut:
     require_origin(agent_id, origin, required=False)
-    since = _parse_cursor(after)
+    since = keyset.decode_moment(after)
     with tenant_session(_context(agent_id)) as db:
         conversation = _conversation(db, agent_id, token)
         messages = _messages(db, conversation.id, since)
         newest = max((m.created_at for m in messages), default=since)
-        return MessagesOut(status=conversation.status, messages=messages, cursor=_cursor(newest))
+        return MessagesOut(status=conversation.status, messages=messages, cursor=keyset.encode_moment(newest))
 
 
 def request_handover(
@@ -309,7 +309,7 @@ def request_handover(
         return MessagesOut(
             status=conversation.status,
             messages=_messages(db, conversation.id, before),
-            cursor=_cursor(datetime.now(UTC)),
+            cursor=keyset.encode_moment(datetime.now(UTC)),
         )
 
 
@@ -450,16 +450,3 @@ def present(message: Message) -> MessageOut:
         ],
         sender_name=metadata.get("senderName"),
     )
-
-
-def _cursor(moment: datetime | None) -> str | None:
-    return base64.urlsafe_b64encode(moment.isoformat().encode()).decode() if moment else None
-
-
-def _parse_cursor(cursor: str | None) -> datetime | None:
-    if not cursor:
-        return None
-    try:
-        return datetime.fromisoformat(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("The cursor is not one this API returned.", code="invalid_cursor") from None
