@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from chatapp.access.authorization import require_permission
+from chatapp.access.authorization import require_scope
 from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.analytics.queries import require_supported_days
 from chatapp.conversations import message_pages, turns
@@ -46,14 +46,14 @@ DEFAULT_ANALYTICS_DAYS = 30
 
 
 def require_key(principal: Principal, scope: str) -> uuid.UUID:
-    """The key's company, if `principal` is an API key holding `scope` (e.g. "read:conversations")."""
+    """The key's company, if `principal` is an API key holding `scope` (e.g. "read:conversations").
+    The API's door checks the same with the same `require_scope`; this holds for any other caller."""
     if principal.kind is not PrincipalKind.API_KEY or principal.company_id is None:
         raise Forbidden(
             "This API is called with a company API key; console sessions use the console API.",
             code="api_key_required",
         )
-    action, _, area = scope.partition(":")
-    require_permission(principal, area, action)
+    require_scope(principal, scope)
     return principal.company_id
 
 
