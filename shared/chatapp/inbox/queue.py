@@ -25,6 +25,7 @@ from chatapp.companies import presence as agent_presence
 from chatapp.conversations import message_pages
 from chatapp.conversations.escalation_rules import Trigger
 from chatapp.conversations.escalations import OPEN_STATUSES, escalate, open_escalation
+from chatapp.conversations.lookup import conversation_by_id
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole, UserRole
 from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, ConversationNote, Escalation, Message
@@ -60,13 +61,6 @@ def _staff(principal: Principal) -> uuid.UUID:
 
 def _is_admin(principal: Principal) -> bool:
     return principal.role is ContextRole.COMPANY_ADMIN
-
-
-def _conversation(db: Session, conversation_id: uuid.UUID, *, lock: bool = False) -> Conversation:
-    conversation = owned(db, Conversation, conversation_id, lock=lock)
-    if conversation is None or conversation.deleted_at is not None:
-        raise NotFound("No such conversation.", code="conversation_not_found")
-    return conversation
 
 
 def _escalation(db: Session, escalation_id: uuid.UUID) -> Escalation:
@@ -120,7 +114,7 @@ def claim(principal: Principal, escalation_id: uuid.UUID, now: datetime | None =
 
 
 def _hand_to(db: Session, conversation_id: uuid.UUID, user_id: uuid.UUID) -> None:
-    conversation = _conversation(db, conversation_id, lock=True)
+    conversation = conversation_by_id(db, conversation_id, lock=True)
     conversation.assigned_agent_id = user_id
     conversation.is_human_agent = True
     conversation.status = ConversationStatus.WITH_HUMAN
@@ -163,7 +157,7 @@ def reply(
     me = _staff(principal)
     now = now or datetime.now(UTC)
     with tenant_session(principal.context()) as db:
-        conversation = _conversation(db, conversation_id, lock=True)
+        conversation = conversation_by_id(db, conversation_id, lock=True)
         _owns_or_admin(principal, conversation)
         escalation = open_escalation(db, conversation.id)
         if conversation.assigned_agent_id is None:
@@ -259,7 +253,7 @@ def _close(
     _staff(principal)
     now = now or datetime.now(UTC)
     with tenant_session(principal.context()) as db:
-        conversation = _conversation(db, conversation_id, lock=True)
+        conversation = conversation_by_id(db, conversation_id, lock=True)
         _owns_or_admin(principal, conversation)
         escalation = open_escalation(db, conversation.id)
         if escalation is not None:
@@ -334,7 +328,7 @@ def conversation_detail(
     """The conversation with its latest page of messages; `before` pages back through older ones."""
     _staff(principal)
     with tenant_session(principal.context()) as db:
-        conversation = _conversation(db, conversation_id)
+        conversation = conversation_by_id(db, conversation_id)
         page = message_pages.latest_messages(db, conversation.id, before=before, limit=limit)
         notes = db.scalars(
             select(ConversationNote)
@@ -362,7 +356,7 @@ def conversation_detail(
 def add_note(principal: Principal, conversation_id: uuid.UUID, content: str) -> NoteOut:
     me = _staff(principal)
     with tenant_session(principal.context()) as db:
-        conversation = _conversation(db, conversation_id)
+        conversation = conversation_by_id(db, conversation_id)
         note = ConversationNote(conversation_id=conversation.id, user_id=me, content=content)
         db.add(note)
         db.flush()

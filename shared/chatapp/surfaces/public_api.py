@@ -15,12 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_scope
 from chatapp.access.principals import Principal, PrincipalKind
 from chatapp.analytics.queries import require_supported_days
 from chatapp.conversations import message_pages, turns
+from chatapp.conversations.lookup import conversation_by_id
+from chatapp.conversations.presenters import customer_view
 from chatapp.db import keyset
 from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent
@@ -61,22 +62,8 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _conversation(db: Session, conversation_id: uuid.UUID, *, lock: bool = False) -> Conversation:
-    conversation = owned(db, Conversation, conversation_id, lock=lock)
-    if conversation is None or conversation.deleted_at is not None:
-        raise NotFound("No such conversation.", code="conversation_not_found")
-    return conversation
-
-
 def present(message: Message) -> PublicMessageOut:
-    return PublicMessageOut(
-        id=message.id,
-        role=message.role.value,  # type: ignore[arg-type]
-        content=message.content,
-        created_at=message.created_at,
-        sender_name=(message.metadata_ or {}).get("senderName"),
-        attachments=[{k: v for k, v in a.items() if k != "key"} for a in message.attachments or []],
-    )
+    return PublicMessageOut(**customer_view(message))
 
 
 # ---------------------------------------------------------------- conversations
@@ -127,7 +114,7 @@ def get_conversation(
     """The conversation with its latest page of messages; `before` pages back through older ones."""
     require_key(principal, "read:conversations")
     with tenant_session(principal.context()) as db:
-        conversation = _conversation(db, conversation_id)
+        conversation = conversation_by_id(db, conversation_id)
         page = message_pages.latest_messages(
             db, conversation.id, before=before, limit=limit, roles=VISIBLE_ROLES
         )
@@ -150,7 +137,7 @@ def send_message(
     if sender == "human_agent":
         return _human_reply(principal, conversation_id, content)
     with tenant_session(principal.context()) as db:
-        channel = _conversation(db, conversation_id).channel  # another company's is not found
+        channel = conversation_by_id(db, conversation_id).channel  # another company's is not found
     outcome = turns.take_customer_message(company_id, conversation_id, content)
     if channel is not ChannelType.WEB:  # replies in a channel conversation go out through it
         for reply in outcome.messages[1:]:
@@ -167,7 +154,7 @@ def _human_reply(principal: Principal, conversation_id: uuid.UUID, content: str)
     id; the key's name is shown as the sender. The AI stays silent from then on, as after a takeover."""
     now = datetime.now(UTC)
     with tenant_session(principal.context()) as db:
-        conversation = _conversation(db, conversation_id, lock=True)
+        conversation = conversation_by_id(db, conversation_id, lock=True)
         key = owned(db, ApiKey, principal.id)
         message = add_human_message(
             db,

@@ -27,6 +27,7 @@ from chatapp.companies.status import CUSTOMER_NOTICE, require_serving
 from chatapp.config import get_settings
 from chatapp.conversations import customers, escalation_rules, turns, visitor_identity
 from chatapp.conversations.escalations import escalate, open_escalation
+from chatapp.conversations.presenters import customer_view
 from chatapp.conversations.visitor_identity import Trust
 from chatapp.db import keyset
 from chatapp.db.enums import AgentStatus, ChannelType, ConversationStatus, EscalationStatus, MessageRole
@@ -432,11 +433,7 @@ def _messages(db: Session, conversation_id: uuid.UUID, since: datetime | None) -
 def present(message: Message) -> MessageOut:
     metadata = message.metadata_ or {}
     return MessageOut(
-        id=message.id,
-        role=message.role.value,  # type: ignore[arg-type]
-        content=message.content,
-        created_at=message.created_at,
-        attachments=[{k: v for k, v in a.items() if k != "key"} for a in message.attachments or []],
+        **customer_view(message),
         citations=[
             CitationOut(
                 number=c["number"],
@@ -448,5 +445,4 @@ def present(message: Message) -> MessageOut:
             )
             for c in metadata.get("citations") or []
         ],
-        sender_name=metadata.get("senderName"),
     )

@@ -195,6 +195,28 @@ def test_visitors_are_rate_limited_per_conversation(shop: ChatShop, monkeypatch:
         get_settings.cache_clear()
 
 
+def test_one_address_is_rate_limited_across_conversations(
+    shop: ChatShop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chatapp.config import get_settings
+
+    visitor = shop.visit()
+    monkeypatch.setenv("WIDGET_RATE_PER_IP", "3")
+    get_settings.cache_clear()
+    try:
+        replies = [visitor.send(f"message {n}") for n in range(5)]
+        limited = [reply for reply in replies if reply.status == 429]
+        assert limited, [reply.status for reply in replies]
+        assert limited[0].body["error"] == {
+            "code": "rate_limited",
+            "message": "Too many requests. Please wait a moment and try again.",  # not the session's
+        }
+        assert int(limited[0].headers["retry-after"]) >= 1
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
 def test_attachments_upload_to_the_conversation_and_only_there(shop: ChatShop, other_shop: ChatShop) -> None:
     visitor = shop.visit()
     refused = shop.widget(
