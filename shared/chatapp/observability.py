@@ -1,5 +1,10 @@
 """One Logger, Tracer and Metrics for every function; names and levels come from template Globals.
 
+`correlate` puts the company, agent and conversation (whatever is known) on every later log line of
+the invocation, so one conversation's trail can be followed across functions. `count` and
+`milliseconds` record the figures an operator pages on as CloudWatch metrics (EMF): turns answered,
+escalations, ingest failures, webhook delivery failures and the language model's latency.
+
 The Tracer imports the X-Ray SDK (and botocore with it, about 140 ms), so it is built only
 where traces can be sent: inside Lambda with tracing on. There it is built at import, which
 SnapStart snapshots; locally and in tests it is never imported.
@@ -14,6 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
@@ -25,6 +31,30 @@ logger = Logger()
 metrics = Metrics(namespace="Buzzi")
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
+
+
+CORRELATION_KEYS = ("company_id", "user_id", "agent_id", "conversation_id", "file_id", "message_id")
+
+
+def correlate(**ids: Any) -> None:
+    """Log keys for the rest of this invocation (cleared by `observed` at the next one)."""
+    unknown = set(ids) - set(CORRELATION_KEYS)
+    if unknown:
+        raise ValueError(f"not a correlation key: {sorted(unknown)}")
+    logger.append_keys(**{name: str(value) for name, value in ids.items() if value is not None})
+
+
+def uncorrelate() -> None:
+    """Between the records of one batch: one record's ids must not label the next one's lines."""
+    logger.remove_keys(list(CORRELATION_KEYS))
+
+
+def count(name: str, value: float = 1) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def milliseconds(name: str, value: float) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Milliseconds, value=value)
 
 
 def tracing_enabled() -> bool:

@@ -10,13 +10,14 @@ where SnapStart snapshots it).
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from chatapp.agent_runtime.interface import LanguageModelUnavailable
 from chatapp.config import get_settings
 from chatapp.errors import DomainError
 from chatapp.integrations.secrets import secret_json
-from chatapp.observability import logger
+from chatapp.observability import logger, milliseconds
 
 _client: Any = None
 _lock = threading.Lock()
@@ -75,11 +76,14 @@ class ClaudeModel:
         client = anthropic_client()
         if self._options:
             client = client.with_options(**self._options)
+        started = time.perf_counter()
         try:
-            return client.messages.create(**request)
+            response = client.messages.create(**request)
         except (anthropic.APITimeoutError, anthropic.APIConnectionError, anthropic.APIStatusError) as error:
             status = getattr(error, "status_code", None)
             logger.warning(
                 "language model unavailable", extra={"error_type": type(error).__name__, "status": status}
             )
             raise LanguageModelUnavailable(type(error).__name__) from None
+        milliseconds("LanguageModelLatency", (time.perf_counter() - started) * 1000)
+        return response

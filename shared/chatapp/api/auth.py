@@ -19,6 +19,7 @@ from chatapp.companies import status
 from chatapp.db.tenancy import ContextRole
 from chatapp.errors import Forbidden, Unauthenticated
 from chatapp.identity import authentication
+from chatapp.observability import correlate
 
 # The two kinds of bearer credentials, as each app's OpenAPI documents them. Both travel in the one
 # `Authorization` header, so `current_principal` tells them apart by the token itself; the doors below
@@ -50,9 +51,11 @@ async def current_principal(request: Request) -> Principal:
     reading_status_page = (
         request.method == "GET" and getattr(route, "path", None) in status.READABLE_WHILE_SUSPENDED
     )
-    return authentication.authenticate_bearer(
+    principal = authentication.authenticate_bearer(
         token.strip(), client_ip=client_ip, reading_status_page=reading_status_page
     )
+    correlate(company_id=principal.company_id, user_id=principal.user_id)
+    return principal
 
 
 async def console_user(

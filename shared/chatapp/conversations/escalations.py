@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp import observability
 from chatapp.companies.presence import pick_agent
 from chatapp.conversations.escalation_rules import Trigger
 from chatapp.db.enums import ConversationStatus, EscalationStatus
@@ -45,6 +46,7 @@ def escalate(
     )
     db.add(escalation)
     db.flush()
+    observability.count("Escalations")
     events.emit(
         db,
         company_id=conversation.company_id,

@@ -50,6 +50,7 @@ from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
 from chatapp.knowledge.categories import agent_category_ids
 from chatapp.knowledge.retrieval import RagSettings
+from chatapp.observability import correlate, count, milliseconds
 from chatapp.webhooks import events
 
 DEFAULT_HANDOVER = "I've asked a member of our team to join. They'll reply here as soon as they can."
@@ -120,6 +121,7 @@ def store_customer_message(
     has just authenticated the conversation saves a transaction this way)."""
     now = now or datetime.now(UTC)
     company_id = conversation.company_id
+    correlate(company_id=company_id, agent_id=conversation.agent_id, conversation_id=conversation.id)
     context = TenantContext.company_service(company_id)
     if platform_message_id and _already_has(db, conversation.id, platform_message_id):
         return StoredTurn(
@@ -162,6 +164,7 @@ def answer(stored: StoredTurn) -> TurnOutcome:
         reranker=reranker(prepared.rag),
     )
     reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
+    milliseconds("AnswerLatency", latency_ms)
     _record_reply(stored.context, outcome, prepared, reply, latency_ms, runtime, stored.now)
     return outcome
 
@@ -196,6 +199,7 @@ def _record_reply(
         elif trigger is not None and not reply.text.strip():
             reply = Reply(**{**reply.__dict__, "text": handover})
         stored = _store_reply(db, conversation, reply, latency_ms, runtime.searches)
+        count("TurnsAnswered")
         outcome.messages.append(stored)
         if trigger is not None:
             escalate(db, conversation, trigger, stored.id)

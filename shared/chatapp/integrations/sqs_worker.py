@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chatapp.errors import DomainError
 from chatapp.integrations.queues import dead_letter
-from chatapp.observability import logger, observed
+from chatapp.observability import correlate, logger, observed, uncorrelate
 
 Work = Callable[[SQSRecord, bool], str]
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -41,6 +41,8 @@ def sqs_worker(
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def record_handler(record: SQSRecord) -> str:
+        uncorrelate()
+        correlate(message_id=record.message_id)
         final_attempt = int(record.attributes.approximate_receive_count or 1) >= max_receives
         try:
             outcome = work(record, final_attempt)

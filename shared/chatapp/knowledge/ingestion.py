@@ -42,7 +42,7 @@ from chatapp.knowledge import vectors as knowledge_vectors
 from chatapp.knowledge.chunking import Chunk, ChunkingConfig, chunk_sections
 from chatapp.knowledge.parse_errors import ParseError
 from chatapp.knowledge.parsing import Section, parse_document
-from chatapp.observability import logger
+from chatapp.observability import correlate, count, logger
 
 EMBED_BATCH = 64
 _CHUNK_NAMESPACE = uuid.UUID("6f1d3c2e-8f7a-4b6e-9d51-2c4a7e0b9f13")
@@ -111,6 +111,7 @@ def ingest(
     final_attempt: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> IngestOutcome:
+    correlate(company_id=message.company_id, file_id=message.file_id)
     context = TenantContext.company_service(message.company_id)
     embedder = get_embedder()
     claim = _claim(context, message, embedder)
@@ -322,4 +323,5 @@ def _fail(context: TenantContext, message: IngestMessage, reason: str) -> None:
         if row is not None and row.ingest_generation == message.generation:
             row.status = FileStatus.FAILED
             row.processing_error = reason
+    count("IngestFailures")
     logger.info("file failed", extra={"file_id": str(message.file_id), "reason": reason})

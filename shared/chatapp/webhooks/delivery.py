@@ -40,7 +40,7 @@ from chatapp.errors import InvalidInput
 from chatapp.integrations import secret_box
 from chatapp.integrations.public_urls import UrlNotAllowed
 from chatapp.integrations.queues import dead_letter
-from chatapp.observability import logger
+from chatapp.observability import count, logger
 from chatapp.webhooks import events
 from chatapp.webhooks.endpoints import SECRET_PREFIX, check_webhook_url, secret_context
 
@@ -127,6 +127,7 @@ def deliver(message: DeliveryMessage) -> DeliveryOutcome:
         _record(context, message.webhook_id, now, success=False, error="410 Gone: disabled", disable=True)
         return DeliveryOutcome.DISABLED
     reason = error or f"HTTP {status}"
+    count("WebhookDeliveryFailures")
     if message.attempt < endpoint.max_retries:
         _record(context, message.webhook_id, now, success=False, error=reason)
         delay = retry_delay_seconds(endpoint.retry_delay_ms, message.attempt)
