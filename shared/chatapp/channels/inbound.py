@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 
 from chatapp.channels import credential_checks, verification
 from chatapp.channels.catalogue import CHANNELS
@@ -25,9 +25,8 @@ from chatapp.channels.configs import credentials_of
 from chatapp.channels.normalize import InboundMessage, normalise
 from chatapp.companies import status as company_status
 from chatapp.config import get_settings
-from chatapp.conversations import customers, turns
+from chatapp.conversations import counters, customers, turns
 from chatapp.db.enums import ChannelType, MessageRole
-from chatapp.db.models.agents import Agent
 from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
@@ -262,10 +261,5 @@ def _conversation_for(
             event_type="conversation.created",
             data={"conversation_id": conversation.id, "agent_id": agent_id, "channel": channel},
         )
-        customers.count_conversation(db, customer.id)
-        db.execute(
-            update(Agent)
-            .where(Agent.id == agent_id)
-            .values(total_conversations=func.coalesce(Agent.total_conversations, 0) + 1)
-        )
+        counters.count_conversation(db, agent_id, customer.id)
         return conversation.id

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -81,17 +80,6 @@ def match_or_create(
         known = customer.metadata_ or {}
         customer.metadata_ = {**known, **identity.metadata} if verified else {**identity.metadata, **known}
     return customer
-
-
-def count_conversation(db: Session, customer_id: uuid.UUID) -> None:
-    db.execute(
-        update(Customer)
-        .where(Customer.id == customer_id)
-        .values(
-            total_conversations=func.coalesce(Customer.total_conversations, 0) + 1,
-            last_conversation_at=datetime.now(UTC),
-        )
-    )
 
 
 def match_by_channel(

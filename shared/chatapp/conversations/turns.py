@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chatapp.agent_runtime.interface import AgentProfile, Reply, Turn
@@ -39,7 +39,7 @@ from chatapp.agents.package_catalogue import resolve_package_for_agent
 from chatapp.billing import usage
 from chatapp.companies.status import require_serving
 from chatapp.config import get_settings
-from chatapp.conversations import escalation_rules, memory
+from chatapp.conversations import counters, escalation_rules, memory
 from chatapp.conversations.escalations import escalate
 from chatapp.conversations.sentiment import score
 from chatapp.db.enums import ConversationStatus, MessageRole
@@ -288,20 +288,9 @@ def _store_customer_message(
     conversation.average_sentiment = (
         Decimal(average).quantize(Decimal("0.01")) if average is not None else None
     )
-    conversation.message_count = (conversation.message_count or 0) + 1
-    conversation.last_message_at = now
     conversation.context = memory.learn_facts(conversation.context or {}, text)
-    _count_agent_messages(db, agent.id, 1)
+    counters.count_message(db, conversation, MessageRole.USER, now)
     return message, int(customer_turns)
-
-
-def _count_agent_messages(db: Session, agent_id: uuid.UUID, count: int) -> None:
-    db.execute(
-        update(Agent)
-        .where(Agent.id == agent_id)
-        .values(total_messages=func.coalesce(Agent.total_messages, 0) + count)
-        .execution_options(synchronize_session=False)  # no turn reads the loaded agent's total
-    )
 
 
 def _handover_text(fallbacks: dict[str, Any] | None, hours: dict[str, Any] | None, now: datetime) -> str:
@@ -321,9 +310,7 @@ def handover_reply(db: Session, conversation: Conversation, agent: Agent, now: d
     )
     db.add(message)
     db.flush()
-    conversation.message_count = (conversation.message_count or 0) + 1
-    conversation.ai_message_count = (conversation.ai_message_count or 0) + 1
-    _count_agent_messages(db, agent.id, 1)
+    counters.count_message(db, conversation, MessageRole.ASSISTANT, message.created_at)
     return message
 
 
@@ -435,10 +422,7 @@ def _store_reply(
     )
     db.add(message)
     db.flush()
-    conversation.message_count = (conversation.message_count or 0) + 1
-    conversation.ai_message_count = (conversation.ai_message_count or 0) + 1
-    conversation.last_message_at = datetime.now(UTC)
-    _count_agent_messages(db, conversation.agent_id, 1)
+    counters.count_message(db, conversation, MessageRole.ASSISTANT, message.created_at)
     return message
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, or_, select, update
+from sqlalchemy import String, case, cast, or_, select, update
 from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_role
@@ -22,12 +22,11 @@ from chatapp.access.principals import Principal
 from chatapp.agents.management import get_agent
 from chatapp.billing import usage
 from chatapp.companies import presence as agent_presence
-from chatapp.conversations import message_pages
+from chatapp.conversations import counters, message_pages
 from chatapp.conversations.escalation_rules import Trigger
 from chatapp.conversations.escalations import OPEN_STATUSES, escalate, open_escalation
 from chatapp.conversations.lookup import conversation_by_id
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole, UserRole
-from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, ConversationNote, Escalation, Message
 from chatapp.db.models.core import User
 from chatapp.db.models.team import SupportAgentStatus
@@ -218,14 +217,7 @@ def add_human_message(
         created_at=now,
     )
     db.add(message)
-    conversation.message_count = (conversation.message_count or 0) + 1
-    conversation.human_message_count = (conversation.human_message_count or 0) + 1
-    conversation.last_message_at = now
-    db.execute(
-        update(Agent)
-        .where(Agent.id == conversation.agent_id)
-        .values(total_messages=func.coalesce(Agent.total_messages, 0) + 1)
-    )
+    counters.count_message(db, conversation, MessageRole.HUMAN_AGENT, now)
     usage.record(db, conversation.company_id, conversation.agent_id, messages=1)
     db.flush()
     return message

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatapp.access import rate_limits
@@ -25,7 +25,7 @@ from chatapp.billing.quotas import effective_limits, require_attachment_storage_
 from chatapp.companies.presence import free_seat
 from chatapp.companies.status import CUSTOMER_NOTICE, require_serving
 from chatapp.config import get_settings
-from chatapp.conversations import customers, escalation_rules, turns, visitor_identity
+from chatapp.conversations import counters, customers, escalation_rules, turns, visitor_identity
 from chatapp.conversations.escalations import escalate, open_escalation
 from chatapp.conversations.presenters import customer_view
 from chatapp.conversations.visitor_identity import Trust
@@ -201,13 +201,7 @@ def start_conversation(
                 "started_at": conversation.started_at,
             },
         )
-        if customer is not None:
-            customers.count_conversation(db, customer.id)
-        db.execute(
-            update(Agent)
-            .where(Agent.id == agent.id)
-            .values(total_conversations=Agent.total_conversations + 1)
-        )
+        counters.count_conversation(db, agent.id, customer.id if customer is not None else None)
         widget = widget_for_agent(db, agent.id)
         if widget is not None and widget.welcome_message:
             db.add(
