@@ -134,7 +134,7 @@ def _value_references(company_id: uuid.UUID, conditions: dict[Table, ColumnEleme
         if "id" in table.c and table is not AuditLog.__table__
     ]
     users = conditions[_USERS]
-    # Rate-limit keys as identity, auth_flows and widget_chat build them.
+    # Rate-limit keys as identity/authentication, identity/sign_in and surfaces/widget build them.
     rate_limit_keys = union_all(
         select(literal("signin:email:") + User.email).where(users),
         select(literal("api:key:") + cast(ApiKey.id, String)).where(conditions[ApiKey.__table__]),
