@@ -75,29 +75,20 @@ WEIGHTS = (
     "rag_relevance_count",
 )
 SUMMED = (*COUNTS, *WEIGHTS, "estimated_cost")
+# The export: each day's counts as stored, then the averages derived from the weights.
 CSV_COLUMNS = (
     "date",
     "agent_id",
     "agent_name",
     "channel",
-    "total_conversations",
-    "new_conversations",
-    "resolved_conversations",
-    "ai_resolved_conversations",
-    "escalated_conversations",
-    "abandoned_conversations",
-    "total_messages",
-    "user_messages",
-    "ai_messages",
-    "human_agent_messages",
+    *COUNTS[:10],  # conversations and messages
     "avg_first_response_time",
     "avg_response_time",
     "avg_conversation_duration",
     "avg_messages_per_conversation",
     "avg_confidence_score",
     "avg_sentiment_score",
-    "total_tokens_used",
-    "rag_queries_count",
+    *COUNTS[10:],  # tokens and searches
     "avg_rag_relevance",
     "estimated_cost",
 )

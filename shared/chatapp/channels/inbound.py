@@ -25,7 +25,8 @@ from chatapp.channels.configs import credentials_of
 from chatapp.channels.normalize import InboundMessage, normalise
 from chatapp.companies import status as company_status
 from chatapp.config import get_settings
-from chatapp.conversations import counters, customers, turns
+from chatapp.conversations import customers, turns
+from chatapp.conversations.opening import open_conversation
 from chatapp.db.enums import ChannelType, MessageRole
 from chatapp.db.models.channels import ChannelConfig
 from chatapp.db.models.conversations import Conversation, Message
@@ -35,7 +36,6 @@ from chatapp.integrations import queues
 from chatapp.integrations.signing_keys import SigningKeys
 from chatapp.observability import logger
 from chatapp.security import token_digest
-from chatapp.webhooks import events
 
 
 @dataclass(frozen=True)
@@ -252,14 +252,5 @@ def _conversation_for(
             external_id=item.conversation_key,
             context={"channel": {"configId": str(config_id), "replyContext": item.reply_context}},
         )
-        db.add(conversation)
-        db.flush()
-        events.emit(
-            db,
-            company_id=context.company_id,
-            agent_id=agent_id,
-            event_type="conversation.created",
-            data={"conversation_id": conversation.id, "agent_id": agent_id, "channel": channel},
-        )
-        counters.count_conversation(db, agent_id, customer.id)
+        open_conversation(db, conversation, customer.id)
         return conversation.id

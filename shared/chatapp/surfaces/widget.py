@@ -25,8 +25,9 @@ from chatapp.billing.quotas import effective_limits, require_attachment_storage_
 from chatapp.companies.presence import free_seat
 from chatapp.companies.status import CUSTOMER_NOTICE, require_serving
 from chatapp.config import get_settings
-from chatapp.conversations import counters, customers, escalation_rules, turns, visitor_identity
+from chatapp.conversations import customers, escalation_rules, turns, visitor_identity
 from chatapp.conversations.escalations import escalate, open_escalation
+from chatapp.conversations.opening import open_conversation
 from chatapp.conversations.presenters import customer_view
 from chatapp.conversations.visitor_identity import Trust
 from chatapp.db import keyset
@@ -152,74 +153,73 @@ def _company(db: Session, company_id: uuid.UUID) -> Company:
 def start_conversation(
     agent_id: uuid.UUID, origin: str | None, client_ip: str, body: StartConversationIn
 ) -> StartConversationOut:
-    settings = get_settings()
     require_origin(agent_id, origin, required=True)
     token = new_token(TokenKind.WIDGET)
     with tenant_session(_context(agent_id)) as db:
         rate_limits.enforce(_ip_limit(client_ip), db=db)
-        agent = _live_agent(db, agent_id)
-        if agent.status is not AgentStatus.ACTIVE:
-            raise Conflict("This assistant is not available right now.", code="agent_unavailable")
-        require_serving(db, agent.company_id)  # suspended, or without a live subscription: no chat
-        claimed = body.customer
-        trust = visitor_identity.trust(_company(db, agent.company_id), claimed)
-        if trust is Trust.REJECTED:
-            claimed = None  # unsigned while the company requires signatures: an anonymous visitor
-        customer = customers.match_or_create(db, agent.company_id, claimed, verified=trust is Trust.VERIFIED)
-        identity = claimed.model_dump(exclude_none=True, exclude={"metadata", "user_hash"}) if claimed else {}
-        conversation = Conversation(
-            company_id=agent.company_id,
-            agent_id=agent.id,
-            session_token=token_digest(token),
-            channel=ChannelType.WEB,
-            customer_id=str(customer.id) if customer else None,
-            customer_name=identity.get("name"),
-            customer_email=identity.get("email"),
-            customer_phone=identity.get("phone"),
-            customer_metadata=claimed.metadata if claimed else {},
-            context={
-                "customer": identity,
-                **({"identity": trust.value} if trust else {}),
-                "page": body.page.model_dump(exclude_none=True) if body.page else {},
-                "origin": origin,
-            },
-        )
-        db.add(conversation)
-        db.flush()
-        events.emit(
-            db,
-            company_id=agent.company_id,
-            agent_id=agent.id,
-            event_type="conversation.created",
-            data={
-                "conversation_id": conversation.id,
-                "agent_id": agent.id,
-                "channel": conversation.channel,
-                "customer_id": conversation.customer_id,
-                "customer_name": conversation.customer_name,
-                "customer_email": conversation.customer_email,
-                "started_at": conversation.started_at,
-            },
-        )
-        counters.count_conversation(db, agent.id, customer.id if customer is not None else None)
-        widget = widget_for_agent(db, agent.id)
-        if widget is not None and widget.welcome_message:
-            db.add(
-                Message(
-                    conversation_id=conversation.id,
-                    role=MessageRole.ASSISTANT,
-                    content=widget.welcome_message,
-                    metadata_={"kind": "welcome"},
-                )
-            )
-        db.flush()
+        agent = _answering_agent(db, agent_id)
+        conversation, customer_id = _web_conversation(db, agent, token, body, origin)
+        open_conversation(db, conversation, customer_id)
+        _welcome(db, conversation)
         return StartConversationOut(
             conversation_id=conversation.id,
             session_token=token,
-            expires_at=datetime.now(UTC) + timedelta(hours=settings.widget_session_ttl_hours),
+            expires_at=datetime.now(UTC) + timedelta(hours=get_settings().widget_session_ttl_hours),
             status=conversation.status,
             messages=_messages(db, conversation.id, None),
         )
+
+
+def _answering_agent(db: Session, agent_id: uuid.UUID) -> Agent:
+    agent = _live_agent(db, agent_id)
+    if agent.status is not AgentStatus.ACTIVE:
+        raise Conflict("This assistant is not available right now.", code="agent_unavailable")
+    require_serving(db, agent.company_id)  # suspended, or without a live subscription: no chat
+    return agent
+
+
+def _web_conversation(
+    db: Session, agent: Agent, token: str, body: StartConversationIn, origin: str | None
+) -> tuple[Conversation, uuid.UUID | None]:
+    """The visitor's conversation, with who they are as far as the company's signature vouches."""
+    claimed = body.customer
+    trust = visitor_identity.trust(_company(db, agent.company_id), claimed)
+    if trust is Trust.REJECTED:
+        claimed = None  # unsigned while the company requires signatures: an anonymous visitor
+    customer = customers.match_or_create(db, agent.company_id, claimed, verified=trust is Trust.VERIFIED)
+    identity = claimed.model_dump(exclude_none=True, exclude={"metadata", "user_hash"}) if claimed else {}
+    conversation = Conversation(
+        company_id=agent.company_id,
+        agent_id=agent.id,
+        session_token=token_digest(token),
+        channel=ChannelType.WEB,
+        customer_id=str(customer.id) if customer else None,
+        customer_name=identity.get("name"),
+        customer_email=identity.get("email"),
+        customer_phone=identity.get("phone"),
+        customer_metadata=claimed.metadata if claimed else {},
+        context={
+            "customer": identity,
+            **({"identity": trust.value} if trust else {}),
+            "page": body.page.model_dump(exclude_none=True) if body.page else {},
+            "origin": origin,
+        },
+    )
+    return conversation, customer.id if customer is not None else None
+
+
+def _welcome(db: Session, conversation: Conversation) -> None:
+    widget = widget_for_agent(db, conversation.agent_id)
+    if widget is not None and widget.welcome_message:
+        db.add(
+            Message(
+                conversation_id=conversation.id,
+                role=MessageRole.ASSISTANT,
+                content=widget.welcome_message,
+                metadata_={"kind": "welcome"},
+            )
+        )
+        db.flush()
 
 
 def _conversation(db: Session, agent_id: uuid.UUID, token: str | None, *, lock: bool = False) -> Conversation:
