@@ -262,11 +262,11 @@ class WidgetConfigIn(BaseModel):
         return list(dict.fromkeys(normalise_domain_rule(d) for d in domains))
 
 
-class WidgetConfigOut(BaseModel):
+class WidgetAppearance(BaseModel):
+    """How a widget looks and behaves: what the console sets and the widget script renders."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    id: uuid.UUID
-    agent_id: uuid.UUID
     theme: str | None
     position: str | None
     primary_color: str | None
@@ -279,10 +279,15 @@ class WidgetConfigOut(BaseModel):
     auto_open_delay: int | None
     welcome_message: str | None
     placeholder_text: str | None
-    enable_voice: bool | None
     enable_file_upload: bool | None
     enable_emoji: bool | None
     custom_css: str | None
+
+
+class WidgetConfigOut(WidgetAppearance):
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    enable_voice: bool | None
     allowed_domains: list[str]
     created_at: datetime
     updated_at: datetime

@@ -110,36 +110,9 @@ def assign(
     actor = principal.user_id
     with tenant_session(principal.context()) as db:
         _company(db, company_id, lock=True)  # one assignment per company at a time
-        plan = db.get(SubscriptionPlan, body.plan_id)
-        if plan is None:
-            raise NotFound("No such plan.", code="plan_not_found")
-        if not plan.is_active:
-            raise Conflict(f"The {plan.slug} plan is inactive; activate it first.", code="plan_inactive")
-        replaced = []
-        for old in _live(db, company_id):
-            before = lifecycle.snapshot(old)
-            old.status, old.cancelled_at = SubscriptionStatus.CANCELLED, now
-            lifecycle.write_audit(
-                db, old, "subscription.cancelled", before, at=now, actor_id=actor, details={"replaced": True}
-            )
-            replaced.append(str(old.id))
-        db.flush()
-        trial_ends = now + timedelta(days=body.trial_days) if body.trial_days else None
-        row = CompanySubscription(
-            company_id=company_id,
-            plan_id=plan.id,
-            custom_price=body.custom_price,
-            custom_setup_fee=body.custom_setup_fee,
-            custom_limits=body.custom_limits.override_values() if body.custom_limits else {},
-            status=SubscriptionStatus.TRIAL if trial_ends else SubscriptionStatus.ACTIVE,
-            trial_ends_at=trial_ends,
-            starts_at=now,
-            expires_at=trial_ends or period_end(now, plan.billing_cycle),
-            billing_day=None if trial_ends else utc_day(now),  # a trial's is set when it converts
-            grace_period_days=body.grace_period_days,
-            auto_renew=body.auto_renew,
-            notes=body.notes,
-        )
+        plan = _assignable_plan(db, body.plan_id)
+        replaced = _cancel_live(db, company_id, now, actor)
+        row = _new_subscription(company_id, plan, body, now)
         db.add(row)
         try:
             db.flush()
@@ -163,6 +136,51 @@ def assign(
             details={"replaces": replaced, "at": now.isoformat()},
         )
         return subscription_out(db, row)
+
+
+def _assignable_plan(db: Session, plan_id: uuid.UUID) -> SubscriptionPlan:
+    plan = db.get(SubscriptionPlan, plan_id)
+    if plan is None:
+        raise NotFound("No such plan.", code="plan_not_found")
+    if not plan.is_active:
+        raise Conflict(f"The {plan.slug} plan is inactive; activate it first.", code="plan_inactive")
+    return plan
+
+
+def _cancel_live(db: Session, company_id: uuid.UUID, now: datetime, actor: uuid.UUID | None) -> list[str]:
+    """End the company's live subscriptions (a new one replaces them); returns their ids."""
+    replaced = []
+    for old in _live(db, company_id):
+        before = lifecycle.snapshot(old)
+        old.status, old.cancelled_at = SubscriptionStatus.CANCELLED, now
+        lifecycle.write_audit(
+            db, old, "subscription.cancelled", before, at=now, actor_id=actor, details={"replaced": True}
+        )
+        replaced.append(str(old.id))
+    db.flush()
+    return replaced
+
+
+def _new_subscription(
+    company_id: uuid.UUID, plan: SubscriptionPlan, body: SubscriptionAssignIn, now: datetime
+) -> CompanySubscription:
+    """A trial when `trial_days` is given (its billing day is set when it converts), else active."""
+    trial_ends = now + timedelta(days=body.trial_days) if body.trial_days else None
+    return CompanySubscription(
+        company_id=company_id,
+        plan_id=plan.id,
+        custom_price=body.custom_price,
+        custom_setup_fee=body.custom_setup_fee,
+        custom_limits=body.custom_limits.override_values() if body.custom_limits else {},
+        status=SubscriptionStatus.TRIAL if trial_ends else SubscriptionStatus.ACTIVE,
+        trial_ends_at=trial_ends,
+        starts_at=now,
+        expires_at=trial_ends or period_end(now, plan.billing_cycle),
+        billing_day=None if trial_ends else utc_day(now),
+        grace_period_days=body.grace_period_days,
+        auto_renew=body.auto_renew,
+        notes=body.notes,
+    )
 
 
 def update(principal: Principal, company_id: uuid.UUID, patch: SubscriptionPatch) -> SubscriptionOut:

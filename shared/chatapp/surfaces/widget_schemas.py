@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chatapp.agents.schemas import WidgetAppearance
 from chatapp.conversations.schemas import CustomerIdentity
 from chatapp.db.enums import ConversationStatus
 
@@ -21,28 +22,11 @@ class PageContext(BaseModel):
     locale: str | None = Field(default=None, max_length=20)
 
 
-class WidgetPublicConfigOut(BaseModel):
+class WidgetPublicConfigOut(WidgetAppearance):
     """What the widget script renders: appearance and behaviour, nothing internal."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     agent_id: uuid.UUID
     agent_name: str
-    theme: str | None
-    position: str | None
-    primary_color: str | None
-    title: str | None
-    subtitle: str | None
-    avatar_url: str | None
-    logo_url: str | None
-    show_branding: bool | None
-    auto_open: bool | None
-    auto_open_delay: int | None
-    welcome_message: str | None
-    placeholder_text: str | None
-    enable_file_upload: bool | None
-    enable_emoji: bool | None
-    custom_css: str | None
     accepting_messages: bool  # false when the agent is paused or the company cannot chat now
 
 
