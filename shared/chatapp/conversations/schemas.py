@@ -1,10 +1,15 @@
-"""What the conversation engine takes in from any surface: who the customer is."""
+"""What the conversation engine takes in from any surface (who the customer is), and the facts of
+a conversation that every view of it shows."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from chatapp.db.enums import ChannelType, ConversationStatus
 
 
 class CustomerIdentity(BaseModel):
@@ -30,3 +35,20 @@ class CustomerIdentity(BaseModel):
         if len(str(value)) > 4000:
             raise ValueError("metadata is limited to about 4 KB")
         return value
+
+
+class ConversationFacts(BaseModel):
+    """Who, where and how far: the inbox and the public API each add what their readers need."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    channel: ChannelType
+    status: ConversationStatus
+    customer_id: str | None
+    customer_name: str | None
+    customer_email: str | None
+    message_count: int | None
+    started_at: datetime
+    last_message_at: datetime

@@ -8,9 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chatapp.conversations.schemas import ConversationFacts
 from chatapp.db.enums import (
-    ChannelType,
-    ConversationStatus,
     EscalationPriority,
     EscalationStatus,
     SupportAgentPresence,
@@ -35,20 +34,8 @@ class EscalationOut(BaseModel):
     created_at: datetime
 
 
-class ConversationSummaryOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    agent_id: uuid.UUID
-    channel: ChannelType
-    status: ConversationStatus
-    customer_id: str | None
-    customer_name: str | None
-    customer_email: str | None
+class ConversationSummaryOut(ConversationFacts):
     assigned_agent_id: uuid.UUID | None
-    message_count: int | None
-    last_message_at: datetime
-    started_at: datetime
 
 
 class InboxMessageOut(BaseModel):

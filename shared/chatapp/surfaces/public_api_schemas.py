@@ -8,23 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from chatapp.db.enums import ChannelType, ConversationStatus
+from chatapp.conversations.schemas import ConversationFacts
+from chatapp.db.enums import ConversationStatus
 
 
-class PublicConversationOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    agent_id: uuid.UUID
-    channel: ChannelType
-    status: ConversationStatus
-    customer_id: str | None
-    customer_name: str | None
-    customer_email: str | None
+class PublicConversationOut(ConversationFacts):
     external_id: str | None
-    message_count: int | None
-    started_at: datetime
-    last_message_at: datetime
     resolved_at: datetime | None
 
 
