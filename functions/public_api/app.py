@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Query
 
+from chatapp.analytics.schemas import AnalyticsSummaryOut
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import AnalyticsReader, ConversationsReader, MessagesWriter
 from chatapp.conversations import message_pages
-from chatapp.db.enums import ConversationStatus
+from chatapp.db.enums import ChannelType, ConversationStatus
 from chatapp.surfaces import public_api
 from chatapp.surfaces.public_api_schemas import (
-    AnalyticsSummaryOut,
     ConversationPageOut,
     PublicConversationDetailOut,
     PublicMessageIn,
@@ -60,10 +60,16 @@ async def send_message(
 @app.get("/v1/public/analytics/summary", response_model=AnalyticsSummaryOut)
 async def analytics_summary(
     principal: AnalyticsReader,
-    start: Annotated[datetime | None, Query(alias="from")] = None,
-    end: Annotated[datetime | None, Query(alias="to")] = None,
+    start: Annotated[
+        date | None, Query(alias="from", description="First local day (default: `to` - 29).")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", description="Last local day, inclusive (default: today).")
+    ] = None,
+    agent_id: uuid.UUID | None = None,
+    channel: ChannelType | None = None,
 ) -> AnalyticsSummaryOut:
-    return public_api.analytics_summary(principal, start, end)
+    return public_api.analytics_summary(principal, start, end, agent_id, channel)
 
 
 handler = lambda_handler(app)

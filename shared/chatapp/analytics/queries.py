@@ -41,7 +41,7 @@ from chatapp.db.models.agents import Agent
 from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.models.core import Company
 from chatapp.db.ownership import owned
-from chatapp.db.tenancy import tenant_session
+from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import InvalidInput, NotFound
 
 MAX_RANGE_DAYS = 366
@@ -216,12 +216,28 @@ def _scope(
     require_permission(principal, "analytics", "read")
     if principal.company_id is None:
         raise InvalidInput("Analytics belong to a company; act within one.", code="company_required")
+    return _company_scope(db, principal.company_id, start, end, agent_id, channel)
+
+
+def _company_scope(
+    db: Session,
+    company_id: uuid.UUID,
+    start: date | None,
+    end: date | None,
+    agent_id: uuid.UUID | None,
+    channel: ChannelType | None,
+) -> Scope:
     if agent_id is not None and owned(db, Agent, agent_id) is None:
         raise NotFound("No such agent.", code="agent_not_found")
-    company = owned(db, Company, principal.company_id)
+    company = owned(db, Company, company_id)
     tz = zone(company.timezone if company else None)
     start, end = checked_range(start, end, datetime.now(UTC).astimezone(tz).date())
-    return Scope(principal.company_id, start, end, agent_id, channel, tz.key)
+    return Scope(company_id, start, end, agent_id, channel, tz.key)
+
+
+def _summary(db: Session, scope: Scope) -> AnalyticsSummaryOut:
+    sums = db.execute(select(*summed_columns()).where(*scope.conditions())).mappings().one()
+    return AnalyticsSummaryOut(filter=scope.described(), totals=totals_from(sums))
 
 
 def summary(
@@ -232,9 +248,20 @@ def summary(
     channel: ChannelType | None = None,
 ) -> AnalyticsSummaryOut:
     with tenant_session(principal.context()) as db:
-        scope = _scope(principal, db, start, end, agent_id, channel)
-        sums = db.execute(select(*summed_columns()).where(*scope.conditions())).mappings().one()
-    return AnalyticsSummaryOut(filter=scope.described(), totals=totals_from(sums))
+        return _summary(db, _scope(principal, db, start, end, agent_id, channel))
+
+
+def company_summary(
+    context: TenantContext,
+    company_id: uuid.UUID,
+    start: date | None = None,
+    end: date | None = None,
+    agent_id: uuid.UUID | None = None,
+    channel: ChannelType | None = None,
+) -> AnalyticsSummaryOut:
+    """The same figures for a caller already authorised for `company_id` (the public API's key)."""
+    with tenant_session(context) as db:
+        return _summary(db, _company_scope(db, company_id, start, end, agent_id, channel))
 
 
 def _bucket(day: date, group_by: GroupBy) -> date:

@@ -11,30 +11,29 @@ Rate limits, "last used" and metering happen when the key authenticates (`identi
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Literal
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select, tuple_
 
 from chatapp.access.authorization import require_scope
 from chatapp.access.principals import Principal, PrincipalKind
-from chatapp.analytics.queries import require_supported_days
+from chatapp.analytics import queries
+from chatapp.analytics.schemas import AnalyticsSummaryOut
 from chatapp.conversations import message_pages, turns
 from chatapp.conversations.lookup import conversation_by_id
 from chatapp.conversations.presenters import customer_view
 from chatapp.db import keyset
 from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent
-from chatapp.db.models.billing import UsageRecord
 from chatapp.db.models.channels import ApiKey
-from chatapp.db.models.conversations import Conversation, Escalation, Message
+from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
-from chatapp.errors import Forbidden, InvalidInput, NotFound
+from chatapp.errors import Forbidden, NotFound
 from chatapp.inbox.queue import add_human_message
 from chatapp.integrations import queues
 from chatapp.surfaces.public_api_schemas import (
-    AnalyticsSummaryOut,
     ConversationPageOut,
     PublicConversationDetailOut,
     PublicConversationOut,
@@ -43,7 +42,6 @@ from chatapp.surfaces.public_api_schemas import (
 )
 
 VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
-DEFAULT_ANALYTICS_DAYS = 30
 
 
 def require_key(principal: Principal, scope: str) -> uuid.UUID:
@@ -179,64 +177,12 @@ def _human_reply(principal: Principal, conversation_id: uuid.UUID, content: str)
 
 
 def analytics_summary(
-    principal: Principal, start: datetime | None = None, end: datetime | None = None
+    principal: Principal,
+    start: date | None = None,
+    end: date | None = None,
+    agent_id: uuid.UUID | None = None,
+    channel: ChannelType | None = None,
 ) -> AnalyticsSummaryOut:
-    """Counts over [from, to). AI responses and tokens come from the usage meter, which counts per
-    calendar month: they cover the months overlapping the range, and the answer says which."""
+    """The console's summary, for the key's company: one definition of every figure (the rollups)."""
     company_id = require_key(principal, "read:analytics")
-    # In the moments' own offsets, so that turning them into UTC cannot leave the years Python holds.
-    require_supported_days(*(moment.date() for moment in (start, end) if moment is not None))
-    end = _utc(end) if end else datetime.now(UTC)
-    start = _utc(start) if start else end - timedelta(days=DEFAULT_ANALYTICS_DAYS)
-    if start >= end:
-        raise InvalidInput("`from` must be before `to`.", code="invalid_range")
-    with tenant_session(principal.context()) as db:
-        conversations = db.scalar(
-            select(func.count(Conversation.id)).where(
-                Conversation.company_id == company_id,
-                Conversation.deleted_at.is_(None),
-                Conversation.started_at >= start,
-                Conversation.started_at < end,
-            )
-        )
-        messages = db.scalar(
-            select(func.count(Message.id))
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(
-                Conversation.company_id == company_id,
-                Conversation.deleted_at.is_(None),
-                Message.role.in_(VISIBLE_ROLES),
-                Message.created_at >= start,
-                Message.created_at < end,
-            )
-        )
-        escalations = db.scalar(
-            select(func.count(Escalation.id)).where(
-                Escalation.company_id == company_id,
-                Escalation.created_at >= start,
-                Escalation.created_at < end,
-            )
-        )
-        metered = db.execute(
-            select(
-                func.coalesce(func.sum(UsageRecord.ai_response_count), 0),
-                func.coalesce(func.sum(UsageRecord.token_count), 0),
-                func.min(UsageRecord.period_start),
-                func.max(UsageRecord.period_end),
-            ).where(
-                UsageRecord.company_id == company_id,
-                UsageRecord.period_start < end,
-                UsageRecord.period_end > start,
-            )
-        ).one()
-    return AnalyticsSummaryOut(
-        from_=start,
-        to=end,
-        conversations=int(conversations or 0),
-        messages=int(messages or 0),
-        escalations=int(escalations or 0),
-        ai_responses=int(metered[0]),
-        tokens=int(metered[1]),
-        usage_from=metered[2],
-        usage_to=metered[3],
-    )
+    return queries.company_summary(principal.context(), company_id, start, end, agent_id, channel)

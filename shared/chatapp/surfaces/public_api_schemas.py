@@ -49,20 +49,3 @@ class PublicSendOut(BaseModel):
     status: ConversationStatus
     messages: list[PublicMessageOut] = Field(description="The message sent, then any replies to it.")
     escalated: bool = False
-
-
-class AnalyticsSummaryOut(BaseModel):
-    from_: datetime = Field(alias="from")
-    to: datetime
-    conversations: int = Field(description="Conversations started in the range.")
-    messages: int = Field(description="Customer, AI and human messages sent in the range.")
-    escalations: int = Field(description="Escalations opened in the range.")
-    ai_responses: int
-    tokens: int
-    usage_from: datetime | None = Field(
-        description="AI responses and tokens are metered per calendar month: these figures cover the "
-        "months overlapping the range, from `usage_from` to `usage_to`."
-    )
-    usage_to: datetime | None
-
-    model_config = ConfigDict(populate_by_name=True)
