@@ -29,6 +29,7 @@ from urllib.parse import urlencode, urlsplit
 
 import jwt
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from chatapp.config import get_settings
 from chatapp.db.models.core import Account, User, VerificationToken
@@ -228,60 +229,18 @@ def callback(provider_name: str, code: str, state: str, caller: Caller) -> Sessi
     with audited_attempt(caller, method) as attempt:
         chosen = provider(provider_name)
         enforce_sign_in_limits(caller)
-        with system_session("consume an OAuth state") as db:  # committed now: single use, come what may
-            saved = db.execute(
-                delete(VerificationToken)
-                .where(VerificationToken.identifier == _state_key(chosen.name, state))
-                .returning(VerificationToken.token, VerificationToken.expires)
-            ).one_or_none()
-        if saved is None or saved.expires <= datetime.now(UTC):
-            raise _refused(
-                "This sign-in has expired or was already used. Please start again.", "oauth_state_invalid"
-            )
-        pending = json.loads(saved.token)
+        pending = _consume_state(chosen, state)
         tokens = _exchange_code(chosen, code, pending["r"], pending["v"])
         claims = validate_id_token(chosen, tokens["id_token"], pending["n"])
         email, subject = claims["email"].strip().lower(), str(claims["sub"])
         attempt.email = email
         enforce_sign_in_limits(email=email)
         with system_session("sign in with an OAuth provider") as db:
-            linked_user_id = db.scalar(
-                select(Account.user_id).where(
-                    Account.provider == chosen.name, Account.provider_account_id == subject
-                )
-            )
-            if linked_user_id is not None:
-                user = db.get(User, linked_user_id)
-                found = find_user(db, user.email) if user is not None else None
-                if found is None:
-                    raise _refused("The account linked to this sign-in no longer exists.", "account_inactive")
-                newly_linked = False
-            else:
-                if claims.get("email_verified") is not True:
-                    raise Forbidden(
-                        "Your provider has not verified this e-mail address, so it cannot be linked.",
-                        code="email_not_verified",
-                    )
-                found = find_user(db, email)
-                if found is None:
-                    raise Forbidden(
-                        "No Buzzi account uses this e-mail address. Sign up first, then sign in.",
-                        code="no_account",
-                    )
-                newly_linked = True
+            found, newly_linked = _user_for(db, chosen, subject, email, claims)
             attempt.found(found[0])
             require_may_sign_in(*found)
             if newly_linked:
-                db.add(
-                    Account(
-                        user_id=found[0].id,
-                        type="oidc",
-                        provider=chosen.name,
-                        provider_account_id=subject,
-                        token_type=str(tokens.get("token_type") or "") or None,
-                        scope=str(tokens.get("scope") or "")[:255] or None,
-                    )
-                )
+                _link(db, found[0], chosen, subject, tokens)
             return start_session(
                 db,
                 found[0],
@@ -290,3 +249,58 @@ def callback(provider_name: str, code: str, state: str, caller: Caller) -> Sessi
                 email_verified=claims.get("email_verified") is True and found[0].email == email,
                 linked=newly_linked,
             )
+
+
+def _consume_state(chosen: Provider, state: str) -> dict[str, Any]:
+    """The state's saved PKCE verifier, nonce and redirect; committed at once: single use, come what may."""
+    with system_session("consume an OAuth state") as db:
+        saved = db.execute(
+            delete(VerificationToken)
+            .where(VerificationToken.identifier == _state_key(chosen.name, state))
+            .returning(VerificationToken.token, VerificationToken.expires)
+        ).one_or_none()
+    if saved is None or saved.expires <= datetime.now(UTC):
+        raise _refused(
+            "This sign-in has expired or was already used. Please start again.", "oauth_state_invalid"
+        )
+    return json.loads(saved.token)
+
+
+def _user_for(
+    db: Session, chosen: Provider, subject: str, email: str, claims: dict[str, Any]
+) -> tuple[tuple[User, str | None], bool]:
+    """The user this provider account signs in as, and whether this sign-in links it for the first time.
+    A linked account wins over the e-mail; an unlinked one links only by a verified, known e-mail."""
+    linked_user_id = db.scalar(
+        select(Account.user_id).where(Account.provider == chosen.name, Account.provider_account_id == subject)
+    )
+    if linked_user_id is not None:
+        user = db.get(User, linked_user_id)
+        found = find_user(db, user.email) if user is not None else None
+        if found is None:
+            raise _refused("The account linked to this sign-in no longer exists.", "account_inactive")
+        return found, False
+    if claims.get("email_verified") is not True:
+        raise Forbidden(
+            "Your provider has not verified this e-mail address, so it cannot be linked.",
+            code="email_not_verified",
+        )
+    found = find_user(db, email)
+    if found is None:
+        raise Forbidden(
+            "No Buzzi account uses this e-mail address. Sign up first, then sign in.", code="no_account"
+        )
+    return found, True
+
+
+def _link(db: Session, user: User, chosen: Provider, subject: str, tokens: dict[str, Any]) -> None:
+    db.add(
+        Account(
+            user_id=user.id,
+            type="oidc",
+            provider=chosen.name,
+            provider_account_id=subject,
+            token_type=str(tokens.get("token_type") or "") or None,
+            scope=str(tokens.get("scope") or "")[:255] or None,
+        )
+    )

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -135,6 +135,15 @@ def with_repeats_discounted(
     return discounted
 
 
+@dataclass
+class Candidates:
+    """Each side's scores for the chunks either side proposed, and each chunk's file."""
+
+    dense: dict[uuid.UUID, float] = field(default_factory=dict)
+    bm25: dict[uuid.UUID, float] = field(default_factory=dict)
+    files: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
+
+
 def search(
     db: Session,
     company_id: uuid.UUID,
@@ -150,74 +159,76 @@ def search(
     is embedded instead of the question (e.g. the question with a hypothetical answer)."""
     if not category_ids or not question.strip():
         return []
-    vectors = knowledge_vectors.for_company(company_id)
-    scope = {"category_ids": category_ids, "limit": CANDIDATES_PER_SIDE}
-    dense: dict[uuid.UUID, float] = {}
-    bm25: dict[uuid.UUID, float] = {}
-    files: dict[uuid.UUID, uuid.UUID] = {}
     embedder = get_embedder()
     vector = embedder.embed_query(dense_text or question) if mode in ("hybrid", "dense") else None
     words = lexical_query(db, company_id, question)
     sparse = words.sparse if mode in ("hybrid", "text") else None
-    calibration = confidence.calibration_for(embedder.model_id)
-    if vector is not None:
-        for hit in vectors.search(vector, score_threshold=relevance_threshold, **scope):
-            dense[hit.chunk_id], files[hit.chunk_id] = hit.score, hit.file_id
-    if sparse is not None:
-        for hit in vectors.search(sparse, **scope):
-            bm25[hit.chunk_id], files[hit.chunk_id] = hit.score, hit.file_id
-    if vector is not None and sparse is not None:
-        # Exact scores on both sides for every candidate: a chunk one side missed still has a score.
-        unscored = [c for c in bm25 if c not in dense]
-        for hit in vectors.search(
-            vector,
-            category_ids=category_ids,
-            limit=len(unscored) or 1,
-            among=unscored,
-            score_threshold=relevance_threshold,
-        ):
-            dense[hit.chunk_id] = hit.score
-        bm25 = {c: s for c, s in bm25.items() if c in dense}  # below the relevance threshold: out
-        unscored = [c for c in dense if c not in bm25]
-        for hit in vectors.search(
-            sparse, category_ids=category_ids, limit=len(unscored) or 1, among=unscored
-        ):
-            bm25[hit.chunk_id] = hit.score
-
-    fused = with_repeats_discounted(blend(dense, bm25), files)
+    found = _candidates(company_id, category_ids, vector, sparse, relevance_threshold)
+    fused = with_repeats_discounted(blend(found.dense, found.bm25), found.files)
     ranked = sorted(fused, key=lambda c: fused[c], reverse=True)
     # Over-fetch: a vector whose chunk row is gone (a superseded generation) is dropped here.
-    rows = {
-        r.id: r
-        for r in db.execute(_LOAD_CHUNKS, {"ids": ranked[: limit * 3], "categories": list(category_ids)})
-    }
+    rows = db.execute(_LOAD_CHUNKS, {"ids": ranked[: limit * 3], "categories": list(category_ids)})
+    by_id = {row.id: row for row in rows}
+    calibration = confidence.calibration_for(embedder.model_id)
     results = []
-    for chunk in ranked:
-        row = rows.get(chunk)
-        if row is None:
-            continue
-        results.append(
-            RetrievedChunkOut(
-                chunk_id=chunk,
-                file_id=row.file_id,
-                filename=row.original_filename,
-                category_id=row.category_id,
-                text=row.content,
-                page_number=row.page_number,
-                section_title=row.section_title,
-                score=round(fused[chunk], 6),
-                dense_score=round(dense[chunk], 4) if chunk in dense else None,
-                lexical_score=round(bm25[chunk], 4) if chunk in bm25 else None,
-                confidence=round(
-                    confidence.answer_probability(
-                        dense.get(chunk),
-                        confidence.coverage(words.idf, set(row.lexical_terms or ())),
-                        calibration,
-                    ),
-                    4,
-                ),
-            )
-        )
+    for chunk in (c for c in ranked if c in by_id):
+        results.append(_result(by_id[chunk], fused[chunk], found, words, calibration))
         if len(results) == limit:
             break
     return results
+
+
+def _candidates(
+    company_id: uuid.UUID,
+    category_ids: Sequence[uuid.UUID],
+    vector: list[float] | None,
+    sparse: Sparse | None,
+    relevance_threshold: float,
+) -> Candidates:
+    vectors = knowledge_vectors.for_company(company_id)
+    found = Candidates()
+    if vector is not None:
+        for hit in vectors.search(
+            vector, category_ids=category_ids, limit=CANDIDATES_PER_SIDE, score_threshold=relevance_threshold
+        ):
+            found.dense[hit.chunk_id], found.files[hit.chunk_id] = hit.score, hit.file_id
+    if sparse is not None:
+        for hit in vectors.search(sparse, category_ids=category_ids, limit=CANDIDATES_PER_SIDE):
+            found.bm25[hit.chunk_id], found.files[hit.chunk_id] = hit.score, hit.file_id
+    if vector is None or sparse is None:
+        return found
+    # Exact scores on both sides for every candidate: a chunk one side missed still has a score.
+    unscored = [c for c in found.bm25 if c not in found.dense]
+    for hit in vectors.search(
+        vector,
+        category_ids=category_ids,
+        limit=len(unscored) or 1,
+        among=unscored,
+        score_threshold=relevance_threshold,
+    ):
+        found.dense[hit.chunk_id] = hit.score
+    found.bm25 = {c: s for c, s in found.bm25.items() if c in found.dense}  # below the threshold: out
+    unscored = [c for c in found.dense if c not in found.bm25]
+    for hit in vectors.search(sparse, category_ids=category_ids, limit=len(unscored) or 1, among=unscored):
+        found.bm25[hit.chunk_id] = hit.score
+    return found
+
+
+def _result(
+    row: Any, score: float, found: Candidates, words: LexicalQuery, calibration: confidence.Calibration
+) -> RetrievedChunkOut:
+    dense, bm25 = found.dense.get(row.id), found.bm25.get(row.id)
+    coverage = confidence.coverage(words.idf, set(row.lexical_terms or ()))
+    return RetrievedChunkOut(
+        chunk_id=row.id,
+        file_id=row.file_id,
+        filename=row.original_filename,
+        category_id=row.category_id,
+        text=row.content,
+        page_number=row.page_number,
+        section_title=row.section_title,
+        score=round(score, 6),
+        dense_score=round(dense, 4) if dense is not None else None,
+        lexical_score=round(bm25, 4) if bm25 is not None else None,
+        confidence=round(confidence.answer_probability(dense, coverage, calibration), 4),
+    )

@@ -165,37 +165,12 @@ def create_company(
     _require_master(principal)
     slug = _checked_slug(body.slug)
     now = now or datetime.now(UTC)
-    email = body.admin_email
     try:
         with tenant_session(principal.context()) as db:
-            if db.scalar(select(Company.id).where(Company.slug == slug)) is not None:
-                raise _slug_taken()
-            if email and db.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-                raise _email_taken()
-            company = Company(
-                name=body.name,
-                slug=slug,
-                status=ACTIVE,
-                status_changed_at=now,
-                require_identity_verification=True,  # new companies: only signed widget identities
-            )
-            if body.timezone:
-                company.timezone = body.timezone
-            if body.locale:
-                company.locale = body.locale
-            db.add(company)
-            db.flush()
+            _require_unused(db, slug, body.admin_email)
+            company = _new_company(db, body, slug, now)
             plan, trial_ends = signup.start_trial(db, company.id, notes="created by a master admin", now=now)
-            admin = None
-            if email:
-                admin = User(
-                    email=email,
-                    name=body.admin_name,
-                    company_id=company.id,
-                    role=UserRole.COMPANY_ADMIN,
-                    permissions={},
-                )
-                db.add(admin)
+            admin = _first_admin(db, company, body)
             _record(
                 db,
                 principal,
@@ -218,13 +193,56 @@ def create_company(
             )
     except IntegrityError as error:  # a concurrent request took the slug or the address first
         raise (_email_taken() if "email" in str(error.orig) else _slug_taken()) from None
-    if email:
-        # Sign-in link tokens are the system's alone (no tenant holds them); the link's e-mail says
-        # the company is ready. If it is lost, the person asks for a new link on the sign-in page.
-        with system_session("sign-in link for a new company's first admin") as db:
-            token = magic_links.add_link_token(db, email)
-        magic_links.send_link(email, token, welcome_to=result.company.name)
+    if body.admin_email:
+        _send_first_sign_in_link(body.admin_email, result.company.name)
     return result
+
+
+def _require_unused(db: DbSession, slug: str, email: str | None) -> None:
+    """Friendly errors for the common case; the unique indexes still decide a race (see the caller)."""
+    if db.scalar(select(Company.id).where(Company.slug == slug)) is not None:
+        raise _slug_taken()
+    if email and db.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise _email_taken()
+
+
+def _new_company(db: DbSession, body: AdminCompanyIn, slug: str, now: datetime) -> Company:
+    company = Company(
+        name=body.name,
+        slug=slug,
+        status=ACTIVE,
+        status_changed_at=now,
+        require_identity_verification=True,  # new companies: only signed widget identities
+    )
+    if body.timezone:
+        company.timezone = body.timezone
+    if body.locale:
+        company.locale = body.locale
+    db.add(company)
+    db.flush()
+    return company
+
+
+def _first_admin(db: DbSession, company: Company, body: AdminCompanyIn) -> User | None:
+    if not body.admin_email:
+        return None
+    admin = User(
+        email=body.admin_email,
+        name=body.admin_name,
+        company_id=company.id,
+        role=UserRole.COMPANY_ADMIN,
+        permissions={},
+    )
+    db.add(admin)
+    return admin
+
+
+def _send_first_sign_in_link(email: str, company_name: str) -> None:
+    # Sign-in link tokens are the system's alone (no tenant holds them); the link's e-mail says
+    # the company is ready. If it is lost, the person asks for a new link on the sign-in page.
+    with system_session("sign-in link for a new company's first admin") as db:
+        token = magic_links.add_link_token(db, email)
+    magic_links.send_link(email, token, welcome_to=company_name)
 
 
 # ---------------------------------------------------------------- status changes

@@ -8,6 +8,7 @@ platform's offline mode): the platform's labelled offline answer from the best p
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from chatapp.agent_runtime.interface import (
@@ -29,15 +30,34 @@ _CITATION = re.compile(r"\[(\d{1,3})\]")
 
 
 def respond(turn: Turn, runtime: Runtime) -> Reply:
-    agent = turn.agent
-    tools = [name for name in (agent.enabled_tools or DEFAULT_TOOLS) if name in TOOLS]
-    if not agent.rag_enabled:
-        tools = [name for name in tools if name != "rag_search"]
+    tools = enabled_tools(turn.agent)
     if runtime.llm is None:
         passages = runtime.search(turn.message) if "rag_search" in tools else []
         return runtime.offline_answer(turn, passages)
+    request = first_request(turn, tools)
+    exchange = Exchange(turn, runtime, tools)
+    response: Any = None
+    for round_number in range(MAX_TOOL_ROUNDS + 1):
+        try:
+            response = runtime.llm.create(**request)
+        except LanguageModelUnavailable:
+            return exchange.fallback(request["model"])
+        exchange.count(response.usage)
+        uses = [block for block in response.content if block.type == "tool_use"]
+        if response.stop_reason != "tool_use" or not uses or round_number == MAX_TOOL_ROUNDS:
+            break
+        request["messages"] = exchange.after_tools(request["messages"], response.content, uses)
+    text = "".join(block.text for block in response.content if block.type == "text")
+    return exchange.reply(text, getattr(response, "model", request["model"]))
 
-    config = agent.llm_config
+
+def enabled_tools(agent: Any) -> list[str]:
+    tools = [name for name in (agent.enabled_tools or DEFAULT_TOOLS) if name in TOOLS]
+    return tools if agent.rag_enabled else [name for name in tools if name != "rag_search"]
+
+
+def first_request(turn: Turn, tools: list[str]) -> dict[str, Any]:
+    config = turn.agent.llm_config
     request: dict[str, Any] = {
         "model": config.get("model"),
         "max_tokens": int(config.get("maxTokens", 1024)),
@@ -46,76 +66,85 @@ def respond(turn: Turn, runtime: Runtime) -> Reply:
     }
     if tools:
         request["tools"] = [TOOLS[name] for name in tools]
-    passages: list[Passage] = []
-    calls: list[ToolCall] = []
+    return request
+
+
+@dataclass
+class Exchange:
+    """What one turn's rounds with the model gathered: passages found, tool calls, handover, tokens."""
+
+    turn: Turn
+    runtime: Runtime
+    tools: list[str]
+    passages: list[Passage] = field(default_factory=list)
+    calls: list[ToolCall] = field(default_factory=list)
     handover: str | None = None
-    searched = False
-    tokens_in = tokens_out = 0
-    response: Any = None
-    for round_number in range(MAX_TOOL_ROUNDS + 1):
-        try:
-            response = runtime.llm.create(**request)
-        except LanguageModelUnavailable:
-            return Reply(
-                text=agent.fallback_responses.get("error") or DEFAULT_FALLBACK,
-                fallback=True,
-                model=request["model"],
-                input_tokens=tokens_in,
-                output_tokens=tokens_out,
-                tool_calls=tuple(calls),
-            )
-        tokens_in += response.usage.input_tokens
-        tokens_out += response.usage.output_tokens
-        uses = [block for block in response.content if block.type == "tool_use"]
-        if response.stop_reason != "tool_use" or not uses or round_number == MAX_TOOL_ROUNDS:
-            break
-        results = []
-        for use in uses:
-            arguments = dict(use.input or {})
-            if use.name == "rag_search" and "rag_search" in tools:
-                searched = True
-                hypothetical = arguments.get("hypothetical_answer")
-                found = runtime.search(
-                    str(arguments.get("query") or turn.message),
-                    hypothetical_answer=str(hypothetical) if hypothetical else None,
-                )
-                content = passages_for_model(found, first_number=len(passages) + 1)
-                passages.extend(found)
-                result: Any = [p.chunk_id for p in found]
-            elif use.name == "request_human_handover" and "request_human_handover" in tools:
-                handover = str(arguments.get("reason") or "The assistant asked for a person.")[:255]
-                content = "A person has been asked to join; tell the customer briefly."
-                result = {"reason": handover}
-            else:
-                content, result = f"Unknown tool {use.name}.", {"error": "unknown tool"}
-            calls.append(ToolCall(id=use.id, name=use.name, arguments=arguments, result=result))
-            results.append({"type": "tool_result", "tool_use_id": use.id, "content": content})
-        request["messages"] = [
-            *request["messages"],
-            {
-                "role": "assistant",
-                "content": [block.model_dump(exclude_none=True) for block in response.content],
-            },
+    searched: bool = False
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+    def count(self, usage: Any) -> None:
+        self.tokens_in += usage.input_tokens
+        self.tokens_out += usage.output_tokens
+
+    def after_tools(self, messages: list[Any], content: list[Any], uses: list[Any]) -> list[Any]:
+        """The conversation so far, the model's tool calls and their results: the next request's messages."""
+        results = [self._run(use) for use in uses]
+        return [
+            *messages,
+            {"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in content]},
             {"role": "user", "content": results},
         ]
 
-    text = "".join(block.text for block in response.content if block.type == "text").strip()
-    cited = _cited(text, passages)
-    return Reply(
-        text=text or (agent.fallback_responses.get("no_answer") or DEFAULT_FALLBACK),
-        citations=tuple(
-            Citation(p.chunk_id, p.file_id, p.filename, p.page_number, p.section_title) for p in cited
-        ),
-        handover_reason=handover,
-        confidence=_confidence(searched, cited or passages),
-        model=getattr(response, "model", request["model"]),
-        input_tokens=tokens_in,
-        output_tokens=tokens_out,
-        tool_calls=tuple(calls),
-        retrieval_scores=tuple(
-            p.relevance if p.relevance is not None else p.score for p in cited or passages
-        ),
-    )
+    def _run(self, use: Any) -> dict[str, Any]:
+        arguments = dict(use.input or {})
+        result: Any
+        if use.name == "rag_search" and "rag_search" in self.tools:
+            self.searched = True
+            hypothetical = arguments.get("hypothetical_answer")
+            found = self.runtime.search(
+                str(arguments.get("query") or self.turn.message),
+                hypothetical_answer=str(hypothetical) if hypothetical else None,
+            )
+            content = passages_for_model(found, first_number=len(self.passages) + 1)
+            self.passages.extend(found)
+            result = [p.chunk_id for p in found]
+        elif use.name == "request_human_handover" and "request_human_handover" in self.tools:
+            self.handover = str(arguments.get("reason") or "The assistant asked for a person.")[:255]
+            content = "A person has been asked to join; tell the customer briefly."
+            result = {"reason": self.handover}
+        else:
+            content, result = f"Unknown tool {use.name}.", {"error": "unknown tool"}
+        self.calls.append(ToolCall(id=use.id, name=use.name, arguments=arguments, result=result))
+        return {"type": "tool_result", "tool_use_id": use.id, "content": content}
+
+    def fallback(self, model: str | None) -> Reply:
+        return Reply(
+            text=self.turn.agent.fallback_responses.get("error") or DEFAULT_FALLBACK,
+            fallback=True,
+            model=model,
+            input_tokens=self.tokens_in,
+            output_tokens=self.tokens_out,
+            tool_calls=tuple(self.calls),
+        )
+
+    def reply(self, text: str, model: str | None) -> Reply:
+        text = text.strip()
+        cited = _cited(text, self.passages)
+        basis = cited or self.passages
+        return Reply(
+            text=text or (self.turn.agent.fallback_responses.get("no_answer") or DEFAULT_FALLBACK),
+            citations=tuple(
+                Citation(p.chunk_id, p.file_id, p.filename, p.page_number, p.section_title) for p in cited
+            ),
+            handover_reason=self.handover,
+            confidence=_confidence(self.searched, basis),
+            model=model,
+            input_tokens=self.tokens_in,
+            output_tokens=self.tokens_out,
+            tool_calls=tuple(self.calls),
+            retrieval_scores=tuple(p.relevance if p.relevance is not None else p.score for p in basis),
+        )
 
 
 def _cited(text: str, passages: list[Passage]) -> list[Passage]:
