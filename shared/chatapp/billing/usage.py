@@ -52,46 +52,6 @@ def estimate_cost(model: str | None, input_tokens: int, output_tokens: int) -> D
     return (price_in * input_tokens + price_out * output_tokens) / Decimal(1_000_000)
 
 
-def meter(
-    company_id: uuid.UUID,
-    agent_id: uuid.UUID | None,
-    *,
-    messages: int = 0,
-    ai_responses: int = 0,
-    tokens: int = 0,
-    cost: Decimal = Decimal("0"),
-    storage_bytes: int | None = None,
-) -> None:
-    start, end = usage_period()
-    values = {
-        "message_count": messages,
-        "ai_response_count": ai_responses,
-        "token_count": tokens,
-        "estimated_cost": cost,
-    }
-    statement = insert(UsageRecord).values(
-        company_id=company_id,
-        agent_id=agent_id,
-        period_start=start,
-        period_end=end,
-        **values,
-        **({"storage_bytes": storage_bytes} if storage_bytes is not None else {}),
-    )
-    increments = {
-        name: func.coalesce(getattr(UsageRecord, name), 0) + getattr(statement.excluded, name)
-        for name in values
-    }
-    if storage_bytes is not None:
-        increments["storage_bytes"] = statement.excluded.storage_bytes  # a level, not a count
-    with system_session("meter usage") as db:
-        db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["company_id", "agent_id", "period_start"],
-                set_={**increments, "updated_at": func.now()},
-            )
-        )
-
-
 _METER = text(
     "SELECT chatapp_meter_usage("
     ":company, :agent, :starts, :ends, :messages, :ai_responses, :tokens, :cost, :api_calls)"
@@ -155,7 +115,16 @@ def require_message_allowance(db: Session, company_id: uuid.UUID, limits: Effect
 
 def meter_storage(company_id: uuid.UUID) -> int:
     """Record the company's current stored bytes on this month's usage row (platform metering)."""
+    start, end = usage_period()
     with system_session("measure knowledge storage") as db:
         total = stored_bytes(db, company_id)
-    meter(company_id, None, storage_bytes=total)
+        statement = insert(UsageRecord).values(
+            company_id=company_id, agent_id=None, period_start=start, period_end=end, storage_bytes=total
+        )
+        db.execute(  # a level, not a count: the latest measurement replaces the last
+            statement.on_conflict_do_update(
+                index_elements=["company_id", "agent_id", "period_start"],
+                set_={"storage_bytes": statement.excluded.storage_bytes, "updated_at": func.now()},
+            )
+        )
     return total

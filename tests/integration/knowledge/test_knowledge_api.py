@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from chatapp.db.tenancy import TenantContext
@@ -195,3 +195,34 @@ def test_company_b_never_retrieves_company_a_chunks(
                 db, company, [uuid.UUID(category_a)], f"vault door code {secret}", limit=10
             )
             assert leaked == []
+
+
+def test_the_monthly_usage_row_records_the_stored_bytes_as_files_come_and_go(
+    tenant: KnowledgeTenant, local_aws: LocalAws, owner_engine: Engine
+) -> None:
+    """Storage is metered as a level (what is stored now), not a count: deleting a file lowers it."""
+
+    def metered() -> int | None:
+        with owner_engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT storage_bytes FROM chatapp_usage_records WHERE company_id = :c"
+                    " AND agent_id IS NULL AND period_start <= now() AND period_end > now()"
+                ),
+                {"c": tenant.data.company_id},
+            ).scalar_one_or_none()
+
+    def stored() -> int:
+        return tenant.call("GET", "/v1/knowledge/usage").body["stored_bytes"]
+
+    category = tenant.category("Metered")
+    before = stored()
+    first = tenant.upload(category, "first.txt", b"a" * 300)
+    assert metered() == stored() == before + 300
+    second = tenant.upload(category, "second.txt", b"b" * 200)
+    assert metered() == stored() == before + 500
+    local_aws.drain()
+    assert tenant.call("DELETE", f"/v1/knowledge/files/{first}").status == 204
+    assert metered() == stored() == before + 200
+    assert tenant.call("DELETE", f"/v1/knowledge/files/{second}").status == 204
+    assert metered() == stored() == before
