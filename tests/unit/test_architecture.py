@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "shared" / "chatapp"
@@ -98,3 +99,35 @@ def test_no_cycles_between_domains() -> None:
                     seen.add(following)
                     stack.append((following, [*path, following]))
     assert not cycles, "import cycles between domains:\n" + "\n".join(sorted(set(cycles)))
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """module -> the chatapp modules it imports (at the top, in a function or under TYPE_CHECKING)."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = defaultdict(set)
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            graph[module].update(t for t in targets if t in modules and t != module)
+    return graph
+
+
+def test_no_cycles_between_modules() -> None:
+    """Within a domain too: two modules that need each other are one module, or share a third."""
+    try:
+        TopologicalSorter(_module_imports()).prepare()
+    except CycleError as error:
+        raise AssertionError(f"import cycle between modules: {' -> '.join(error.args[1])}") from None

@@ -27,11 +27,10 @@ from typing import TYPE_CHECKING
 
 from chatapp.knowledge.limits import DEFAULT_LIMITS, ReadingLimits
 from chatapp.knowledge.parse_errors import CorruptFile, ParseError, UnsupportedFileType
+from chatapp.knowledge.parsers.base import Block, Extraction
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from chatapp.knowledge.parsers.base import Block, Extraction
 
     _ReadFunction = Callable[[Path, ReadingLimits], Extraction]
 
