@@ -68,7 +68,7 @@ class CompanyOut(BaseModel):
 
 
 class IdentityVerificationOut(BaseModel):
-    """Widget identity verification (`services/visitor_identity`): whether only signed identities may
+    """Widget identity verification (`conversations/visitor_identity`): whether only signed identities may
     link or update customer profiles, and whether a secret exists (the secret itself is never shown
     again after it was generated)."""
 
@@ -118,7 +118,7 @@ class CompanyPatch(BaseModel):
     timezone: TimeZone | None = None
     locale: Locale | None = None
     settings: dict[str, Any] | None = None
-    # Only signed widget identities may link or update customer profiles (services/visitor_identity).
+    # Only signed widget identities may link or update customer profiles (conversations/visitor_identity).
     require_identity_verification: bool | None = None
 
     @field_validator(

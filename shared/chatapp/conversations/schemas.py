@@ -15,7 +15,7 @@ from chatapp.db.enums import ChannelType, ConversationStatus
 class CustomerIdentity(BaseModel):
     """Who the visitor is, as the company's site knows them (all optional).
 
-    `user_hash` is the company's signature of the identity (`services/visitor_identity`): the hex
+    `user_hash` is the company's signature of the identity (`conversations/visitor_identity`): the hex
     HMAC-SHA256 of `external_id`, or of the lower-cased `email` when there is no external id, keyed with
     the company's identity secret. Without a valid one the identity is only the visitor's claim.
     """

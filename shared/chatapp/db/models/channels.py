@@ -125,7 +125,7 @@ class Webhook(Base):
 
 
 class WebhookOutbox(Base):
-    """A webhook delivery message waiting for the queue (migration 0011; `services/webhook_outbox`).
+    """A webhook delivery message waiting for the queue (migration 0011; `webhooks/outbox`).
 
     Written in the transaction of the change that emitted the event, deleted once the message is on
     the queue: a commit followed by a failed send leaves the row for the relay (at-least-once).
