@@ -8,9 +8,21 @@ recorded; each one consumes the next scripted reply, or asks `fake.responder` wh
         ...  # code under test calls client.messages.create(...) twice
         assert fake.requests[1].body["messages"][-1]["content"][0]["type"] == "tool_result"
 
-Replies are built with `text_reply`, `tool_use_reply`, `error_reply` and `delayed`. Only non-streaming
-`POST /v1/messages` is served. An unexpected call (empty queue, no responder) answers 500 `api_error`
-with `x-should-retry: false`, so a test fails at once instead of retrying into the next reply.
+Replies are built with `text_reply`, `tool_use_reply`, `error_reply` and `delayed`. `POST /v1/messages`
+is served both ways: as one JSON message, or, when the request says `"stream": true` (the SDK's
+`messages.stream(...)`), as server-sent events framed and ordered as the API sends them (`message_start`,
+per block `content_block_start` / `content_block_delta` / `content_block_stop`, `message_delta`,
+`message_stop`), the text cut into pieces of about a token. A streamed answer's pace comes from
+`fake.first_token_delay` and `fake.tokens_per_second`, or from the reply itself (`streamed`);
+`broken_stream` cuts one off halfway with an SSE `error` event:
+
+    fake.first_token_delay = 0.3  # text answers start 0.3 s late; tool calls still answer at once
+    fake.script(tool_use_reply("rag_search", {"query": "refunds"}))
+    fake.script(streamed(text_reply("Refunds take 5 days."), tokens_per_second=50))
+
+An error reply answers a streaming request as plain JSON with its status, as the API does before a stream
+starts. An unexpected call (empty queue, no responder) answers 500 `api_error` with
+`x-should-retry: false`, so a test fails at once instead of retrying into the next reply.
 """
 
 from __future__ import annotations
@@ -19,11 +31,13 @@ import collections
 import contextlib
 import dataclasses
 import json
+import re
 import socket
 import sys
 import threading
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -51,12 +65,20 @@ class ScriptedReply:
 
     A message body may leave `model` and `usage.input_tokens` as None: they are filled in from the
     request when the reply is sent (the model is echoed, input tokens are estimated from its size).
+
+    `delay` holds back the whole response (headers included). The other fields only shape a streamed
+    answer and are ignored by a non-streaming request: `first_token_delay` and `tokens_per_second`
+    override the server's pace when not None (see `streamed`), and `break_after_chars` cuts the stream
+    off with an SSE error event (see `broken_stream`).
     """
 
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    first_token_delay: float | None = None
+    tokens_per_second: float | None = None
+    break_after_chars: int | None = None
 
 
 Responder = Callable[[dict[str, Any]], ScriptedReply]
@@ -142,6 +164,51 @@ def delayed(seconds: float, reply: ScriptedReply) -> ScriptedReply:
     return dataclasses.replace(reply, delay=reply.delay + seconds)
 
 
+def streamed(
+    reply: ScriptedReply,
+    *,
+    first_token_delay: float | None = None,
+    tokens_per_second: float | None = None,
+) -> ScriptedReply:
+    """`reply`, streamed at its own pace instead of the server's (`FakeAnthropic.first_token_delay` and
+    `.tokens_per_second`); an argument left None keeps what the reply had, else the server's setting.
+
+    `first_token_delay` is the time from the response's headers to the first text delta, on top of any
+    `delayed`; `tokens_per_second` the rate of the text deltas after it (`math.inf`: unpaced, even
+    when the server paces). Unlike the server's settings these also pace a tool-use reply's text
+    block; a tool-use block itself always streams at once (slow a tool call down with `delayed`).
+    """
+    if first_token_delay is not None and first_token_delay < 0:
+        raise ValueError(f"first_token_delay must be >= 0, not {first_token_delay}")
+    if tokens_per_second is not None and not tokens_per_second > 0:
+        raise ValueError(f"tokens_per_second must be > 0, not {tokens_per_second}")
+    return dataclasses.replace(
+        reply,
+        first_token_delay=reply.first_token_delay if first_token_delay is None else first_token_delay,
+        tokens_per_second=reply.tokens_per_second if tokens_per_second is None else tokens_per_second,
+    )
+
+
+def broken_stream(reply: ScriptedReply, after_chars: int) -> ScriptedReply:
+    """`reply`, but a stream of it breaks off after `after_chars` characters of text (the piece that
+    crosses the mark is cut at it) with an SSE `error` event, `overloaded_error` "Overloaded", and
+    ends there: no `content_block_stop`, no `message_delta` (so no stop reason), no `message_stop`.
+    If the reply has less text than that, the break comes after its last content block.
+
+    This is how the API reports a failure once a stream has started: the status is already 200, so
+    the SDK (2.13) raises a plain `anthropic.APIStatusError` (not `OverloadedError`, which it picks by
+    status) from the iteration - `text_stream`, iterating the stream, `get_final_message()` - once it
+    reaches the event, after yielding the text before it. The exception's `status_code` is 200 and its
+    `body` the event's JSON, `{"type": "error", "error": {"type": "overloaded_error", ...}}`. The SDK
+    does not retry: retries only cover the request, and the stream was already answered.
+
+    A non-streaming request gets the whole message as usual.
+    """
+    if after_chars < 0:
+        raise ValueError(f"after_chars must be >= 0, not {after_chars}")
+    return dataclasses.replace(reply, break_after_chars=after_chars)
+
+
 def _finish_body(reply: ScriptedReply, request: dict[str, Any]) -> dict[str, Any]:
     """Fill in what a message reply left to the request: the model and the input token count."""
     body = reply.body
@@ -157,6 +224,85 @@ def _finish_body(reply: ScriptedReply, request: dict[str, Any]) -> dict[str, Any
     return body
 
 
+# A scripted reply's headers must not contradict how the fake frames the body it sends.
+_FRAMING_HEADERS = frozenset({"content-length", "content-type", "connection", "transfer-encoding"})
+
+_MID_STREAM_ERROR = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+
+# Whitespace, then up to four other characters: pieces of about a token, which join back to the text.
+_DELTA_PIECE = re.compile(r"\s*\S{1,4}|\s+")
+
+
+def _delta_pieces(text: str) -> list[str]:
+    return _DELTA_PIECE.findall(text)
+
+
+@dataclass(frozen=True)
+class _StreamEvent:
+    name: str
+    data: dict[str, Any]
+    is_text_delta: bool = False
+
+
+def _stream_events(message: dict[str, Any], break_after_chars: int | None) -> Iterator[_StreamEvent]:
+    """The server-sent events of a finished message body, in the API's order, with the break in them."""
+    usage = message["usage"]
+    started = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+    started["usage"] = {"input_tokens": usage["input_tokens"], "output_tokens": 1}
+    yield _StreamEvent("message_start", {"type": "message_start", "message": started})
+
+    text_sent = 0
+    breaking = _StreamEvent("error", _MID_STREAM_ERROR)
+    for index, block in enumerate(message["content"]):
+        if block.get("type") == "text":
+            opening: dict[str, Any] = {"type": "text", "text": ""}
+        elif block.get("type") == "tool_use":
+            opening = {**block, "input": {}}
+        else:  # a block type the fake has no deltas for arrives whole, as a server tool result does
+            opening = block
+        yield _StreamEvent(
+            "content_block_start", {"type": "content_block_start", "index": index, "content_block": opening}
+        )
+        if index == 0:
+            yield _StreamEvent("ping", {"type": "ping"})
+
+        if block.get("type") == "text":
+            for piece in _delta_pieces(block["text"]):
+                if break_after_chars is not None:
+                    if text_sent >= break_after_chars:
+                        yield breaking
+                        return
+                    piece = piece[: break_after_chars - text_sent]
+                text_sent += len(piece)
+                delta = {"type": "text_delta", "text": piece}
+                yield _StreamEvent(
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                    True,
+                )
+                if break_after_chars is not None and text_sent >= break_after_chars:
+                    yield breaking
+                    return
+        elif block.get("type") == "tool_use":
+            # The API opens a tool's input with an empty piece, then sends the JSON in fragments.
+            for piece in ["", *_delta_pieces(json.dumps(block["input"]))]:
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                yield _StreamEvent(
+                    "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
+                )
+        yield _StreamEvent("content_block_stop", {"type": "content_block_stop", "index": index})
+
+    if break_after_chars is not None:
+        yield breaking
+        return
+    stopped = {"stop_reason": message["stop_reason"], "stop_sequence": message.get("stop_sequence")}
+    yield _StreamEvent(
+        "message_delta",
+        {"type": "message_delta", "delta": stopped, "usage": {"output_tokens": usage["output_tokens"]}},
+    )
+    yield _StreamEvent("message_stop", {"type": "message_stop"})
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a handler stuck in a delay or an idle keep-alive must not block shutdown
 
@@ -169,10 +315,22 @@ class _Server(ThreadingHTTPServer):
 class FakeAnthropic:
     """The fake server: scripted replies in, recorded requests out. Start it or use it as a context."""
 
-    def __init__(self, api_key: str = DEFAULT_API_KEY, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        api_key: str = DEFAULT_API_KEY,
+        host: str = "127.0.0.1",
+        first_token_delay: float = 0.0,
+        tokens_per_second: float | None = None,
+    ) -> None:
         self.api_key = api_key
         self.host = host
         self.responder: Responder | None = None
+        # The pace of streamed text, read as each stream starts (so settable while serving): seconds
+        # from the response's headers to the first text delta, then text deltas a second (None:
+        # unpaced). Tool-use replies ignore both, so a tool round trip answers at once; `streamed`
+        # sets a pace per reply.
+        self.first_token_delay = first_token_delay
+        self.tokens_per_second = tokens_per_second
         self._lock = threading.Lock()
         self._queue: collections.deque[ScriptedReply] = collections.deque()
         self._requests: list[RecordedRequest] = []
@@ -306,6 +464,17 @@ class FakeAnthropic:
                 headers={"x-should-retry": "false"},
             )
 
+    def _stream_pace(self, reply: ScriptedReply) -> tuple[float, float]:
+        """Seconds before the first text delta and between the next ones, for streaming `reply`."""
+        content = reply.body.get("content") or []
+        asks_for_tool = any(block.get("type") == "tool_use" for block in content)
+        server_delay, server_rate = (
+            (0.0, None) if asks_for_tool else (self.first_token_delay, self.tokens_per_second)
+        )
+        delay = server_delay if reply.first_token_delay is None else reply.first_token_delay
+        rate = server_rate if reply.tokens_per_second is None else reply.tokens_per_second
+        return delay, (1.0 / rate if rate else 0.0)
+
     def _authorized(self, headers: dict[str, str]) -> bool:
         return headers.get("authorization") == f"Bearer {self.api_key}" or (
             headers.get("x-api-key") == self.api_key
@@ -350,11 +519,11 @@ def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             elif not isinstance(body, dict):
                 self._send(error_reply(400, "invalid_request_error", "request body must be a JSON object"))
             elif body.get("stream"):
-                self._send(
-                    error_reply(
-                        400, "invalid_request_error", "stream: true is not supported by FakeAnthropic"
-                    )
-                )
+                reply = fake._next_reply(body)
+                if reply.status >= 400 or reply.body.get("type") != "message":
+                    self._send(reply, body)
+                else:
+                    self._send_stream(reply, body)
             else:
                 self._send(fake._next_reply(body), body)
 
@@ -375,6 +544,50 @@ def _make_handler(fake: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(payload)
             except OSError:  # the client gave up (its timeout) before a delayed reply was sent
                 self.close_connection = True
+
+        def _send_stream(self, reply: ScriptedReply, request: dict[str, Any]) -> None:
+            if reply.delay > 0 and fake._stopping.wait(reply.delay):
+                self.close_connection = True
+                return
+            first_token_delay, delta_interval = fake._stream_pace(reply)
+            events = _stream_events(_finish_body(reply, request), reply.break_after_chars)
+            try:
+                self.send_response(reply.status)
+                self.send_header("content-type", "text/event-stream; charset=utf-8")
+                self.send_header("cache-control", "no-cache")
+                self.send_header("request-id", f"req_{uuid.uuid4().hex[:24]}")
+                for key, value in reply.headers.items():
+                    if key.lower() not in _FRAMING_HEADERS:
+                        self.send_header(key, value)
+                # Chunked rather than close-delimited, so the connection survives for the next call.
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                first_text_due = time.monotonic() + first_token_delay
+                text_deltas_sent = 0
+                for event in events:
+                    if event.is_text_delta:
+                        # Due times from one origin, so the rate holds however long each write takes.
+                        due = first_text_due + text_deltas_sent * delta_interval
+                        if not self._wait_until(due):
+                            self.close_connection = True
+                            return
+                        text_deltas_sent += 1
+                    frame = f"event: {event.name}\ndata: {json.dumps(event.data, separators=(',', ':'))}\n\n"
+                    self._write_chunk(frame.encode())
+                self._write_chunk(b"")
+            except OSError:  # the client hung up mid-stream (its timeout, a closed stream)
+                self.close_connection = True
+
+        def _wait_until(self, due: float) -> bool:
+            """Sleep until `due` (monotonic); False if the fake is stopping, to end the stream at once."""
+            remaining = due - time.monotonic()
+            return not (remaining > 0 and fake._stopping.wait(remaining))
+
+        def _write_chunk(self, data: bytes) -> None:
+            """One chunk of a chunked body, flushed so the client sees each event as it is sent; an empty
+            `data` is the last chunk."""
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
 

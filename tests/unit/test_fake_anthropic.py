@@ -190,14 +190,6 @@ def test_an_empty_queue_without_responder_fails_loudly(fake: FakeAnthropic) -> N
     assert len(fake.requests) == 1
 
 
-def test_streaming_is_refused(fake: FakeAnthropic) -> None:
-    fake.script(text_reply("unused"))
-    with pytest.raises(anthropic.BadRequestError) as refused:
-        _ask(_client(fake), stream=True)
-    assert "not supported" in refused.value.body["error"]["message"]
-    assert fake.pending == 1
-
-
 def _rag_responder(body: dict[str, Any]) -> ScriptedReply:
     last = body["messages"][-1]
     if last["role"] == "user" and isinstance(last["content"], str):
