@@ -116,6 +116,11 @@ def _serve_dev(running: ExitStack) -> None:
     configure("dev")
     # Sign-in links open the console this runner serves (before settings are first read).
     os.environ.setdefault("CONSOLE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '3000')}/console")
+    from devtools.sockets import hub_for, local_urls
+
+    os.environ.update(
+        local_urls(int(os.environ.get("PORT", "3000")))
+    )  # the widget's socket, streamed answers
     moto_port = int(os.environ.get("MOTO_PORT", "4566"))
     _progress(f"» starting local AWS services (moto) on 127.0.0.1:{moto_port}")
     start_moto(moto_port)
@@ -142,7 +147,9 @@ def _serve_dev(running: ExitStack) -> None:
             spec.load_handler()  # fail fast on import errors, and keep first requests warm
     routes = RouteTable(specs)
     port = int(os.environ.get("PORT", "3000"))
-    server = make_server(routes, port=port, demo_agent_id=str(seeded.agent_id))
+    server = make_server(
+        routes, port=port, demo_agent_id=str(seeded.agent_id), sockets=hub_for(specs, template)
+    )
     running.callback(server.server_close)
     token, _ = issue_dev_session("admin@demo.buzzi.example")
     base = f"http://127.0.0.1:{port}"
@@ -153,6 +160,7 @@ def _serve_dev(running: ExitStack) -> None:
     _print(f"  queues    {', '.join(sources.queue_urls)}; buckets {', '.join(sources.bucket_names.values())}")
     _print(f"  vectors   Qdrant Edge (embedded) in {os.environ.get('QDRANT_PATH', '.buzzi/qdrant')}")
     _print("  embeddings all-MiniLM-L6-v2 int8 (offline, onnxruntime)")
+    _print(f"  sockets   ws://127.0.0.1:{port}/ws/widget (streamed answers; @connections API on loopback)")
     _print("  routes (from template.yaml):")
     for line in routes.describe():
         _print(f"    {line}")
@@ -225,6 +233,10 @@ def cmd_bench_chat(args: list[str]) -> int:
     ).returncode
 
 
+def cmd_bench_realtime(args: list[str]) -> int:
+    return subprocess.call([sys.executable, str(ROOT / "scripts" / "bench_realtime.py"), *args], cwd=ROOT)
+
+
 def cmd_bench_knowledge(args: list[str]) -> int:
     script = ROOT / "scripts" / "bench_knowledge.py"
     return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
@@ -258,6 +270,7 @@ COMMANDS = {
     "migrate": cmd_migrate,
     "seed": cmd_seed,
     "bench-chat": cmd_bench_chat,
+    "bench-realtime": cmd_bench_realtime,
     "dev-session": cmd_dev_session,
     "build-web": cmd_build_web,
     "publish-web": cmd_publish_web,

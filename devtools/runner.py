@@ -16,12 +16,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from chatapp.observability import logger
 from devtools import web_static
 from devtools.template import FunctionSpec, Route
+
+if TYPE_CHECKING:
+    from devtools.sockets import SocketHub
 
 _TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
 
@@ -149,9 +152,14 @@ def invoke_http(spec: FunctionSpec, event: dict[str, Any]) -> tuple[dict[str, An
 
 
 def make_server(
-    routes: RouteTable, host: str = "127.0.0.1", port: int = 3000, demo_agent_id: str | None = None
+    routes: RouteTable,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    demo_agent_id: str | None = None,
+    sockets: SocketHub | None = None,
 ) -> ThreadingHTTPServer:
-    """The runner; it also serves /widget.js, /console/ and /demo (see devtools/web_static.py)."""
+    """The runner; it also serves /widget.js, /console/ and /demo (see devtools/web_static.py) and,
+    given a `SocketHub`, the WebSocket API at /ws/widget with its `@connections` API."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -167,6 +175,8 @@ def make_server(
             pass
 
         def _handle(self) -> None:
+            if sockets is not None and sockets.serve(self):
+                return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             path = urlsplit(self.path).path

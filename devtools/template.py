@@ -175,3 +175,39 @@ def functions(template: dict[str, Any] | None = None, root: Path = ROOT) -> list
             )
         )
     return specs
+
+
+_FUNCTION_ARN = re.compile(r"\$\{(\w+)\.Arn\}")
+_INTEGRATION = re.compile(r"integrations/\$\{(\w+)\}")
+
+
+def _sub_text(value: Any) -> str:
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return str(sub[0] if isinstance(sub, list) else sub)
+    return str(value)
+
+
+def websocket_routes(template: dict[str, Any] | None = None) -> dict[str, str]:
+    """Route key ($connect, $disconnect, $default, ...) -> the function that serves it, from the
+    template's API Gateway v2 WebSocket resources (SAM has no WebSocket event type)."""
+    template = template or load_template()
+    resources = template.get("Resources", {})
+    integrations = {}
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::ApiGatewayV2::Integration":
+            found = _FUNCTION_ARN.search(_sub_text(resource["Properties"].get("IntegrationUri")))
+            if found:
+                integrations[logical_id] = found.group(1)
+    routes = {}
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::ApiGatewayV2::Route":
+            continue
+        properties = resource["Properties"]
+        api = resources.get(properties.get("ApiId", {}).get("Ref", ""), {})
+        if api.get("Properties", {}).get("ProtocolType") != "WEBSOCKET":
+            continue
+        target = _INTEGRATION.search(_sub_text(properties.get("Target")))
+        if target and target.group(1) in integrations:
+            routes[properties["RouteKey"]] = integrations[target.group(1)]
+    return routes

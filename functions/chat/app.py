@@ -12,7 +12,7 @@ from typing import Annotated
 # The expensive imports happen at init, which SnapStart snapshots: anthropic (~1.5 s here) and, when
 # a Qdrant server is configured, qdrant_client (~1.1 s). No other function imports them.
 import anthropic  # noqa: F401
-from fastapi import Header, Query, Request, Security
+from fastapi import Header, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from chatapp.api.app import create_app, lambda_handler
@@ -20,12 +20,14 @@ from chatapp.api.widget_cors import install_widget_cors
 from chatapp.config import get_settings
 from chatapp.snapstart import register_after_restore, reopen_connections
 from chatapp.surfaces import widget as widget_chat
+from chatapp.surfaces import widget_realtime
 from chatapp.surfaces.widget_schemas import (
     AttachmentRequestIn,
     AttachmentTicketOut,
     EndConversationIn,
     HandoverIn,
     MessagesOut,
+    RealtimeTicketOut,
     SendMessageIn,
     SendMessageOut,
     StartConversationIn,
@@ -72,15 +74,23 @@ async def start_conversation(
     return widget_chat.start_conversation(agent_id, origin, _client_ip(request), body)
 
 
-@app.post(f"{BASE}/conversation/messages", response_model=SendMessageOut)
+@app.post(
+    f"{BASE}/conversation/messages",
+    response_model=SendMessageOut,
+    responses={202: {"model": SendMessageOut, "description": "Stored; the answer streams on the socket."}},
+)
 async def send_message(
     agent_id: uuid.UUID,
     body: SendMessageIn,
     request: Request,
+    response: Response,
     authorization: SessionToken = None,
     origin: Origin = None,
 ) -> SendMessageOut:
-    return widget_chat.send_message(agent_id, _token(authorization), origin, _client_ip(request), body)
+    sent = widget_chat.send_message(agent_id, _token(authorization), origin, _client_ip(request), body)
+    if sent.streaming:
+        response.status_code = 202
+    return sent
 
 
 @app.get(f"{BASE}/conversation/messages", response_model=MessagesOut)
@@ -116,6 +126,14 @@ async def end_conversation(
     agent_id: uuid.UUID, body: EndConversationIn, authorization: SessionToken = None, origin: Origin = None
 ) -> MessagesOut:
     return widget_chat.end_conversation(agent_id, _token(authorization), origin, body)
+
+
+@app.post(f"{BASE}/conversation/realtime-ticket", response_model=RealtimeTicketOut, status_code=201)
+async def realtime_ticket(
+    agent_id: uuid.UUID, authorization: SessionToken = None, origin: Origin = None
+) -> RealtimeTicketOut:
+    """A one-time ticket to open the conversation's socket, where answers stream (docs/realtime.md)."""
+    return widget_realtime.issue_ticket(agent_id, _token(authorization), origin)
 
 
 handler = lambda_handler(app)

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     channel_inbound_queue_url: str | None = None  # verified channel events, answered by a worker
     channel_outbound_queue_url: str | None = None  # replies to send through the platforms' APIs
     webhook_queue_url: str | None = None  # outbound webhook deliveries (webhooks/events.py)
+    answer_queue_url: str | None = None  # answers streamed to an open widget socket (docs/realtime.md)
+    # Real time: where the widget opens its socket (wss://...), and the API Gateway management
+    # endpoint functions post frames to (https://{api}.execute-api.{region}.amazonaws.com/{stage}).
+    # Unset: no sockets; the widget polls and every message is answered in its request.
+    realtime_url: str | None = None
+    realtime_management_url: str | None = None
 
     # Conversations: the language model, and what runs when there is none.
     # "anthropic" needs ANTHROPIC_API_KEY (or its secret); "offline" answers from retrieved passages,

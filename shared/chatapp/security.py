@@ -17,6 +17,7 @@ class TokenKind(StrEnum):
     API_KEY = "bzk"
     VERIFICATION = "bzv"
     WIDGET = "bzw"  # a widget visitor's conversation session
+    REALTIME_TICKET = "bzt"  # one WebSocket connect (chatapp.realtime.tickets)
 
 
 def new_token(kind: TokenKind) -> str:

@@ -1,6 +1,7 @@
 """Browser tests: Debian's chromium, driven by Playwright, against the local runner on the real stack
-(embedded PostgreSQL, moto's S3/SQS with the ingest queue polled as `./run dev` does, fake Anthropic
-where a test asks for `claude`). The runner serves the API, /widget.js, /console/ and /demo.
+(embedded PostgreSQL, moto's S3/SQS with the queues polled as `./run dev` does, fake Anthropic
+where a test asks for `claude`). The runner serves the API, the widget's WebSocket API (answers
+stream, as under `./run dev`), /widget.js, /console/ and /demo.
 
 Playwright's sync API keeps an asyncio loop on the main thread, and the in-process API client
 (`tests.integration.http.ApiClient`) cannot run its own loop there. So everything a browser test sets
@@ -32,6 +33,7 @@ from devtools.aws_local import LocalEventSources
 from devtools.moto_patches import allow_presigned_preflight
 from devtools.runner import RouteTable, make_server
 from devtools.seed import DEMO_WIDGET_ORIGINS
+from devtools.sockets import hub_for, local_urls
 from tests.integration.chat.conftest import builtin_packages, claude  # noqa: F401 - fixtures used here
 from tests.integration.stack import KnowledgeTenant, LocalAws, new_tenant
 
@@ -142,11 +144,13 @@ def site(owner_engine: Engine, local_aws: LocalAws, builtin_packages: None) -> I
         if spec.routes:
             spec.load_handler()  # as ./run dev does: a page's parallel first requests must not race imports
     routes = RouteTable(local_aws.sources.specs)
-    server = make_server(routes, port=0, demo_agent_id=str(tenant.data.agent_id))
+    hub = hub_for(local_aws.sources.specs, local_aws.sources.template)
+    server = make_server(routes, port=0, demo_agent_id=str(tenant.data.agent_id), sockets=hub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_port
-    previous_console_url = os.environ.get("CONSOLE_URL")
+    previous = {key: os.environ.get(key) for key in ("CONSOLE_URL", *local_urls(port))}
     os.environ["CONSOLE_URL"] = f"http://127.0.0.1:{port}/console"  # sign-in links open this console
+    os.environ.update(local_urls(port))  # answers stream to the widget's socket, as under ./run dev
     get_settings.cache_clear()
     aws = local_aws.sources
     pollers = LocalEventSources(
@@ -159,10 +163,11 @@ def site(owner_engine: Engine, local_aws: LocalAws, builtin_packages: None) -> I
     pollers.stop()
     server.shutdown()
     server.server_close()
-    if previous_console_url is None:
-        os.environ.pop("CONSOLE_URL", None)
-    else:
-        os.environ["CONSOLE_URL"] = previous_console_url
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     get_settings.cache_clear()
 
 

@@ -23,6 +23,7 @@ from chatapp.db.models.conversations import Conversation, ConversationNote, Cust
 from chatapp.db.models.core import Account, Company, User, VerificationToken
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
+from chatapp.db.models.realtime import RealtimeConnection, RealtimeTicket
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
 from chatapp.knowledge import lexical
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
@@ -243,6 +244,26 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
     )
     db.add(CannedResponse(company_id=cid, created_by=admin.id, title="Thanks", content="Thank you!"))
     db.add(SupportAgentStatus(user_id=support.id, company_id=cid))
+    first_conversation = next(iter(data.conversations.values()))
+    db.add(
+        RealtimeTicket(
+            company_id=cid,
+            conversation_id=first_conversation,
+            agent_id=agent.id,
+            token_hash=token_digest(new_token(TokenKind.REALTIME_TICKET)),
+            expires_at=now + timedelta(seconds=60),
+        )
+    )
+    db.add(
+        RealtimeConnection(
+            connection_id=f"{label}-{uuid.uuid4().hex[:12]}=",
+            company_id=cid,
+            kind="widget",
+            agent_id=agent.id,
+            conversation_id=first_conversation,
+            expires_at=now + timedelta(hours=2),
+        )
+    )
 
     data.tokens = {
         "admin": _session_token(db, admin.id),

@@ -78,6 +78,9 @@ def test_sample_event(spec, path: Path, tenants: Tenants, custom_resource_endpoi
             assert result["statusCode"] == expected, body
             if "company" in path.stem and "category" not in path.stem:
                 assert body["id"] == str(tenants.a.company_id)
+    elif (event.get("requestContext") or {}).get("eventType"):  # the WebSocket API's routes
+        expected = int(path.stem.rsplit(".", 1)[1]) if "." in path.stem else 200
+        assert result["statusCode"] == expected, result
     elif "Records" in event:
         assert result == {"batchItemFailures": []}  # a message for a file that does not exist is stale
     elif event.get("source") == "aws.events" or "job" in event:  # EventBridge schedules (Input or not)

@@ -18,6 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "shared" / "chatapp"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"config", "errors", "observability", "security", "text", "fields", "db", "integrations"}),
     frozenset({"access"}),  # who is calling, what they may do, how often
+    frozenset({"realtime"}),  # sockets: connect tickets, open connections, frames pushed to them
     frozenset({"audit"}),
     frozenset({"billing"}),  # plans, subscriptions, quotas, usage
     frozenset({"companies"}),  # profile, status, team, presence

@@ -5,7 +5,14 @@ A package is a zip of Python modules. Its `entry_point` ("module:callable", defa
 
     def respond(turn: Turn, runtime: Runtime) -> Reply
 
-called once per customer message the AI answers. The platform does everything around it: it
+called once per customer message the AI answers. Since interface version 2 a package may also
+define, beside it, a streaming twin named after it with `_stream` ("agent:respond_stream"):
+
+    def respond_stream(turn: Turn, runtime: Runtime) -> Iterator[Delta | Reply]
+
+yielding the answer's text as `Delta`s while it is written, then the final `Reply` (last). The
+platform uses it when the customer's widget has a socket open; without it, `respond`'s reply is
+sent as one piece. The platform does everything around it: it
 stores messages, applies escalation rules, business hours and plan limits, meters usage and keeps
 the conversation summary. The package decides how to answer: which prompt, when to search the
 company's knowledge, when to ask for a human. It may call only what `Runtime` offers, so it never
@@ -14,11 +21,12 @@ sees another company's data or the platform's credentials.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-INTERFACE_VERSION = 1
+INTERFACE_VERSION = 2  # 2: the optional streaming entry, `Delta`, `LanguageModel.stream`
 
 
 @dataclass(frozen=True)
@@ -106,11 +114,31 @@ class Reply:
     offline: bool = False  # answered by the offline answerer, without a language model
 
 
+@dataclass(frozen=True)
+class Delta:
+    """A piece of the answer's text, as it is written (what `respond_stream` yields before its Reply)."""
+
+    text: str
+
+
+class ModelStream(Protocol):
+    """A streamed Messages API call: iterating yields the text as it arrives; afterwards `response`
+    is the whole message, as `create` would have returned it (tool calls included)."""
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    @property
+    def response(self) -> Any: ...
+
+
 class LanguageModel(Protocol):
     """Anthropic's Messages API (`anthropic.Anthropic().messages.create`), with the platform's retries
-    and timeouts applied. Raises `LanguageModelUnavailable` when it gives up."""
+    and timeouts applied. Raises `LanguageModelUnavailable` when it gives up (while iterating, for
+    a stream that breaks off)."""
 
     def create(self, **request: Any) -> Any: ...
+
+    def stream(self, **request: Any) -> ModelStream: ...
 
 
 class LanguageModelUnavailable(Exception):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from chatapp.agent_runtime.interface import LanguageModelUnavailable
@@ -70,12 +71,17 @@ class ClaudeModel:
         if max_retries is not None:  # 0 when a time budget must hold
             self._options["max_retries"] = max_retries
 
+    def _client(self) -> Any:
+        client = anthropic_client()
+        return client.with_options(**self._options) if self._options else client
+
+    def stream(self, **request: Any) -> ClaudeStream:
+        return ClaudeStream(self._client(), request)
+
     def create(self, **request: Any) -> Any:
         import anthropic
 
-        client = anthropic_client()
-        if self._options:
-            client = client.with_options(**self._options)
+        client = self._client()
         started = time.perf_counter()
         try:
             response = client.messages.create(**request)
@@ -87,3 +93,31 @@ class ClaudeModel:
             raise LanguageModelUnavailable(type(error).__name__) from None
         milliseconds("LanguageModelLatency", (time.perf_counter() - started) * 1000)
         return response
+
+
+class ClaudeStream:
+    """`messages.stream` as a `ModelStream`. The SDK retries opening the stream as it retries any
+    call; a stream that breaks off after text was sent is not retried (the customer saw the text),
+    it raises `LanguageModelUnavailable` and the agent answers with its fallback."""
+
+    def __init__(self, client: Any, request: dict[str, Any]) -> None:
+        self._client = client
+        self._request = request
+        self.response: Any = None
+
+    def __iter__(self) -> Iterator[str]:
+        import anthropic
+
+        started = time.perf_counter()
+        try:
+            with self._client.messages.stream(**self._request) as stream:
+                yield from stream.text_stream
+                self.response = stream.get_final_message()
+        except anthropic.APIError as error:
+            status = getattr(error, "status_code", None)
+            logger.warning(
+                "language model stream broke off",
+                extra={"error_type": type(error).__name__, "status": status},
+            )
+            raise LanguageModelUnavailable(type(error).__name__) from None
+        milliseconds("LanguageModelLatency", (time.perf_counter() - started) * 1000)

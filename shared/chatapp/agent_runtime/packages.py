@@ -71,6 +71,8 @@ class EntryPoint(NamedTuple):
 
 _lock = threading.Lock()
 _loaded: dict[tuple[str, str], Callable[..., Any]] = {}
+_streaming: dict[tuple[str, str], Callable[..., Any] | None] = {}
+STREAM_SUFFIX = "_stream"  # interface version 2: the optional streaming twin of the entry point
 
 
 def parse_entry_point(entry_point: str) -> EntryPoint:
@@ -108,13 +110,24 @@ def load_entry_point(package_url: str, package_hash: str, entry_point: str) -> C
         if not callable(function):
             raise PackageError(f"Package {package_url} has no callable {entry_point!r}.")
         _loaded[key] = function
+        streaming = getattr(module, f"{target.attribute}{STREAM_SUFFIX}", None)
+        _streaming[key] = streaming if callable(streaming) else None
         return function
+
+
+def load_stream_entry_point(
+    package_url: str, package_hash: str, entry_point: str
+) -> Callable[..., Any] | None:
+    """The entry point's streaming twin (`respond` -> `respond_stream`), if the package has one."""
+    load_entry_point(package_url, package_hash, entry_point)
+    return _streaming.get((package_hash.strip().lower(), entry_point))
 
 
 def clear_cache() -> None:
     """Forget loaded packages and their modules (tests); extracted directories stay on disk."""
     with _lock:
         _loaded.clear()
+        _streaming.clear()
         for name in [n for n in sys.modules if n.startswith(MODULE_PREFIX)]:
             del sys.modules[name]
         importlib.invalidate_caches()

@@ -8,16 +8,18 @@ error type and answered with the agent's fallback text: the customer never sees 
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from chatapp.agent_runtime import rerank
-from chatapp.agent_runtime.interface import LanguageModel, Passage, Reply, Turn
+from chatapp.agent_runtime.interface import Delta, LanguageModel, Passage, Reply, Turn
 from chatapp.agent_runtime.llm import ClaudeModel
 from chatapp.agent_runtime.offline import offline_answer
-from chatapp.agent_runtime.packages import load_entry_point
+from chatapp.agent_runtime.packages import load_entry_point, load_stream_entry_point
 from chatapp.config import get_settings
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.knowledge.retrieval import RagSettings, search
@@ -25,6 +27,19 @@ from chatapp.observability import logger
 
 DEFAULT_FALLBACK = "Sorry, something went wrong on our side. Please try again, or ask for a person."
 MAX_HYPOTHETICAL_CHARS = 1000  # the model input holds 256 tokens; more only costs tokenizing
+# The offline answerer has its whole text at once; paced word by word it streams as a model would,
+# so the local default shows what customers see with Claude.
+OFFLINE_WORD_SECONDS = 0.008
+
+
+class AnswerListener(Protocol):
+    """Who hears an answer while it is written (the widget's socket)."""
+
+    streamed_chars: int  # how much text it has heard: what the customer may already have seen
+
+    def searching(self, query: str) -> None: ...
+
+    def delta(self, text: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -41,12 +56,15 @@ class PlatformRuntime:
     rag: RagSettings
     llm: LanguageModel | None
     reranker: LanguageModel | None = None  # set when the agent asked for a rerank and a model exists
+    listener: AnswerListener | None = None
     searches: list[dict[str, Any]] = field(default_factory=list)
 
     def search(
         self, query: str, max_results: int | None = None, *, hypothetical_answer: str | None = None
     ) -> list[Passage]:
         started = time.perf_counter()
+        if self.listener is not None:
+            self.listener.searching(query)
         limit = min(max_results or self.rag.max_results, 20)
         fetch = max(limit, rerank.CANDIDATES) if self.reranker is not None else limit
         meaning = (
@@ -113,13 +131,21 @@ def reranker(rag: RagSettings) -> LanguageModel | None:
 
 
 def run_package(package: PackageRef, turn: Turn, runtime: PlatformRuntime) -> tuple[Reply, float]:
-    """The package's reply and how long it took in milliseconds."""
+    """The package's reply and how long it took in milliseconds. With a listener on the runtime,
+    the answer's text reaches it as it is written (the package's streaming entry, if it has one)."""
     started = time.perf_counter()
     try:
         respond = load_entry_point(package.url, package.sha256, package.entry_point)
-        reply = respond(turn, runtime)
-        if not isinstance(reply, Reply):
-            raise TypeError("the package did not return a Reply")
+        streaming = load_stream_entry_point(package.url, package.sha256, package.entry_point)
+        listener = runtime.listener
+        if listener is not None and streaming is not None:
+            reply = _streamed(streaming(turn, runtime), listener)
+        else:
+            reply = respond(turn, runtime)
+            if not isinstance(reply, Reply):
+                raise TypeError("the package did not return a Reply")
+            if listener is not None:
+                _tell_whole(reply, listener)
     except Exception as error:  # any package failure becomes the fallback answer
         logger.error(
             "agent package failed", extra={"error_type": type(error).__name__, "package": package.url}
@@ -127,3 +153,33 @@ def run_package(package: PackageRef, turn: Turn, runtime: PlatformRuntime) -> tu
         text = turn.agent.fallback_responses.get("error") or DEFAULT_FALLBACK
         reply = Reply(text=str(text), fallback=True)
     return reply, (time.perf_counter() - started) * 1000
+
+
+def _streamed(items: Iterator[Any], listener: AnswerListener) -> Reply:
+    """Deltas to the listener as they come; the Reply the package yields last."""
+    reply, told = None, False
+    for item in items:
+        if reply is not None:
+            raise TypeError("the package yielded after its Reply")
+        if isinstance(item, Delta):
+            listener.delta(item.text)
+            told = True
+        elif isinstance(item, Reply):
+            reply = item
+        else:
+            raise TypeError(f"the package yielded a {type(item).__name__}, not a Delta or a Reply")
+    if reply is None:
+        raise TypeError("the package's stream ended without a Reply")
+    if not told:  # a reply with nothing streamed before it (the offline answerer, say)
+        _tell_whole(reply, listener)
+    return reply
+
+
+def _tell_whole(reply: Reply, listener: AnswerListener) -> None:
+    """A reply that was not streamed: in one piece, or word by word for the offline answerer."""
+    if not reply.offline:
+        listener.delta(reply.text)
+        return
+    for word in re.findall(r"\S+\s*", reply.text):
+        listener.delta(word)
+        time.sleep(OFFLINE_WORD_SECONDS)

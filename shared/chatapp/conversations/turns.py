@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.agent_runtime.interface import AgentProfile, Reply, Turn
 from chatapp.agent_runtime.runner import (
+    AnswerListener,
     PackageRef,
     PlatformRuntime,
     language_model,
@@ -87,6 +88,7 @@ class StoredTurn:
     outcome: TurnOutcome
     prepared: _Prepared | None  # None: nothing to answer (a person has it, a rule fired, a duplicate)
     now: datetime
+    resumed: bool = False  # by a queue worker, which may run twice for one message
 
 
 def take_customer_message(
@@ -150,9 +152,63 @@ def store_customer_message(
     return StoredTurn(context, outcome, prepared, now)
 
 
-def answer(stored: StoredTurn) -> TurnOutcome:
+def resume(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID) -> StoredTurn | None:
+    """Step 1's result again, for a worker answering a customer message stored earlier (the widget's
+    socket path). None when there is nothing left to answer: the message has a reply, a person has
+    the conversation, or it is gone. Safe to call twice for one message."""
+    context = TenantContext.company_service(company_id)
+    with tenant_session(context) as db:
+        conversation = owned(db, Conversation, conversation_id, lock=True)
+        message = db.get(Message, message_id)
+        if (
+            conversation is None
+            or conversation.deleted_at is not None
+            or message is None
+            or message.conversation_id != conversation.id
+            or message.role is not MessageRole.USER
+            or conversation.status is not ConversationStatus.ACTIVE
+            or _has_reply(db, conversation.id, message)
+        ):
+            return None
+        correlate(company_id=company_id, agent_id=conversation.agent_id, conversation_id=conversation.id)
+        agent = get_agent(db, conversation.agent_id)
+        prepared = _prepare(db, conversation, agent, message.content, message.created_at)
+        outcome = TurnOutcome(conversation.id, conversation.status, [message])
+        return StoredTurn(context, outcome, prepared, message.created_at, resumed=True)
+
+
+def _has_reply(db: Session, conversation_id: uuid.UUID, message: Message) -> bool:
+    """Someone answered after `message`: the AI (any turn) or a person."""
+    return _first_reply(db, conversation_id, message) is not None
+
+
+def _first_reply(db: Session, conversation_id: uuid.UUID, message: Message) -> Message | None:
+    return db.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.role.in_((MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)),
+            Message.created_at > message.created_at,
+        )
+        .order_by(Message.created_at)
+        .limit(1)
+    )
+
+
+def reply_after(
+    db: Session, conversation_id: uuid.UUID, message_id: uuid.UUID
+) -> tuple[Message | None, ConversationStatus]:
+    """The first reply (the AI's or a person's) after a customer message, and the conversation's status."""
+    conversation = owned(db, Conversation, conversation_id)
+    message = db.get(Message, message_id)
+    if conversation is None or message is None or message.conversation_id != conversation_id:
+        return None, ConversationStatus.ACTIVE
+    return _first_reply(db, conversation_id, message), conversation.status
+
+
+def answer(stored: StoredTurn, listener: AnswerListener | None = None) -> TurnOutcome:
     """Steps 2 and 3, after the caller committed step 1: no transaction stays open while the model
-    thinks."""
+    thinks. A listener hears the answer as it is written (the widget's socket)."""
     prepared, outcome = stored.prepared, stored.outcome
     if prepared is None:
         return outcome
@@ -162,10 +218,11 @@ def answer(stored: StoredTurn) -> TurnOutcome:
         rag=prepared.rag,
         llm=language_model(prepared.agent.llm_config),
         reranker=reranker(prepared.rag),
+        listener=listener,
     )
     reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
     milliseconds("AnswerLatency", latency_ms)
-    _record_reply(stored.context, outcome, prepared, reply, latency_ms, runtime, stored.now)
+    _record_reply(stored.context, outcome, prepared, reply, latency_ms, runtime, stored.now, stored.resumed)
     return outcome
 
 
@@ -177,12 +234,15 @@ def _record_reply(
     latency_ms: float,
     runtime: PlatformRuntime,
     now: datetime,
+    resumed: bool,
 ) -> None:
     with tenant_session(context) as db:
         conversation = lock_conversation(db, outcome.conversation_id)
         if conversation.status is not ConversationStatus.ACTIVE:
             outcome.status = conversation.status  # a person took over while the AI was thinking
             return
+        if resumed and _already_answered(db, conversation.id, outcome.messages[0].id):
+            return  # a redelivered job answered this message first
         trigger = escalation_rules.after_answer(prepared.escalation_rules, reply)
         handover = _handover_text(prepared.fallback_responses, prepared.business_hours, now)
         if trigger is not None and trigger.type == "confidence":
@@ -198,7 +258,7 @@ def _record_reply(
             )
         elif trigger is not None and not reply.text.strip():
             reply = Reply(**{**reply.__dict__, "text": handover})
-        stored = _store_reply(db, conversation, reply, latency_ms, runtime.searches)
+        stored = _store_reply(db, conversation, outcome.messages[0].id, reply, latency_ms, runtime)
         count("TurnsAnswered")
         outcome.messages.append(stored)
         if trigger is not None:
@@ -378,12 +438,26 @@ def _prepare(db: Session, conversation: Conversation, agent: Agent, text: str, n
     )
 
 
+def _already_answered(db: Session, conversation_id: uuid.UUID, customer_message_id: uuid.UUID) -> bool:
+    found = db.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.role == MessageRole.ASSISTANT,
+            Message.metadata_["replyTo"].astext == str(customer_message_id),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def _store_reply(
     db: Session,
     conversation: Conversation,
+    customer_message_id: uuid.UUID,
     reply: Reply,
     latency_ms: float,
-    searches: list[dict[str, Any]],
+    runtime: PlatformRuntime,
 ) -> Message:
     citations = [
         {
@@ -405,10 +479,15 @@ def _store_reply(
         "citations": citations,
         "retrievalScores": list(reply.retrieval_scores),
         "ragRelevance": round(max(relevance), 3) if relevance else None,
-        "searches": searches,
+        "searches": runtime.searches,
         "fallback": reply.fallback,
         "offline": reply.offline,
+        "replyTo": str(customer_message_id),
     }
+    if runtime.listener is not None:
+        streamed = runtime.listener.streamed_chars
+        # A stream that broke off after the customer saw part of it: the fallback replaced that part.
+        metadata["stream"] = {"chars": streamed, "interrupted": reply.fallback and streamed > 0}
     message = Message(
         conversation_id=conversation.id,
         role=MessageRole.ASSISTANT,

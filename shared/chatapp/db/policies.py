@@ -78,6 +78,10 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_invitations": TablePolicy(Access.COMPANY, "company data"),
     "chatapp_canned_responses": TablePolicy(Access.COMPANY, "company data"),
     "chatapp_support_agent_status": TablePolicy(Access.COMPANY, "company data"),
+    # Sockets are opened and closed before any tenant is known: $connect reads the ticket in the
+    # company its prefix names (a forged prefix finds nothing); $disconnect deletes as the system.
+    "chatapp_realtime_tickets": TablePolicy(Access.COMPANY, "company data: one-time socket tickets"),
+    "chatapp_realtime_connections": TablePolicy(Access.COMPANY, "company data: open sockets"),
 }
 
 # SQL helpers created by the migration; policies call them so they read like sentences.

@@ -38,7 +38,9 @@ from chatapp.db.models.core import Company
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, Unauthenticated
-from chatapp.integrations import storage
+from chatapp.integrations import queues, storage
+from chatapp.observability import logger
+from chatapp.realtime import connections
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
 from chatapp.surfaces.widget_schemas import (
     AttachmentRequestIn,
@@ -84,7 +86,7 @@ def company_of_agent(agent_id: uuid.UUID) -> uuid.UUID:
     return company_id
 
 
-def _context(agent_id: uuid.UUID) -> TenantContext:
+def company_context(agent_id: uuid.UUID) -> TenantContext:
     return TenantContext.company_service(company_of_agent(agent_id))
 
 
@@ -92,7 +94,7 @@ def allowed_origins(agent_id: uuid.UUID) -> list[str]:
     cached = _origins_cache.get(agent_id)
     if cached and cached[0] > time.monotonic():
         return cached[1]
-    with tenant_session(_context(agent_id)) as db:
+    with tenant_session(company_context(agent_id)) as db:
         widget = widget_for_agent(db, agent_id)
         rules = list(widget.allowed_domains or []) if widget else []
     _origins_cache[agent_id] = (time.monotonic() + ALLOWED_ORIGINS_TTL_SECONDS, rules)
@@ -119,7 +121,7 @@ def _live_agent(db: Session, agent_id: uuid.UUID) -> Agent:
 
 def public_config(agent_id: uuid.UUID, origin: str | None) -> WidgetPublicConfigOut:
     require_origin(agent_id, origin, required=False)
-    with tenant_session(_context(agent_id)) as db:
+    with tenant_session(company_context(agent_id)) as db:
         agent = _live_agent(db, agent_id)
         widget = widget_for_agent(db, agent_id)
         if widget is None:
@@ -155,7 +157,7 @@ def start_conversation(
 ) -> StartConversationOut:
     require_origin(agent_id, origin, required=True)
     token = new_token(TokenKind.WIDGET)
-    with tenant_session(_context(agent_id)) as db:
+    with tenant_session(company_context(agent_id)) as db:
         rate_limits.enforce(_ip_limit(client_ip), db=db)
         agent = _answering_agent(db, agent_id)
         conversation, customer_id = _web_conversation(db, agent, token, body, origin)
@@ -222,7 +224,9 @@ def _welcome(db: Session, conversation: Conversation) -> None:
         db.flush()
 
 
-def _conversation(db: Session, agent_id: uuid.UUID, token: str | None, *, lock: bool = False) -> Conversation:
+def session_conversation(
+    db: Session, agent_id: uuid.UUID, token: str | None, *, lock: bool = False
+) -> Conversation:
     if not token or token_kind(token) is not TokenKind.WIDGET:
         raise Unauthenticated("This chat session is missing or not valid; start a new conversation.")
     found = select(Conversation).where(
@@ -248,8 +252,8 @@ def send_message(
     try:
         # One transaction finds the session, counts its rate and stores the message: the turn's
         # lock on the conversation row is taken by the lookup itself.
-        with tenant_session(_context(agent_id)) as db:
-            conversation = _conversation(db, agent_id, token, lock=True)
+        with tenant_session(company_context(agent_id)) as db:
+            conversation = session_conversation(db, agent_id, token, lock=True)
             rate_limits.enforce(
                 _ip_limit(client_ip),
                 rate_limits.Limit(
@@ -261,17 +265,39 @@ def send_message(
             )
             attachments = _claimed_attachments(db, conversation, body.attachment_keys)
             stored = turns.store_customer_message(db, conversation, body.content, attachments)
+            listening = stored.prepared is not None and _has_socket(db, conversation.id)
     except LimitExceeded as error:
         # The visitor gets a kind refusal (no plan details); the company admin sees the reason in
         # their usage page.
         raise LimitExceeded(CUSTOMER_NOTICE, code=error.code) from None
-    outcome = turns.answer(stored)
+    if listening and _answer_on_socket(stored):
+        return _sent(stored.outcome, streaming=True)
+    return _sent(turns.answer(stored))
+
+
+def _has_socket(db: Session, conversation_id: uuid.UUID) -> bool:
+    return bool(get_settings().realtime_url) and bool(connections.for_conversation(db, conversation_id))
+
+
+def _answer_on_socket(stored: turns.StoredTurn) -> bool:
+    """Hand the answer to the streaming worker; False (answer here) if the queue cannot be reached."""
+    customer_message = stored.outcome.messages[0]
+    try:
+        queues.send_answer(stored.context.company_id, stored.outcome.conversation_id, customer_message.id)
+    except Exception as error:  # the customer still gets an answer, the slow way
+        logger.warning("answer queue unavailable", extra={"error_type": type(error).__name__})
+        return False
+    return True
+
+
+def _sent(outcome: turns.TurnOutcome, *, streaming: bool = False) -> SendMessageOut:
     messages = [present(message) for message in outcome.messages]
     return SendMessageOut(
         status=outcome.status,
         messages=messages,
         cursor=keyset.encode_moment(max((m.created_at for m in messages), default=None)),
         escalated=outcome.escalated,
+        streaming=streaming,
     )
 
 
@@ -280,8 +306,8 @@ def list_messages(
 ) -> MessagesOut:
     require_origin(agent_id, origin, required=False)
     since = keyset.decode_moment(after)
-    with tenant_session(_context(agent_id)) as db:
-        conversation = _conversation(db, agent_id, token)
+    with tenant_session(company_context(agent_id)) as db:
+        conversation = session_conversation(db, agent_id, token)
         messages = _messages(db, conversation.id, since)
         newest = max((m.created_at for m in messages), default=since)
         return MessagesOut(status=conversation.status, messages=messages, cursor=keyset.encode_moment(newest))
@@ -292,8 +318,8 @@ def request_handover(
 ) -> MessagesOut:
     """The widget's "talk to a human" button."""
     require_origin(agent_id, origin, required=False)
-    with tenant_session(_context(agent_id)) as db:
-        conversation = _conversation(db, agent_id, token)
+    with tenant_session(company_context(agent_id)) as db:
+        conversation = session_conversation(db, agent_id, token)
         turns.reopen_if_ended(conversation)
         agent = _live_agent(db, agent_id)
         before = datetime.now(UTC)
@@ -312,8 +338,8 @@ def end_conversation(
     agent_id: uuid.UUID, token: str | None, origin: str | None, body: EndConversationIn
 ) -> MessagesOut:
     require_origin(agent_id, origin, required=False)
-    with tenant_session(_context(agent_id)) as db:
-        conversation = _conversation(db, agent_id, token)
+    with tenant_session(company_context(agent_id)) as db:
+        conversation = session_conversation(db, agent_id, token)
         if conversation.status not in turns.ENDED:
             conversation.status = ConversationStatus.RESOLVED
             conversation.resolved_at = datetime.now(UTC)
@@ -350,9 +376,9 @@ def request_attachment(
     agent_id: uuid.UUID, token: str | None, origin: str | None, client_ip: str, body: AttachmentRequestIn
 ) -> AttachmentTicketOut:
     require_origin(agent_id, origin, required=False)
-    with tenant_session(_context(agent_id)) as db:
+    with tenant_session(company_context(agent_id)) as db:
         rate_limits.enforce(_ip_limit(client_ip), db=db)
-        conversation = _conversation(db, agent_id, token)
+        conversation = session_conversation(db, agent_id, token)
         widget = widget_for_agent(db, agent_id)
         if widget is None or widget.enable_file_upload is False:
             raise Forbidden("File upload is turned off for this chat.", code="file_upload_disabled")

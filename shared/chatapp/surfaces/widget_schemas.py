@@ -96,6 +96,17 @@ class MessagesOut(BaseModel):
 
 class SendMessageOut(MessagesOut):
     escalated: bool
+    streaming: bool = Field(
+        default=False,
+        description="The answer is coming as frames on the conversation's open socket (HTTP 202); "
+        "`messages` then holds the customer's message only (docs/realtime.md).",
+    )
+
+
+class RealtimeTicketOut(BaseModel):
+    ticket: str = Field(description="Present it as a WebSocket subprotocol, after `buzzi.v1`.")
+    url: str = Field(description="Where to open the socket.")
+    expires_in: int = Field(description="Seconds the ticket stays valid; it is good for one connection.")
 
 
 class AttachmentRequestIn(BaseModel):

@@ -3,7 +3,9 @@
 - rate-limit windows that ended more than a day ago (every request adds one row per key a minute);
 - console sessions that expired more than `SESSION_RETENTION` ago (recent ones stay, so a person
   can still see their last sign-ins);
-- sign-in tokens (magic links, verifications) that expired more than a day ago.
+- sign-in tokens (magic links, verifications) that expired more than a day ago;
+- WebSocket connect tickets that expired, and connections past API Gateway's 2-hour limit (a
+  socket that vanished without `$disconnect`).
 
 Each is one set-based DELETE on a cut-off computed from `now`: running twice removes nothing more.
 
@@ -23,6 +25,7 @@ from chatapp.db.models.audit import RateLimitRecord
 from chatapp.db.models.core import Session, VerificationToken
 from chatapp.db.tenancy import system_session
 from chatapp.knowledge import files as knowledge_files
+from chatapp.realtime import connections
 
 RATE_LIMIT_RETENTION = timedelta(days=1)
 SESSION_RETENTION = timedelta(days=30)
@@ -36,6 +39,7 @@ class HousekeepingReport:
     sessions: int
     sign_in_tokens: int
     outdated_files_requeued: int
+    sockets_and_tickets: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -43,6 +47,7 @@ class HousekeepingReport:
 
 def run(now: datetime | None = None) -> HousekeepingReport:
     now = now or datetime.now(UTC)
+    sockets = connections.sweep(now)
     with system_session("daily housekeeping: forget expired rows") as db:
         windows = db.execute(
             delete(RateLimitRecord).where(RateLimitRecord.window_end < now - RATE_LIMIT_RETENTION)
@@ -56,4 +61,5 @@ def run(now: datetime | None = None) -> HousekeepingReport:
             sessions=int(sessions.rowcount or 0),  # type: ignore[attr-defined]
             sign_in_tokens=int(tokens.rowcount or 0),  # type: ignore[attr-defined]
             outdated_files_requeued=knowledge_files.requeue_outdated(db, OUTDATED_FILES_PER_RUN),
+            sockets_and_tickets=sockets,
         )

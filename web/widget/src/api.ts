@@ -1,4 +1,5 @@
-// The public widget API (functions/chat): config, conversations, messages, attachments, handover, end.
+// The public widget API (functions/chat): config, conversations, messages, attachments, handover, end,
+// and the ticket for the conversation's socket (docs/realtime.md).
 
 export type Status = "active" | "waiting_human" | "with_human" | "resolved" | "abandoned";
 
@@ -62,6 +63,22 @@ export interface Started {
 
 export interface Sent extends MessagesPage {
   escalated: boolean;
+  streaming?: boolean; // HTTP 202: `messages` is the stored question; the answer comes as socket frames
+}
+
+export interface RealtimeTicket {
+  ticket: string;
+  url: string;
+  expires_in: number;
+}
+
+/** What the conversation's socket sends (docs/realtime.md); fields by type. */
+export interface Frame {
+  type: string;
+  reply_to?: string;
+  text?: string;
+  message?: Message | null;
+  status?: Status;
 }
 
 export interface UploadTicket {
@@ -131,6 +148,11 @@ export class Api {
 
   poll(after: string | null): Promise<MessagesPage> {
     return this.call("GET", `/conversation/messages${after ? `?after=${encodeURIComponent(after)}` : ""}`);
+  }
+
+  /** A one-time ticket for the conversation's socket, presented as a subprotocol. */
+  realtimeTicket(): Promise<RealtimeTicket> {
+    return this.call("POST", "/conversation/realtime-ticket");
   }
 
   handover(): Promise<MessagesPage> {

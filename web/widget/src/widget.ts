@@ -1,8 +1,10 @@
 // The widget: a launcher button and a chat panel in a shadow root, driven by the agent's public
 // widget config and the widget API. State lives here; DOM is built with `h` (text nodes only).
+// Answers stream over the conversation's socket when the API offers one (docs/realtime.md); the
+// socket is only an optimisation: the stored messages, fetched by polling, are the truth.
 
 import { Api, ApiError, SITE_NOT_ALLOWED, UNREACHABLE } from "./api";
-import type { Identity, Message, MessagesPage, Status, WidgetConfig } from "./api";
+import type { Frame, Identity, Message, MessagesPage, Status, WidgetConfig } from "./api";
 import { append, h, icon, ICONS } from "./dom";
 import { renderMarkdown } from "./markdown";
 import { closedByVisitor, loadSession, saveSession } from "./store";
@@ -10,8 +12,12 @@ import type { SavedSession } from "./store";
 import { CSS } from "./styles";
 
 const POLL_OPEN_MS = 3000; // panel open and the tab visible: human replies show up within seconds
-const POLL_HIDDEN_MS = 30000; // tab in the background
+const POLL_SLOW_MS = 30000; // tab in the background, or a socket brings the answers (the poll only catches up)
 const POLL_WAITING_MS = 15000; // panel closed while a person is (about to be) on the conversation
+const PING_MS = 290000; // API Gateway closes a socket after 10 idle minutes
+const RETRY_S = [1, 2, 5, 10, 30]; // reconnecting, each time with a new ticket
+const MAX_FAILURES = 10; // attempts in a row that failed or soon closed: sockets cannot work here, poll alone
+const GIVE_UP_MS = 120000; // an answer with no word for this long is left to the poll
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const FILE_TYPES = "image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain,text/csv";
 const EMOJI = "😀 😂 😊 😍 🤔 😅 😢 😮 👍 👎 👏 🙏 🙌 💪 👋 🎉 ❤️ 🔥 ✅ ❌ ⭐ 💡 📦 🚚".split(" ");
@@ -22,6 +28,21 @@ const NOTICES: Partial<Record<Status, string>> = {
 };
 
 let panelIds = 0;
+
+/** An answer being written: its text so far and the provisional bubble showing it. */
+interface Stream {
+  id: string; // the customer message it answers (`reply_to`)
+  text: string;
+  seen: number; // when it was last heard of
+  broken: boolean; // frames were (or may have been) missed: the stored reply, not the text, completes it
+  item?: HTMLLIElement;
+  painting?: number; // the animation frame that will show the text so far
+}
+
+/** A message the widget shows before (or instead of) a stored one. */
+function draft(role: Message["role"], content: string, at = 0): Message {
+  return { id: "", role, content, created_at: new Date(at).toISOString(), attachments: [], citations: [], sender_name: null };
+}
 
 function httpsUrl(raw: string | null): string | null {
   if (!raw) return null;
@@ -87,6 +108,16 @@ export class Widget {
   private unread = 0;
   private pollTimer = 0;
   private alertIsPassing = false; // a failed upload or handover, cleared by the next success
+  private sending = false;
+  private readonly streams = new Map<string, Stream>(); // oldest first
+  private readonly settled = new Set<string>(); // answers in (or given up): late frames change nothing
+  private socket: WebSocket | null = null;
+  private live = false; // the socket is open
+  private linking = false; // a ticket is on its way
+  private socketTimer = 0;
+  private pinger = 0;
+  private failures = 0; // socket attempts since one last lasted
+  private noSocket = false; // real time is off here, or cannot work: polling alone, as before sockets
 
   constructor(
     private readonly agentId: string,
@@ -314,15 +345,7 @@ export class Widget {
   private showWelcome(): void {
     const text = this.config?.welcome_message;
     if (!text || this.welcome) return;
-    this.welcome = this.messageItem({
-      id: "welcome",
-      role: "assistant",
-      content: text,
-      created_at: new Date(0).toISOString(),
-      attachments: [],
-      citations: [],
-      sender_name: null,
-    });
+    this.welcome = this.messageItem(draft("assistant", text));
     this.log.appendChild(this.welcome);
   }
 
@@ -346,6 +369,7 @@ export class Widget {
     this.welcome?.remove(); // the server's own welcome message takes its place
     this.welcome = null;
     this.show({ status: started.status, messages: started.messages, cursor: null });
+    await this.connect(); // so the first answer can stream too
   }
 
   private forget(): void {
@@ -353,28 +377,28 @@ export class Widget {
     this.api.token = null;
     this.cursor = null;
     saveSession(this.agentId, null);
+    const socket = this.socket;
+    this.socket = null; // first: its close is then not a drop to recover from
+    this.live = this.noSocket = false;
+    socket?.close();
+    clearInterval(this.pinger);
+    clearTimeout(this.socketTimer);
+    this.socketTimer = 0;
+    for (const id of this.streams.keys()) this.settle(id);
   }
 
   private async send(): Promise<void> {
     const content = this.input.value.trim() || this.attachmentKeys.map((a) => a.chip.title).join(", ");
     if (!content || this.busy || this.input.disabled) return;
-    this.busy = true;
+    this.busy = this.sending = true;
     this.input.value = "";
     this.input.style.height = "auto";
     const keys = this.attachmentKeys.splice(0);
     keys.forEach((a) => a.chip.remove());
-    const local = this.messageItem({
-      id: "",
-      role: "user",
-      content,
-      created_at: new Date().toISOString(),
-      attachments: [],
-      citations: [],
-      sender_name: null,
-    });
+    const local = this.messageItem(draft("user", content, Date.now()));
     local.classList.add("pending");
     this.log.appendChild(local);
-    this.typing.hidden = false;
+    this.dots();
     this.scrollDown();
     try {
       await this.ensureConversation();
@@ -390,17 +414,26 @@ export class Widget {
       local.remove();
       if (this.alertIsPassing) this.alertBox.hidden = true;
       this.show(sent);
+      // 202: the answer comes as frames, perhaps some already did. If the socket is down, the poll
+      // brings the stored reply instead.
+      const asked = sent.messages[0];
+      if (sent.streaming && asked && !this.streams.has(asked.id)) this.track(asked.id, !this.live);
     } catch (error) {
       local.classList.replace("pending", "failed");
       const message = error instanceof ApiError ? error.message : "Something went wrong.";
       local.appendChild(h("p", { class: "error", role: "alert" }, `Not sent: ${message}`));
       if (!this.input.value) this.input.value = content;
     } finally {
-      this.busy = false;
-      this.typing.hidden = true;
+      this.busy = this.sending = false;
+      this.dots();
       this.scrollDown();
       this.schedulePoll();
     }
+  }
+
+  /** The typing dots: while a message is being sent, and for answers that have not begun to show. */
+  private dots(): void {
+    this.typing.hidden = !this.sending && ![...this.streams.values()].some((s) => !s.item);
   }
 
   private async attach(files: File[]): Promise<void> {
@@ -466,9 +499,10 @@ export class Widget {
     this.scrollDown();
   }
 
-  /** New messages from the API (send, poll, handover): de-duplicated by id, kept in time order. */
-  private show(page: MessagesPage, countUnread = true): void {
-    let fresh = 0;
+  /** New messages from the API (send, poll, handover, socket): de-duplicated by id, kept in time
+   * order. Returns the ones that were new. */
+  private show(page: MessagesPage, countUnread = true): Message[] {
+    const added: Message[] = [];
     for (const message of page.messages) {
       if (this.shown.has(message.id)) continue;
       const item = this.messageItem(message);
@@ -476,8 +510,9 @@ export class Widget {
       const at = Date.parse(message.created_at);
       const later = Array.from(this.log.children).find((li) => Number((li as HTMLElement).dataset.at) > at);
       this.log.insertBefore(item, later ?? null);
-      if (message.role !== "user") fresh++;
+      added.push(message);
     }
+    const fresh = added.filter((m) => m.role !== "user").length;
     if (page.cursor) this.cursor = page.cursor;
     this.setStatus(page.status);
     if (fresh && countUnread && !this.isOpen) {
@@ -486,6 +521,7 @@ export class Widget {
       this.badge.hidden = false;
     }
     if (fresh) this.scrollDown();
+    return added;
   }
 
   private setStatus(status: Status): void {
@@ -541,11 +577,26 @@ export class Widget {
     };
   }
 
-  /** Polls for new messages (people's replies); `resume` reloads a kept conversation's history. */
+  /** Polls for new messages (people's replies, answers the socket missed); `resume` reloads a kept
+   * conversation's history. */
   private async poll(resume = false): Promise<void> {
     if (!this.session || this.busy) return this.schedulePoll();
     try {
-      this.show(await this.api.poll(resume ? null : this.cursor), !resume); // history is not unread
+      const page = await this.api.poll(resume ? null : this.cursor);
+      // A stored reply the frames did not finish (the socket dropped, or the poll was first) takes
+      // the place of the oldest answer in progress: replies are stored in the order asked.
+      const added = this.show(page, !resume); // history is not unread
+      for (const message of added) {
+        const oldest = this.streams.keys().next();
+        if (message.role === "assistant" && !oldest.done) this.settle(oldest.value);
+      }
+      // Reloaded while the last question was being answered: its reply is on the way.
+      const last = page.messages[page.messages.length - 1];
+      if (resume && last?.role === "user") this.track(last.id, true, Date.parse(last.created_at));
+      // Nothing more comes for an answer once a person has the conversation, or after long silence.
+      for (const [id, stream] of this.streams) {
+        if (page.status !== "active" || Date.now() - stream.seen > GIVE_UP_MS) this.settle(id);
+      }
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         this.forget(); // expired or ended elsewhere: the next message starts a new conversation
@@ -555,17 +606,151 @@ export class Widget {
     this.schedulePoll();
   }
 
+  /** Whether there is something to listen for: the panel is open, a person is (about to be) on the
+   * conversation, or an answer is coming. */
+  private listening(): boolean {
+    return this.isOpen || this.status === "waiting_human" || this.status === "with_human" || this.streams.size > 0;
+  }
+
   private schedulePoll(delay?: number): void {
     clearTimeout(this.pollTimer);
     if (!this.session || !this.config) return;
-    const waiting = this.status === "waiting_human" || this.status === "with_human";
+    void this.connect();
     let wait = delay;
     if (wait === undefined) {
-      if (this.isOpen) wait = document.hidden ? POLL_HIDDEN_MS : POLL_OPEN_MS;
-      else if (waiting) wait = document.hidden ? POLL_HIDDEN_MS : POLL_WAITING_MS;
-      else return;
+      if (!this.listening()) return;
+      // People's replies are polled as before: the socket only speeds up the AI's answers.
+      const caughtUp = this.live && this.status === "active" && ![...this.streams.values()].some((s) => s.broken);
+      wait = document.hidden || caughtUp ? POLL_SLOW_MS : this.isOpen ? POLL_OPEN_MS : POLL_WAITING_MS;
     }
     this.pollTimer = window.setTimeout(() => void this.poll(), wait);
+  }
+
+  /** Opens the conversation's socket when there is something to listen for; resolves once it is open
+   * or has failed (or after a few seconds). A failure only means polling, as before sockets. */
+  private async connect(): Promise<void> {
+    const session = this.session;
+    if (!session || this.socket || this.linking || this.socketTimer || this.noSocket || !this.listening()) return;
+    this.linking = true;
+    let socket: WebSocket;
+    try {
+      const { ticket, url } = await this.api.realtimeTicket();
+      if (session !== this.session) return; // the conversation ended meanwhile
+      socket = new WebSocket(url, ["buzzi.v1", ticket]);
+    } catch (error) {
+      // Switched off here (404) or refused: poll alone. The network or a server may recover.
+      if (error instanceof ApiError && (!error.status || error.status >= 500)) this.retry();
+      else this.noSocket = true;
+      return;
+    } finally {
+      this.linking = false;
+    }
+    this.socket = socket;
+    let opened = Infinity;
+    socket.onopen = () => {
+      this.live = true;
+      opened = Date.now();
+      // Only while listening: an idle socket is then let go, and opened again when needed.
+      this.pinger = window.setInterval(() => this.listening() && socket.send('{"action":"ping"}'), PING_MS);
+      this.schedulePoll(0); // what was missed while it was down
+    };
+    socket.onmessage = (event) => {
+      try {
+        this.frame(JSON.parse(event.data as string) as Frame);
+      } catch {
+        // not a frame this version reads: the stored messages still arrive by polling
+      }
+    };
+    socket.onclose = () => {
+      if (this.socket !== socket) return; // let go on purpose
+      // A socket that lasted dropped (API Gateway's 2-hour limit, a network change): back at once. One
+      // that failed or was closed straight away backs off, so a broken setup is not asked every second.
+      if (Date.now() - opened > 60000) this.failures = 0;
+      this.socket = null;
+      this.live = false;
+      clearInterval(this.pinger);
+      for (const stream of this.streams.values()) stream.broken = true; // its frames now go nowhere
+      this.retry();
+      this.schedulePoll();
+    };
+    await new Promise((settled) => {
+      socket.addEventListener("open", settled);
+      socket.addEventListener("close", settled);
+      setTimeout(settled, 3000);
+    });
+  }
+
+  private retry(): void {
+    if (++this.failures > MAX_FAILURES) {
+      this.noSocket = true;
+      return;
+    }
+    const wait = RETRY_S[Math.min(this.failures, RETRY_S.length) - 1] * 1000;
+    this.socketTimer = window.setTimeout(() => {
+      this.socketTimer = 0;
+      void this.connect();
+    }, wait);
+  }
+
+  private frame(frame: Frame): void {
+    if (frame.type === "message" && frame.message) {
+      this.show({ status: this.status, messages: [frame.message], cursor: null });
+      return;
+    }
+    const id = frame.reply_to;
+    if (!id) return; // pong
+    if (frame.type === "answer.done") {
+      this.settle(id);
+      // No message: none was stored (a person took over while the AI was writing).
+      this.show({ status: frame.status ?? this.status, messages: frame.message ? [frame.message] : [], cursor: null });
+      this.schedulePoll();
+      return;
+    }
+    // Frames for a question not sent from here (another tab, or before a reload) may have begun
+    // before this socket listened: the stored reply completes those.
+    const stream = this.streams.get(id) ?? this.track(id, !this.sending);
+    if (!stream) return;
+    stream.seen = Date.now();
+    if (frame.type === "answer.error") stream.broken = true; // what follows is the fallback, in the done
+    if (stream.broken) return;
+    if (frame.type === "answer.delta") stream.text += frame.text ?? "";
+    else if (frame.type !== "answer.searching" || stream.text) return;
+    stream.painting ||= requestAnimationFrame(() => this.paint(stream));
+  }
+
+  /** Starts waiting for the answer to the customer message `id`, unless it is in already. */
+  private track(id: string, broken: boolean, seen = Date.now()): Stream | undefined {
+    if (this.settled.has(id)) return undefined;
+    const stream: Stream = { id, text: "", seen, broken };
+    this.streams.set(id, stream);
+    this.dots();
+    return stream;
+  }
+
+  /** The answer is in (or given up on): its provisional bubble goes; the stored reply is shown by
+   * the caller, or was already. */
+  private settle(id: string): void {
+    this.streams.get(id)?.item?.remove();
+    this.streams.delete(id);
+    this.settled.add(id);
+    this.dots();
+  }
+
+  /** The answer so far, rendered at most once per animation frame. */
+  private paint(stream: Stream): void {
+    stream.painting = 0;
+    if (this.streams.get(stream.id) !== stream) return; // settled meanwhile
+    if (!stream.item) {
+      stream.item = this.messageItem(draft("assistant", ""));
+      stream.item.dataset.at = "9e15"; // below every stored message until the real one takes its place
+      stream.item.dataset.streaming = "true";
+      stream.item.setAttribute("aria-busy", "true"); // screen readers hear the stored answer, not each piece
+      this.log.appendChild(stream.item);
+      this.dots();
+    }
+    const bubble = stream.item.querySelector(".bubble") as HTMLElement;
+    bubble.replaceChildren(renderMarkdown(stream.text || "_Searching…_"));
+    this.scrollDown();
   }
 
   private scrollDown(): void {

@@ -8,11 +8,13 @@ platform's offline mode): the platform's labelled offline answer from the best p
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from chatapp.agent_runtime.interface import (
     Citation,
+    Delta,
     LanguageModelUnavailable,
     Passage,
     Reply,
@@ -26,29 +28,51 @@ from .prompts import TOOLS, conversation_messages, passages_for_model, system_pr
 DEFAULT_TOOLS = ("rag_search", "request_human_handover")
 MAX_TOOL_ROUNDS = 3
 DEFAULT_FALLBACK = "Sorry, I can't answer right now. Please try again in a moment, or ask for a person."
+ROUND_SEPARATOR = "\n\n"
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 
 
 def respond(turn: Turn, runtime: Runtime) -> Reply:
+    *_, reply = _answer(turn, runtime, streaming=False)
+    if not isinstance(reply, Reply):
+        raise TypeError("the answer ended without a Reply")
+    return reply
+
+
+def respond_stream(turn: Turn, runtime: Runtime) -> Iterator[Delta | Reply]:
+    """`respond`, with the text yielded as Claude writes it (interface version 2)."""
+    return _answer(turn, runtime, streaming=True)
+
+
+def _answer(turn: Turn, runtime: Runtime, *, streaming: bool) -> Iterator[Delta | Reply]:
     tools = enabled_tools(turn.agent)
     if runtime.llm is None:
         passages = runtime.search(turn.message) if "rag_search" in tools else []
-        return runtime.offline_answer(turn, passages)
+        yield runtime.offline_answer(turn, passages)
+        return
     request = first_request(turn, tools)
     exchange = Exchange(turn, runtime, tools)
     response: Any = None
     for round_number in range(MAX_TOOL_ROUNDS + 1):
         try:
-            response = runtime.llm.create(**request)
+            if streaming:
+                stream = runtime.llm.stream(**request)
+                for number, piece in enumerate(stream):
+                    if number == 0 and exchange.said:  # a new round's text starts a new paragraph
+                        yield Delta(ROUND_SEPARATOR)
+                    yield Delta(piece)
+                response = stream.response
+            else:
+                response = runtime.llm.create(**request)
         except LanguageModelUnavailable:
-            return exchange.fallback(request["model"])
-        exchange.count(response.usage)
+            yield exchange.fallback(request["model"])
+            return
+        exchange.count(response)
         uses = [block for block in response.content if block.type == "tool_use"]
         if response.stop_reason != "tool_use" or not uses or round_number == MAX_TOOL_ROUNDS:
             break
         request["messages"] = exchange.after_tools(request["messages"], response.content, uses)
-    text = "".join(block.text for block in response.content if block.type == "text")
-    return exchange.reply(text, getattr(response, "model", request["model"]))
+    yield exchange.reply(getattr(response, "model", request["model"]))
 
 
 def enabled_tools(agent: Any) -> list[str]:
@@ -82,10 +106,20 @@ class Exchange:
     searched: bool = False
     tokens_in: int = 0
     tokens_out: int = 0
+    texts: list[str] = field(default_factory=list)
 
-    def count(self, usage: Any) -> None:
-        self.tokens_in += usage.input_tokens
-        self.tokens_out += usage.output_tokens
+    def count(self, response: Any) -> None:
+        """A round's tokens, and what it said: every round's text is the answer's (a few words
+        before a search included), as a stream shows it."""
+        self.tokens_in += response.usage.input_tokens
+        self.tokens_out += response.usage.output_tokens
+        text = "".join(block.text for block in response.content if block.type == "text")
+        if text.strip():
+            self.texts.append(text)
+
+    @property
+    def said(self) -> bool:
+        return bool(self.texts)
 
     def after_tools(self, messages: list[Any], content: list[Any], uses: list[Any]) -> list[Any]:
         """The conversation so far, the model's tool calls and their results: the next request's messages."""
@@ -128,8 +162,8 @@ class Exchange:
             tool_calls=tuple(self.calls),
         )
 
-    def reply(self, text: str, model: str | None) -> Reply:
-        text = text.strip()
+    def reply(self, model: str | None) -> Reply:
+        text = ROUND_SEPARATOR.join(self.texts).strip()
         cited = _cited(text, self.passages)
         basis = cited or self.passages
         return Reply(

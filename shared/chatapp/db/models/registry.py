@@ -12,8 +12,9 @@ from chatapp.db.models import (
     conversations,
     core,
     knowledge,
+    realtime,
     team,
 )
 
-MODEL_MODULES = (core, agents, conversations, knowledge, billing, channels, analytics, audit, team)
+MODEL_MODULES = (core, agents, conversations, knowledge, billing, channels, analytics, audit, realtime, team)
 metadata = Base.metadata

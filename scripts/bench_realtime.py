@@ -1,0 +1,317 @@
+"""Real-time benchmark: time to first token through the widget's socket, and many sockets held open.
+
+    ./run bench-realtime [--companies 1000] [--chunks 50] [--turns 200] [--sockets 1000] [--hold 120]
+
+Everything runs through the local runner (`./run dev`'s server: HTTP routes, the WebSocket API at
+/ws/widget, the `@connections` API, moto's SQS with the template's AnswerQueue polled into the real
+answer worker). Claude is the fake Messages API over HTTP with a 300 ms first-token delay on the
+call that writes text; the `rag_search` round trip answers at once.
+
+1. Time to first token: from the customer's `POST .../conversation/messages` to the first
+   `answer.delta` frame at a WebSocket client, over `--turns` turns with `--companies` companies
+   loaded. Printed beside the baseline of the same run: the real SDK streaming straight from the
+   fake, which is the 300 ms plus what the SDK itself costs. Targets (issue #17): p50 <= 300 + 60 ms,
+   p99 <= 300 + 150 ms.
+2. `--sockets` widget sockets (one conversation each, across the companies) held for `--hold`
+   seconds while frames are posted to every one of them through the management API, each naming
+   its conversation: the clients count what they received and whether any frame was another's.
+   RSS of this process (runner and clients both) at the start and end of the hold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "shared"), str(ROOT), str(ROOT / "scripts")]
+
+from bench_chat import ORIGIN, _agents_for  # noqa: E402
+from bench_knowledge import WORDS, _load_scale, _phase_environment  # noqa: E402
+
+FIRST_TOKEN_DELAY = 0.3
+ANSWER = "Here is what our help centre says about that [1]. " * 4
+
+
+def _fake_claude() -> Any:
+    from devtools.fake_anthropic import FakeAnthropic, streamed, text_reply, tool_use_reply
+
+    def respond(request: dict[str, Any]) -> Any:
+        last = request["messages"][-1]
+        if isinstance(last["content"], list) and last["content"][0].get("type") == "tool_result":
+            return streamed(text_reply(ANSWER, input_tokens=800), first_token_delay=FIRST_TOKEN_DELAY)
+        question = last["content"] if isinstance(last["content"], str) else "help"
+        return tool_use_reply("rag_search", {"query": question[:200]}, input_tokens=300, output_tokens=15)
+
+    fake = FakeAnthropic(tokens_per_second=200).start()
+    fake.responder = respond
+    os.environ.update(
+        {
+            "ANSWERER": "anthropic",
+            "ANTHROPIC_API_KEY": fake.api_key,
+            "ANTHROPIC_BASE_URL": fake.base_url,
+            "WIDGET_RATE_PER_IP": "1000000",  # one benchmark client, many companies' visitors
+        }
+    )
+    return fake
+
+
+def _baseline(fake: Any, runs: int = 30) -> list[float]:
+    """The SDK streaming straight from the fake: the floor any platform path stands on."""
+    import anthropic
+
+    from devtools.fake_anthropic import streamed, text_reply
+
+    client = anthropic.Anthropic(api_key=fake.api_key, base_url=fake.base_url)
+    timings = []
+    for _ in range(runs):
+        fake.script(streamed(text_reply(ANSWER), first_token_delay=FIRST_TOKEN_DELAY))
+        started = time.perf_counter()
+        with client.messages.stream(
+            model="claude-fake", max_tokens=100, messages=[{"role": "user", "content": "hi"}]
+        ) as stream:
+            for _text in stream.text_stream:
+                timings.append((time.perf_counter() - started) * 1000)
+                break
+    return sorted(timings)
+
+
+class Http:
+    """The widget's HTTP calls through the runner, one keep-alive connection."""
+
+    def __init__(self, port: int) -> None:
+        import http.client
+
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+        headers = {"Origin": ORIGIN, "Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.connection.request(method, path, body=json.dumps(body or {}).encode(), headers=headers)
+        response = self.connection.getresponse()
+        raw = response.read()
+        return response.status, json.loads(raw) if raw else None
+
+    def conversation(self, agent_id: uuid.UUID) -> tuple[str, str, str]:
+        """(session token, conversation id, a fresh ticket)."""
+        base = f"/v1/widget/agents/{agent_id}"
+        status, started = self.call("POST", f"{base}/conversations")
+        assert status == 201, started
+        status, ticket = self.call("POST", f"{base}/conversation/realtime-ticket", started["session_token"])
+        assert status == 201, ticket
+        return started["session_token"], started["conversation_id"], ticket["ticket"]
+
+
+def _start_platform() -> tuple[int, Any]:
+    from devtools.aws_local import LocalEventSources, free_port
+    from devtools.runner import RouteTable, _ensure_event_loop, make_server
+    from devtools.sockets import hub_for, local_urls
+    from devtools.template import functions, load_template
+
+    port = free_port()
+    os.environ.update(local_urls(port))
+    template = load_template()
+    specs = functions(template)
+    sources = LocalEventSources(template, specs)
+    sources.provision()
+    from chatapp.config import get_settings
+
+    get_settings.cache_clear()
+    _ensure_event_loop()
+    for spec in specs:
+        if spec.logical_id in ("ChatFunction", "RealtimeFunction", "AnswerStreamFunction"):
+            spec.load_handler()  # warm, as a provisioned function would be
+    hub = hub_for(specs, template)
+    server = make_server(RouteTable(specs), port=port, sockets=hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sources.start()
+    return port, hub
+
+
+def time_to_first_token(port: int, agents: list[uuid.UUID], turns: int, rng: random.Random) -> list[float]:
+    from websockets.sync.client import connect
+
+    http = Http(port)
+    sockets: dict[uuid.UUID, tuple[str, Any]] = {}
+    timings = []
+    for index in range(turns + 20):
+        agent_id = rng.choice(agents)
+        if agent_id not in sockets:
+            token, _, ticket = http.conversation(agent_id)
+            socket = connect(
+                f"ws://127.0.0.1:{port}/ws/widget", origin=ORIGIN, subprotocols=["buzzi.v1", ticket]
+            ).__enter__()
+            sockets[agent_id] = (token, socket)
+        token, socket = sockets[agent_id]
+        question = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 10))) + "?"
+        started = time.perf_counter()
+        status, sent = http.call(
+            "POST", f"/v1/widget/agents/{agent_id}/conversation/messages", token, {"content": question}
+        )
+        assert status == 202, (status, sent)
+        first = None
+        while True:
+            frame = json.loads(socket.recv(timeout=30))
+            if frame["type"] == "answer.delta" and first is None:
+                first = (time.perf_counter() - started) * 1000
+            if frame["type"] == "answer.done":
+                break
+        assert first is not None
+        if index >= 20:  # warm-up excluded
+            timings.append(first)
+    for _, socket in sockets.values():
+        socket.close()
+    return sorted(timings)
+
+
+def _rss_mb() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 1024 / 1024
+
+
+def hold_sockets(port: int, hub: Any, agents: list[uuid.UUID], count: int, hold: float) -> dict[str, Any]:
+    from sqlalchemy import text
+    from tqdm import tqdm
+
+    from chatapp.db.engine import owner_engine
+    from chatapp.realtime import push
+
+    http = Http(port)
+    tickets = {}
+    for index in tqdm(range(count), desc="conversations and tickets", unit="conv"):
+        _, conversation_id, ticket = http.conversation(agents[index % len(agents)])
+        tickets[conversation_id] = ticket
+    received: dict[str, int] = dict.fromkeys(tickets, 0)
+    foreign = 0
+    opened = threading.Event()
+    stop = threading.Event()
+
+    async def client(conversation_id: str, ticket: str, ready: list[int]) -> None:
+        nonlocal foreign
+        from websockets.asyncio.client import connect
+
+        async with connect(
+            f"ws://127.0.0.1:{port}/ws/widget",
+            origin=ORIGIN,
+            subprotocols=["buzzi.v1", ticket],
+            open_timeout=60,
+        ) as socket:
+            ready.append(1)
+            while not stop.is_set():
+                try:
+                    raw = await asyncio.wait_for(socket.recv(), timeout=1)
+                except TimeoutError:
+                    continue
+                frame = json.loads(raw)
+                if frame.get("conversation") == conversation_id:
+                    received[conversation_id] += 1
+                else:
+                    foreign += 1
+
+    async def clients() -> None:
+        ready: list[int] = []
+        tasks = [asyncio.create_task(client(c, t, ready)) for c, t in tickets.items()]
+        while len(ready) < len(tasks):
+            await asyncio.sleep(0.1)
+        opened.set()
+        await asyncio.gather(*tasks)
+
+    threading.Thread(target=lambda: asyncio.run(clients()), daemon=True).start()
+    assert opened.wait(300), "the sockets did not all open"
+    with owner_engine().connect() as db:
+        rows = db.execute(
+            text("SELECT conversation_id, connection_id FROM chatapp_realtime_connections")
+        ).all()
+    by_conversation = {
+        str(r.conversation_id): r.connection_id for r in rows if str(r.conversation_id) in tickets
+    }
+    assert len(by_conversation) == count, (len(by_conversation), count)
+    rss_start, started, sent = _rss_mb(), time.monotonic(), 0
+    print(f"  {hub.open_count} sockets open; RSS {rss_start:.0f} MB at the start of the hold", flush=True)
+    while time.monotonic() - started < hold:
+        for conversation_id, connection_id in by_conversation.items():
+            push.post([connection_id], {"type": "message", "conversation": conversation_id})
+            sent += 1
+        time.sleep(max(0.0, 5 - (time.monotonic() - started) % 5))  # a round every 5 seconds
+    time.sleep(2)
+    rss_end = _rss_mb()
+    stop.set()
+    return {
+        "open": hub.open_count,
+        "sent": sent,
+        "received": sum(received.values()),
+        "foreign": foreign,
+        "short": sum(1 for c in received if received[c] == 0),
+        "rss_start": rss_start,
+        "rss_end": rss_end,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Buzzi real-time benchmark")
+    parser.add_argument("--companies", type=int, default=1000)
+    parser.add_argument("--chunks", type=int, default=50)
+    parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--hold", type=float, default=120)
+    args = parser.parse_args()
+    print(f"» real time: {args.companies} companies x {args.chunks} chunks", file=sys.stderr, flush=True)
+    _phase_environment(f"buzzi_bench_realtime_{args.companies}", tempfile.mkdtemp(prefix="buzzi-bench-"))
+    import boto3
+
+    os.environ["AGENT_PACKAGES_BUCKET"] = "bench-agent-packages"
+    boto3.client("s3").create_bucket(Bucket="bench-agent-packages")
+    fake = _fake_claude()
+    port, hub = _start_platform()
+    from devtools.seed import seed
+
+    seed(with_packages=True)
+    rng = random.Random(17)
+    principals = _load_scale(args.companies, args.chunks, rng)
+    agents = _agents_for([(p.company_id, category) for p, category in principals])
+
+    baseline = _baseline(fake)
+    timings = time_to_first_token(port, agents, args.turns, rng)
+
+    def quantile(values: list[float], q: float) -> float:
+        return values[max(0, int(len(values) * q) - 1)]
+
+    base50, base99 = statistics.median(baseline), quantile(baseline, 0.99)
+    p50, p99 = statistics.median(timings), quantile(timings, 0.99)
+    print(f"time to first token, {len(timings)} turns, first-token delay {FIRST_TOKEN_DELAY * 1000:.0f} ms:")
+    print(f"  platform  p50 {p50:.1f} ms   p99 {p99:.1f} ms")
+    print(f"  baseline  p50 {base50:.1f} ms   p99 {base99:.1f} ms   (the SDK straight from the fake)")
+    print(
+        f"  overhead  p50 +{p50 - 300:.1f} ms   p99 +{p99 - 300:.1f} ms over the 300 ms delay   "
+        f"(targets +60 / +150)"
+    )
+    if args.sockets:
+        held = hold_sockets(port, hub, agents, args.sockets, args.hold)
+        print(f"{args.sockets} sockets held {args.hold:.0f} s:")
+        print(
+            f"  open {held['open']}; frames sent {held['sent']}, received {held['received']}, "
+            f"another conversation's {held['foreign']}; sockets that got nothing {held['short']}"
+        )
+        print(
+            f"  RSS {held['rss_start']:.0f} MB at the start, {held['rss_end']:.0f} MB at the end "
+            "(runner and clients)"
+        )
+    fake.stop()
+    os._exit(0)  # daemon threads (runner, pollers, sockets) need no orderly goodbye
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""One-time connect tickets: what a widget trades its session token for before opening a socket.
+
+Browsers cannot set headers on a WebSocket and query strings land in access logs, so the widget
+presents the ticket as a `Sec-WebSocket-Protocol` value. A ticket is single use, lives 60 seconds
+and is stored hashed. It names its company in clear (`bzt_<company hex>.<secret>`), so `$connect`
+can look it up inside that company's tenant context: a forged prefix only searches a company
+where the hash does not exist.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from chatapp.db.models.realtime import RealtimeTicket
+from chatapp.security import TokenKind, token_digest
+
+TICKET_TTL = timedelta(seconds=60)
+_PREFIX = f"{TokenKind.REALTIME_TICKET.value}_"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a redeemed ticket allows: one socket on one conversation of one agent."""
+
+    company_id: uuid.UUID
+    conversation_id: uuid.UUID
+    agent_id: uuid.UUID
+
+
+def issue(
+    db: Session, company_id: uuid.UUID, conversation_id: uuid.UUID, agent_id: uuid.UUID
+) -> tuple[str, int]:
+    """A new ticket and its lifetime in seconds; `db` is in the company's context."""
+    ticket = f"{_PREFIX}{company_id.hex}.{secrets.token_urlsafe(32)}"
+    db.add(
+        RealtimeTicket(
+            company_id=company_id,
+            conversation_id=conversation_id,
+            agent_id=agent_id,
+            token_hash=token_digest(ticket),
+            expires_at=datetime.now(UTC) + TICKET_TTL,
+        )
+    )
+    return ticket, int(TICKET_TTL.total_seconds())
+
+
+def company_of(ticket: str) -> uuid.UUID | None:
+    """The company a well-formed ticket names (not yet proof of anything)."""
+    if not ticket.startswith(_PREFIX):
+        return None
+    company_hex, dot, secret = ticket[len(_PREFIX) :].partition(".")
+    if not dot or not secret or len(company_hex) != 32:
+        return None
+    try:
+        return uuid.UUID(hex=company_hex)
+    except ValueError:
+        return None
+
+
+def redeem(db: Session, ticket: str, now: datetime | None = None) -> Claim | None:
+    """The ticket's claim, consumed: a second use finds nothing. `db` is in `company_of(ticket)`'s
+    context and commits the deletion whatever happens next (single use, come what may)."""
+    row = db.execute(
+        delete(RealtimeTicket)
+        .where(RealtimeTicket.token_hash == token_digest(ticket))
+        .returning(
+            RealtimeTicket.company_id,
+            RealtimeTicket.conversation_id,
+            RealtimeTicket.agent_id,
+            RealtimeTicket.expires_at,
+        )
+    ).one_or_none()
+    if row is None or row.expires_at <= (now or datetime.now(UTC)):
+        return None
+    return Claim(row.company_id, row.conversation_id, row.agent_id)

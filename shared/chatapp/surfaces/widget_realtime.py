@@ -1,0 +1,131 @@
+"""The widget's socket (docs/realtime.md): tickets, `$connect`, `$disconnect`, pings, and the
+worker that streams an answer to the conversation's open sockets.
+
+`$connect` decides before API Gateway accepts: a ticket that is missing, forged, expired or used
+is 401, a page whose origin the agent does not allow is 403, and neither leaves a connection row.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from chatapp.config import get_settings
+from chatapp.conversations import turns
+from chatapp.db.models.conversations import Message
+from chatapp.db.tenancy import TenantContext, tenant_session
+from chatapp.errors import Forbidden, NotFound
+from chatapp.observability import correlate
+from chatapp.realtime import connections, push, tickets
+from chatapp.realtime.frames import AnswerFrames
+from chatapp.surfaces.widget import company_context, present, require_origin, session_conversation
+from chatapp.surfaces.widget_schemas import RealtimeTicketOut
+
+SUBPROTOCOL = "buzzi.v1"
+
+
+@dataclass(frozen=True)
+class Handshake:
+    """How to answer a socket's opening: 200 with the subprotocol chosen, or a refusal."""
+
+    status: int
+    subprotocol: str | None = None
+    reason: str | None = None
+
+
+def issue_ticket(agent_id: uuid.UUID, token: str | None, origin: str | None) -> RealtimeTicketOut:
+    require_origin(agent_id, origin, required=False)
+    url = get_settings().realtime_url
+    if not url:
+        raise NotFound("Real time is not switched on here; poll for messages.", code="realtime_unavailable")
+    with tenant_session(company_context(agent_id)) as db:
+        conversation = session_conversation(db, agent_id, token)
+        ticket, lifetime = tickets.issue(db, conversation.company_id, conversation.id, agent_id)
+    return RealtimeTicketOut(ticket=ticket, url=url, expires_in=lifetime)
+
+
+def connect(connection_id: str, offered_protocols: str | None, origin: str | None) -> Handshake:
+    offered = [p.strip() for p in (offered_protocols or "").split(",") if p.strip()]
+    ticket = next((p for p in offered if tickets.company_of(p) is not None), None)
+    company_id = tickets.company_of(ticket) if ticket else None
+    if ticket is None or company_id is None or SUBPROTOCOL not in offered:
+        return Handshake(401, reason="no_ticket")
+    context = TenantContext.company_service(company_id)
+    with tenant_session(context) as db:  # committed at once: a ticket is used up by trying it
+        claim = tickets.redeem(db, ticket)
+    if claim is None:
+        return Handshake(401, reason="ticket_invalid")
+    try:
+        require_origin(claim.agent_id, origin, required=True)
+    except Forbidden:
+        return Handshake(403, reason="origin_not_allowed")
+    with tenant_session(context) as db:
+        connections.open_widget(db, connection_id, claim)
+    return Handshake(200, subprotocol=SUBPROTOCOL)
+
+
+def disconnect(connection_id: str) -> None:
+    connections.forget(connection_id)
+
+
+def receive(connection_id: str, body: str | None) -> None:
+    """What a widget sends up the socket: only pings (messages go through the HTTP API)."""
+    try:
+        action = json.loads(body or "{}").get("action")
+    except (ValueError, AttributeError):
+        return
+    if action == "ping":
+        push.post([connection_id], {"type": "pong"})
+
+
+def stream_answer(
+    company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID, *, retried: bool = False
+) -> None:
+    """Answer a customer message stored by `send_message`, frame by frame to the conversation's
+    sockets. Idempotent: a message that already has its reply is not answered again, and its
+    sockets get that reply as `answer.done` (every 202 ends with one). A retried job first says
+    `answer.error`, so a widget drops what an interrupted attempt streamed."""
+    correlate(company_id=company_id, conversation_id=conversation_id)
+    stored = turns.resume(company_id, conversation_id, message_id)
+    frames = AnswerFrames(_sockets(company_id, conversation_id), reply_to=str(message_id))
+    try:
+        if stored is None:
+            _done_with_stored_reply(frames, company_id, conversation_id, message_id)
+            return
+        if retried:
+            frames.error("answer_restarted", "The answer is starting again.")
+        outcome = turns.answer(stored, frames)
+        reply = outcome.messages[-1] if len(outcome.messages) > 1 else None
+        stream = (reply.metadata_ or {}).get("stream") if reply is not None else None
+        if stream and stream.get("interrupted"):
+            frames.error("answer_interrupted", "The answer broke off; here is what we can say instead.")
+        frames.done(_view(reply), outcome.status, outcome.escalated)
+    finally:
+        frames.close()
+
+
+def give_up_answer(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID) -> None:
+    """The job's last attempt failed: end the widget's wait (the stored messages still tell the rest)."""
+    frames = AnswerFrames(_sockets(company_id, conversation_id), reply_to=str(message_id))
+    frames.error("answer_failed", "Sorry, we could not answer just now. Please try again.")
+    frames.done(None, "active", False)
+    frames.close()
+
+
+def _sockets(company_id: uuid.UUID, conversation_id: uuid.UUID) -> list[str]:
+    with tenant_session(TenantContext.company_service(company_id)) as db:
+        return connections.for_conversation(db, conversation_id)
+
+
+def _done_with_stored_reply(
+    frames: AnswerFrames, company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID
+) -> None:
+    with tenant_session(TenantContext.company_service(company_id)) as db:
+        reply, status = turns.reply_after(db, conversation_id, message_id)
+        frames.done(_view(reply), status, False)
+
+
+def _view(reply: Message | None) -> dict[str, Any] | None:
+    return present(reply).model_dump(mode="json") if reply is not None else None

@@ -1,0 +1,373 @@
+"""Streamed answers over the widget's socket (docs/realtime.md), through the local runner's
+WebSocket API: the real `$connect`/`$disconnect`/`$default` handler, the real answer worker fed by
+the template's AnswerQueue in moto, and frames posted with boto3 to the runner's `@connections` API.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from sqlalchemy import Engine, text
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from devtools.fake_anthropic import FakeAnthropic, broken_stream, streamed, text_reply, tool_use_reply
+from devtools.runner import RouteTable, make_server
+from devtools.sockets import SocketHub, hub_for, local_urls
+from devtools.template import FunctionSpec, functions
+from tests.integration.chat.conftest import SHOP, ChatShop, Visitor
+from tests.integration.stack import LocalAws
+
+GUIDE = (
+    "# Returns\n\nYou can return any item within 30 days of delivery for a full refund. "
+    "Print the prepaid label from your order page, pack the item in its original box and drop it at "
+    "any parcel shop. Refunds reach your card five working days after the parcel arrives back with us."
+)
+
+
+@dataclass
+class Realtime:
+    port: int
+    hub: SocketHub
+    opened: ExitStack
+
+    def socket(self, shop: ChatShop, visitor: Visitor, origin: str = SHOP) -> Frames:
+        ticket = shop.widget("POST", "/conversation/realtime-ticket", token=visitor.token, origin=origin)
+        assert ticket.status == 201, ticket.body
+        assert ticket.body["url"] == f"ws://127.0.0.1:{self.port}/ws/widget"
+        return Frames(self.connect(ticket.body["ticket"], origin))
+
+    def connect(self, ticket: str, origin: str = SHOP) -> ClientConnection:
+        url = f"ws://127.0.0.1:{self.port}/ws/widget"
+        return self.opened.enter_context(connect(url, origin=origin, subprotocols=["buzzi.v1", ticket]))
+
+    def wait_open(self, count: int) -> None:
+        deadline = time.monotonic() + 5
+        while self.hub.open_count != count:
+            assert time.monotonic() < deadline, f"{self.hub.open_count} sockets open, expected {count}"
+            time.sleep(0.01)
+
+
+@dataclass
+class Frames:
+    """A widget's socket, read on a thread: every frame with the moment it arrived."""
+
+    connection: ClientConnection
+    received: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            for raw in self.connection:
+                self.received.append((time.monotonic(), json.loads(raw)))
+        except Exception:  # closed
+            return
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [frame for _, frame in self.received if frame["type"] == kind]
+
+    def until(self, kind: str, timeout: float = 20) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while not self.of(kind):
+            assert time.monotonic() < deadline, (
+                f"no {kind} frame; got {[f['type'] for _, f in self.received]}"
+            )
+            time.sleep(0.01)
+        return self.of(kind)[0]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class AnswerWorker:
+    """The AnswerQueue's event source, as Lambda's poller: messages go to the real worker at once."""
+
+    def __init__(self, local_aws: LocalAws, spec: FunctionSpec) -> None:
+        self.url = local_aws.sources.queue_urls["AnswerQueue"]
+        self.sources, self.spec = local_aws.sources, spec
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        sqs = boto3.client("sqs")
+        while not self._stop.is_set():
+            received = sqs.receive_message(
+                QueueUrl=self.url, MaxNumberOfMessages=1, WaitTimeSeconds=1, AttributeNames=["All"]
+            ).get("Messages", [])
+            if received:
+                self.sources.deliver_sqs(self.spec, self.url, received)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def realtime(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Realtime]:
+    from chatapp.config import get_settings
+
+    specs = functions()
+    hub = hub_for(specs)
+    server = make_server(RouteTable(specs), port=0, sockets=hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for key, value in local_urls(server.server_port).items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    worker = AnswerWorker(local_aws, next(s for s in specs if s.logical_id == "AnswerStreamFunction"))
+    with ExitStack() as opened:
+        yield Realtime(server.server_port, hub, opened)
+    worker.stop()
+    server.shutdown()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _connections(owner_engine: Engine, conversation_id: str) -> int:
+    with owner_engine.connect() as db:
+        return int(
+            db.execute(
+                text("SELECT count(*) FROM chatapp_realtime_connections WHERE conversation_id = :c"),
+                {"c": conversation_id},
+            ).scalar_one()
+        )
+
+
+def _stored(owner_engine: Engine, message_id: str) -> dict[str, Any]:
+    with owner_engine.connect() as db:
+        row = db.execute(
+            text("SELECT content, metadata FROM chatapp_messages WHERE id = :m"), {"m": message_id}
+        ).one()
+    return {"content": row.content, "metadata": row.metadata}
+
+
+def test_the_offline_answer_streams_in_pieces_and_ends_with_the_stored_reply(
+    shop: ChatShop, realtime: Realtime, owner_engine: Engine
+) -> None:
+    shop.teach("returns.md", GUIDE)
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    realtime.wait_open(1)
+    assert _connections(owner_engine, visitor.conversation_id) == 1
+
+    sent = visitor.send("How do I return an item for a refund?")
+    assert sent.status == 202, sent.body
+    assert sent.body["streaming"] is True
+    [asked] = sent.body["messages"]
+    assert asked["role"] == "user"
+
+    done = frames.until("answer.done")
+    deltas = [f for f in frames.of("answer.delta") if f["reply_to"] == asked["id"]]
+    assert len(deltas) >= 3, deltas  # paced word by word, batched about every 50 ms
+    assert frames.of("answer.searching")[0]["reply_to"] == asked["id"]
+    reply = done["message"]
+    assert done["reply_to"] == asked["id"] and reply["role"] == "assistant"
+    assert "".join(d["text"] for d in deltas).strip() == reply["content"].strip()
+    assert reply["citations"], reply  # the stored reply, as the messages API shows it
+
+    polled = visitor.poll().body["messages"]
+    assert [m["id"] for m in polled if m["role"] == "assistant"][-1] == reply["id"]
+    stored = _stored(owner_engine, reply["id"])
+    assert stored["metadata"]["replyTo"] == asked["id"]
+    assert stored["metadata"]["stream"] == {
+        "chars": sum(len(d["text"]) for d in deltas),
+        "interrupted": False,
+    }
+
+    frames.close()
+    deadline = time.monotonic() + 5
+    while _connections(owner_engine, visitor.conversation_id):  # $disconnect forgets it
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    without_socket = visitor.send("And how long does the refund take?")
+    assert without_socket.status == 200 and without_socket.body["streaming"] is False
+    assert [m["role"] for m in without_socket.body["messages"]] == ["user", "assistant"]
+
+
+def test_claude_streams_its_answer_after_a_search(
+    shop: ChatShop, realtime: Realtime, claude: FakeAnthropic
+) -> None:
+    shop.teach("returns.md", GUIDE)
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    answer = "You can return it within 30 days [1]. Print the label from your order page and drop it off."
+    claude.script(
+        tool_use_reply("rag_search", {"query": "return policy"}),
+        streamed(text_reply(answer), first_token_delay=0.2, tokens_per_second=200),
+    )
+    sent = visitor.send("Can I send this back?")
+    assert sent.status == 202, sent.body
+
+    done = frames.until("answer.done")
+    searching = frames.until("answer.searching")
+    assert searching["query"] == "return policy"
+    deltas = frames.of("answer.delta")
+    assert len(deltas) >= 3 and "".join(d["text"] for d in deltas) == answer
+    first_delta_at = next(at for at, f in frames.received if f["type"] == "answer.delta")
+    done_at = next(at for at, f in frames.received if f["type"] == "answer.done")
+    assert done_at - first_delta_at > 0.05  # the text arrived while it was being written
+    assert done["message"]["content"] == answer
+    assert [c["filename"] for c in done["message"]["citations"]] == ["returns.md"]
+    assert claude.requests[-1].body["stream"] is True
+
+
+def test_a_stream_that_breaks_off_ends_with_the_fallback_and_says_so(
+    shop: ChatShop, realtime: Realtime, claude: FakeAnthropic, owner_engine: Engine
+) -> None:
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    claude.script(broken_stream(text_reply("Our returns window is thirty days from delivery, and"), 20))
+    sent = visitor.send("What is the returns window?")
+    assert sent.status == 202, sent.body
+
+    done = frames.until("answer.done")
+    error = frames.until("answer.error")
+    assert error["code"] == "answer_interrupted"
+    assert "".join(d["text"] for d in frames.of("answer.delta")) == "Our returns window i"
+    kinds = [f["type"] for _, f in frames.received]
+    assert kinds.index("answer.error") < kinds.index("answer.done")
+    stored = _stored(owner_engine, done["message"]["id"])
+    assert stored["metadata"]["fallback"] is True
+    assert stored["metadata"]["stream"] == {"chars": 20, "interrupted": True}
+    assert done["message"]["content"] == stored["content"] != ""
+
+
+def test_a_socket_hears_only_its_own_conversation(
+    shop: ChatShop, other_shop: ChatShop, realtime: Realtime
+) -> None:
+    ours, theirs, neighbour = shop.visit(), other_shop.visit(), shop.visit()
+    our_frames = realtime.socket(shop, ours)
+    their_frames = realtime.socket(other_shop, theirs)
+    neighbour_frames = realtime.socket(shop, neighbour)
+    realtime.wait_open(3)
+    for _ in range(2):
+        assert ours.send("Hello, where is my parcel?").status == 202
+        assert theirs.send("Hi there, do you ship abroad?").status == 202
+    for frames in (our_frames, their_frames):
+        deadline = time.monotonic() + 20
+        while len(frames.of("answer.done")) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    our_ids = {m["id"] for m in ours.poll().body["messages"]}
+    their_ids = {m["id"] for m in theirs.poll().body["messages"]}
+    assert {f["reply_to"] for _, f in our_frames.received} <= our_ids
+    assert {f["reply_to"] for _, f in their_frames.received} <= their_ids
+    assert {f["message"]["id"] for f in our_frames.of("answer.done")} <= our_ids
+    assert neighbour_frames.received == []  # same company, another visitor's conversation
+
+
+def _refused(realtime: Realtime, subprotocols: list[str], origin: str = SHOP) -> int:
+    with pytest.raises(InvalidStatus) as refused:
+        connect(f"ws://127.0.0.1:{realtime.port}/ws/widget", origin=origin, subprotocols=subprotocols)
+    return refused.value.response.status_code
+
+
+def test_forged_expired_reused_and_foreign_tickets_are_refused_and_leave_no_connection(
+    shop: ChatShop, realtime: Realtime, owner_engine: Engine
+) -> None:
+    visitor = shop.visit()
+    company = shop.tenant.data.company_id
+
+    def ticket() -> str:
+        issued = shop.widget("POST", "/conversation/realtime-ticket", token=visitor.token)
+        assert issued.status == 201, issued.body
+        return str(issued.body["ticket"])
+
+    assert _refused(realtime, ["buzzi.v1"]) == 401  # no ticket
+    assert _refused(realtime, ["buzzi.v1", f"bzt_{company.hex}.forged-secret"]) == 401
+    assert _refused(realtime, ["buzzi.v1", f"bzt_{uuid.uuid4().hex}.x"]) == 401
+    assert _refused(realtime, [ticket()]) == 401  # without the protocol it speaks
+
+    expired = ticket()
+    with owner_engine.begin() as db:
+        db.execute(
+            text("UPDATE chatapp_realtime_tickets SET expires_at = :t WHERE company_id = :c"),
+            {"t": datetime.now(UTC) - timedelta(seconds=1), "c": company},
+        )
+    assert _refused(realtime, ["buzzi.v1", expired]) == 401
+
+    assert _refused(realtime, ["buzzi.v1", ticket()], origin="https://evil.example") == 403
+    used = ticket()
+    first = realtime.connect(used)
+    assert first.subprotocol == "buzzi.v1"
+    assert _refused(realtime, ["buzzi.v1", used]) == 401  # single use
+    realtime.wait_open(1)
+    assert _connections(owner_engine, visitor.conversation_id) == 1  # only the accepted one
+    first.close()
+
+    refused = shop.widget("POST", "/conversation/realtime-ticket", token="bzw_not-a-session")
+    assert refused.status == 401
+    with owner_engine.connect() as db:
+        hashes = db.execute(text("SELECT token_hash FROM chatapp_realtime_tickets")).scalars().all()
+    assert used not in hashes and all(len(h) == 64 for h in hashes)  # stored hashed
+
+
+def test_a_gone_connection_is_forgotten_and_a_ping_is_answered(
+    shop: ChatShop, realtime: Realtime, owner_engine: Engine
+) -> None:
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    realtime.wait_open(1)
+    frames.connection.send(json.dumps({"action": "ping"}))
+    assert frames.until("pong") == {"type": "pong"}
+
+    with owner_engine.begin() as db:  # a socket the browser left without a clean close
+        db.execute(
+            text(
+                "INSERT INTO chatapp_realtime_connections (connection_id, company_id, kind, agent_id,"
+                " conversation_id, expires_at) VALUES ('vanished=', :c, 'widget', :a, :v, :e)"
+            ),
+            {
+                "c": shop.tenant.data.company_id,
+                "a": shop.tenant.data.agent_id,
+                "v": visitor.conversation_id,
+                "e": datetime.now(UTC) + timedelta(hours=1),
+            },
+        )
+    assert visitor.send("Hello?").status == 202
+    frames.until("answer.done")
+    with owner_engine.connect() as db:
+        left = (
+            db.execute(
+                text("SELECT connection_id FROM chatapp_realtime_connections WHERE conversation_id = :c"),
+                {"c": visitor.conversation_id},
+            )
+            .scalars()
+            .all()
+        )
+    assert "vanished=" not in left and len(left) == 1
+
+
+def test_a_redelivered_job_answers_once_and_repeats_the_stored_reply(
+    shop: ChatShop, realtime: Realtime
+) -> None:
+    from chatapp.surfaces import widget_realtime
+
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    sent = visitor.send("Hello, can you help me?")
+    asked = sent.body["messages"][0]["id"]
+    first = frames.until("answer.done")
+    widget_realtime.stream_answer(
+        shop.tenant.data.company_id, uuid.UUID(visitor.conversation_id), uuid.UUID(asked), retried=True
+    )
+    deadline = time.monotonic() + 5
+    while len(frames.of("answer.done")) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert frames.of("answer.done")[1]["message"]["id"] == first["message"]["id"]
+    assistant = [m for m in visitor.poll().body["messages"] if m["role"] == "assistant"]
+    assert len([m for m in assistant if m["id"] == first["message"]["id"]]) == 1
+    assert len(assistant) == 2  # the welcome and one answer
