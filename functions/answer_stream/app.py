@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chatapp.config import get_settings
 from chatapp.integrations.sqs_worker import sqs_worker
 from chatapp.snapstart import register_after_restore, reopen_connections
-from chatapp.surfaces import widget_realtime
+from chatapp.surfaces import widget_streaming
 
 if get_settings().qdrant_url:
     import qdrant_client  # noqa: F401
@@ -30,11 +30,11 @@ def answer(record: SQSRecord, final_attempt: bool) -> str:
     ids = (uuid.UUID(job["company_id"]), uuid.UUID(job["conversation_id"]), uuid.UUID(job["message_id"]))
     retried = int(record.attributes.approximate_receive_count or 1) > 1
     try:
-        widget_realtime.stream_answer(*ids, retried=retried)
+        widget_streaming.stream_answer(*ids, retried=retried)
     except Exception:
         if final_attempt:  # the widget stops waiting; the dead letter keeps the job for a person
             with contextlib.suppress(Exception):
-                widget_realtime.give_up_answer(*ids)
+                widget_streaming.give_up_answer(*ids)
         raise
     return "answered"
 

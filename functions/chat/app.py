@@ -20,7 +20,7 @@ from chatapp.api.widget_cors import install_widget_cors
 from chatapp.config import get_settings
 from chatapp.snapstart import register_after_restore, reopen_connections
 from chatapp.surfaces import widget as widget_chat
-from chatapp.surfaces import widget_realtime
+from chatapp.surfaces import widget_streaming
 from chatapp.surfaces.widget_schemas import (
     AttachmentRequestIn,
     AttachmentTicketOut,
@@ -133,7 +133,7 @@ async def realtime_ticket(
     agent_id: uuid.UUID, authorization: SessionToken = None, origin: Origin = None
 ) -> RealtimeTicketOut:
     """A one-time ticket to open the conversation's socket, where answers stream (docs/realtime.md)."""
-    return widget_realtime.issue_ticket(agent_id, _token(authorization), origin)
+    return widget_streaming.issue_ticket(agent_id, _token(authorization), origin)
 
 
 handler = lambda_handler(app)

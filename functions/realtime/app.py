@@ -1,7 +1,7 @@
 """The widget's WebSocket API (API Gateway, routes `$connect`, `$disconnect`, `$default`).
 
 `$connect` answers the handshake: 200 with the chosen subprotocol accepts the socket, 401 or 403
-refuses it (see chatapp/surfaces/widget_realtime.py). Frames go out through the management API,
+refuses it (see chatapp/surfaces/widget_socket.py). Frames go out through the management API,
 from whichever function has something to say.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatapp.observability import logger, observed
-from chatapp.surfaces import widget_realtime
+from chatapp.surfaces import widget_socket
 
 
 def _headers(event: dict[str, Any]) -> dict[str, str]:
@@ -25,7 +25,7 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         return {"statusCode": 400}
     if route == "$connect":
         headers = _headers(event)
-        handshake = widget_realtime.connect(
+        handshake = widget_socket.connect(
             connection_id, headers.get("sec-websocket-protocol"), headers.get("origin")
         )
         if handshake.status != 200:
@@ -33,7 +33,7 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
             return {"statusCode": handshake.status}
         return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": handshake.subprotocol}}
     if route == "$disconnect":
-        widget_realtime.disconnect(connection_id)
+        widget_socket.disconnect(connection_id)
     else:
-        widget_realtime.receive(connection_id, event.get("body"))
+        widget_socket.receive(connection_id, event.get("body"))
     return {"statusCode": 200}

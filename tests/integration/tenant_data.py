@@ -251,7 +251,7 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
             conversation_id=first_conversation,
             agent_id=agent.id,
             token_hash=token_digest(new_token(TokenKind.REALTIME_TICKET)),
-            expires_at=now + timedelta(seconds=60),
+            expires_at=now + timedelta(days=1),  # outlives the session: housekeeping runs in between
         )
     )
     db.add(

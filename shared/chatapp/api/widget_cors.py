@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 
 from chatapp.agents.origins import origin_allowed
 from chatapp.errors import NotFound
-from chatapp.surfaces.widget import allowed_origins
+from chatapp.surfaces.widget_origins import allowed_origins
 
 _AGENT_PATH = re.compile(r"^/v1/widget/agents/([0-9a-fA-F-]{36})(?:/|$)")
 ALLOW_METHODS = "GET, POST, OPTIONS"

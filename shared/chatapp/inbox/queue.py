@@ -26,6 +26,7 @@ from chatapp.conversations import counters, message_pages
 from chatapp.conversations.escalation_rules import Trigger
 from chatapp.conversations.escalations import OPEN_STATUSES, escalate, open_escalation
 from chatapp.conversations.lookup import conversation_by_id
+from chatapp.conversations.presenters import live_view
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole, UserRole
 from chatapp.db.models.conversations import Conversation, ConversationNote, Escalation, Message
 from chatapp.db.models.core import User
@@ -44,6 +45,7 @@ from chatapp.inbox.schemas import (
     PresenceOut,
 )
 from chatapp.integrations import queues
+from chatapp.realtime import connections, push
 from chatapp.webhooks import events
 
 STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
@@ -151,7 +153,7 @@ def transfer(principal: Principal, escalation_id: uuid.UUID, to_user: uuid.UUID)
 def reply(
     principal: Principal, conversation_id: uuid.UUID, content: str, now: datetime | None = None
 ) -> InboxMessageOut:
-    """A human's reply, shown in the widget by the same polling as the AI's. Replying to a
+    """A human's reply, pushed to the widget's open socket (or found by its polling). Replying to a
     conversation nobody owns takes it: it never looks unowned while a person talks in it."""
     me = _staff(principal)
     now = now or datetime.now(UTC)
@@ -192,8 +194,11 @@ def reply(
         )
         reply_out = _present(message)
         company_id, channel = conversation.company_id, conversation.channel
-    if channel is not ChannelType.WEB:  # the widget polls; other channels get the reply pushed
+        sockets = connections.for_conversation(db, conversation.id) if channel is ChannelType.WEB else []
+        frame = {"type": "message", "message": live_view(message)}
+    if channel is not ChannelType.WEB:  # other channels get the reply pushed by their worker
         queues.send_channel_delivery(company_id, reply_out.id)
+    push.post(sockets, frame)  # the widget's open socket, if any; without one it polls
     return reply_out
 
 

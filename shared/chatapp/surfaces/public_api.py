@@ -22,7 +22,7 @@ from chatapp.analytics import queries
 from chatapp.analytics.schemas import AnalyticsSummaryOut
 from chatapp.conversations import message_pages, turns
 from chatapp.conversations.lookup import conversation_by_id
-from chatapp.conversations.presenters import customer_view
+from chatapp.conversations.presenters import customer_view, live_view
 from chatapp.db import keyset
 from chatapp.db.enums import ChannelType, ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent
@@ -33,6 +33,7 @@ from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Forbidden, NotFound
 from chatapp.inbox.queue import add_human_message
 from chatapp.integrations import queues
+from chatapp.realtime import connections, push
 from chatapp.surfaces.public_api_schemas import (
     ConversationPageOut,
     PublicConversationDetailOut,
@@ -168,8 +169,11 @@ def _human_reply(principal: Principal, conversation_id: uuid.UUID, content: str)
         conversation.is_human_agent = True
         result = PublicSendOut(status=conversation.status, messages=[present(message)])
         company_id, channel = conversation.company_id, conversation.channel
+        sockets = connections.for_conversation(db, conversation.id) if channel is ChannelType.WEB else []
+        frame = {"type": "message", "message": live_view(message)}
     if channel is not ChannelType.WEB:
         queues.send_channel_delivery(company_id, message.id)
+    push.post(sockets, frame)
     return result
 
 

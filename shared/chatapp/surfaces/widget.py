@@ -9,17 +9,14 @@ company's data, and is matched together with the agent id from the path.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chatapp.access import rate_limits
-from chatapp.agents.origins import origin_allowed
 from chatapp.agents.widget_configs import widget_for_agent
 from chatapp.billing.quotas import effective_limits, require_attachment_storage_for
 from chatapp.companies.presence import free_seat
@@ -36,12 +33,13 @@ from chatapp.db.models.agents import Agent
 from chatapp.db.models.conversations import Conversation, Message
 from chatapp.db.models.core import Company
 from chatapp.db.ownership import owned
-from chatapp.db.tenancy import TenantContext, system_session, tenant_session
+from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, Unauthenticated
 from chatapp.integrations import queues, storage
 from chatapp.observability import logger
 from chatapp.realtime import connections
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
+from chatapp.surfaces.widget_origins import company_context, require_origin
 from chatapp.surfaces.widget_schemas import (
     AttachmentRequestIn,
     AttachmentTicketOut,
@@ -57,7 +55,6 @@ from chatapp.surfaces.widget_schemas import (
 )
 from chatapp.webhooks import events
 
-ALLOWED_ORIGINS_TTL_SECONDS = 30
 # Messages committed by slower concurrent transactions can carry earlier timestamps; polls re-send
 # this much overlap and the widget de-duplicates by message id, so nothing is ever skipped.
 POLL_OVERLAP = timedelta(seconds=10)
@@ -73,43 +70,6 @@ ATTACHMENT_TYPES = {
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 VISIBLE_ROLES = (MessageRole.USER, MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_origins_cache: dict[uuid.UUID, tuple[float, list[str]]] = {}
-
-
-@lru_cache(maxsize=4096)
-def company_of_agent(agent_id: uuid.UUID) -> uuid.UUID:
-    """Which company an agent belongs to (it never changes, so warm containers remember)."""
-    with system_session("route a widget request to its company") as db:
-        company_id = db.scalar(select(Agent.company_id).where(Agent.id == agent_id))
-    if company_id is None:
-        raise NotFound("No such agent.", code="agent_not_found")
-    return company_id
-
-
-def company_context(agent_id: uuid.UUID) -> TenantContext:
-    return TenantContext.company_service(company_of_agent(agent_id))
-
-
-def allowed_origins(agent_id: uuid.UUID) -> list[str]:
-    cached = _origins_cache.get(agent_id)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    with tenant_session(company_context(agent_id)) as db:
-        widget = widget_for_agent(db, agent_id)
-        rules = list(widget.allowed_domains or []) if widget else []
-    _origins_cache[agent_id] = (time.monotonic() + ALLOWED_ORIGINS_TTL_SECONDS, rules)
-    return rules
-
-
-def require_origin(agent_id: uuid.UUID, origin: str | None, *, required: bool) -> None:
-    if origin is None and not required:
-        return  # not a browser (a server holding the session token)
-    if not origin_allowed(origin, allowed_origins(agent_id)):
-        raise Forbidden(
-            "This website is not allowed to use this chat widget. "
-            "Add its domain to the widget's allowed domains in the console.",
-            code="origin_not_allowed",
-        )
 
 
 def _live_agent(db: Session, agent_id: uuid.UUID) -> Agent:

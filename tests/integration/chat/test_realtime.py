@@ -353,14 +353,14 @@ def test_a_gone_connection_is_forgotten_and_a_ping_is_answered(
 def test_a_redelivered_job_answers_once_and_repeats_the_stored_reply(
     shop: ChatShop, realtime: Realtime
 ) -> None:
-    from chatapp.surfaces import widget_realtime
+    from chatapp.surfaces import widget_streaming
 
     visitor = shop.visit()
     frames = realtime.socket(shop, visitor)
     sent = visitor.send("Hello, can you help me?")
     asked = sent.body["messages"][0]["id"]
     first = frames.until("answer.done")
-    widget_realtime.stream_answer(
+    widget_streaming.stream_answer(
         shop.tenant.data.company_id, uuid.UUID(visitor.conversation_id), uuid.UUID(asked), retried=True
     )
     deadline = time.monotonic() + 5
@@ -371,3 +371,23 @@ def test_a_redelivered_job_answers_once_and_repeats_the_stored_reply(
     assistant = [m for m in visitor.poll().body["messages"] if m["role"] == "assistant"]
     assert len([m for m in assistant if m["id"] == first["message"]["id"]]) == 1
     assert len(assistant) == 2  # the welcome and one answer
+
+
+def test_a_persons_reply_reaches_the_widgets_socket(shop: ChatShop, realtime: Realtime) -> None:
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    realtime.wait_open(1)
+    replied = shop.tenant.call(
+        "POST",
+        f"/v1/inbox/conversations/{visitor.conversation_id}/messages",
+        json_body={"content": "Hi, this is Sam from support. Let me check your order."},
+    )
+    assert replied.status in (200, 201), replied.body
+    frame = frames.until("message")
+    assert frame["message"]["id"] == replied.body["id"]
+    assert frame["message"]["role"] == "human_agent"
+    assert frame["message"]["content"] == "Hi, this is Sam from support. Let me check your order."
+    polled = [m for m in visitor.poll().body["messages"] if m["role"] == "human_agent"]
+    assert {k: polled[0][k] for k in ("id", "created_at", "sender_name")} == {
+        k: frame["message"][k] for k in ("id", "created_at", "sender_name")
+    }
