@@ -135,6 +135,7 @@ def _serve_dev(running: ExitStack) -> None:
     _prepare_database("dev")
     from chatapp.config import get_settings
     from chatapp.identity.authentication import issue_dev_session
+    from devtools.invocations import LocalInvocations
     from devtools.runner import RouteTable, make_server
     from devtools.seed import seed
 
@@ -147,9 +148,8 @@ def _serve_dev(running: ExitStack) -> None:
             spec.load_handler()  # fail fast on import errors, and keep first requests warm
     routes = RouteTable(specs)
     port = int(os.environ.get("PORT", "3000"))
-    server = make_server(
-        routes, port=port, demo_agent_id=str(seeded.agent_id), sockets=hub_for(specs, template)
-    )
+    services = [hub_for(specs, template), LocalInvocations(specs, sources.queue_urls)]
+    server = make_server(routes, port=port, demo_agent_id=str(seeded.agent_id), services=services)
     running.callback(server.server_close)
     token, _ = issue_dev_session("admin@demo.buzzi.example")
     base = f"http://127.0.0.1:{port}"

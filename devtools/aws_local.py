@@ -179,8 +179,13 @@ class LocalEventSources:
         return self.bucket_names
 
     def environment(self) -> dict[str, str]:
-        """Function environment variables that reference local queues and buckets, resolved."""
-        resolved = {**self.queue_urls, **self.bucket_names}
+        """Function environment variables that reference local queues, buckets and functions, resolved
+        (a function's local name is its logical id)."""
+        resolved = {
+            **self.queue_urls,
+            **self.bucket_names,
+            **{s.logical_id: s.logical_id for s in self.specs},
+        }
         env = {}
         for spec in self.specs:
             for key, value in spec.properties.get("Environment", {}).get("Variables", {}).items():

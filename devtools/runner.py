@@ -13,18 +13,23 @@ import json
 import socket
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from chatapp.observability import logger
 from devtools import web_static
 from devtools.template import FunctionSpec, Route
 
-if TYPE_CHECKING:
-    from devtools.sockets import SocketHub
+
+class LocalService(Protocol):
+    """More of AWS on the runner's port: serves a request it recognises, else returns False."""
+
+    def serve(self, request: BaseHTTPRequestHandler) -> bool: ...
+
 
 _TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
 
@@ -156,10 +161,11 @@ def make_server(
     host: str = "127.0.0.1",
     port: int = 3000,
     demo_agent_id: str | None = None,
-    sockets: SocketHub | None = None,
+    services: Sequence[LocalService] = (),
 ) -> ThreadingHTTPServer:
-    """The runner; it also serves /widget.js, /console/ and /demo (see devtools/web_static.py) and,
-    given a `SocketHub`, the WebSocket API at /ws/widget with its `@connections` API."""
+    """The runner; it also serves /widget.js, /console/ and /demo (see devtools/web_static.py) and
+    what `services` take: the WebSocket API with its `@connections` API (devtools/sockets.py), the
+    Lambda Invoke API (devtools/invocations.py)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -175,7 +181,7 @@ def make_server(
             pass
 
         def _handle(self) -> None:
-            if sockets is not None and sockets.serve(self):
+            if any(service.serve(self) for service in services):
                 return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""

@@ -318,8 +318,9 @@ def hub_for(specs: list[FunctionSpec], template: dict[str, Any] | None = None) -
 
 
 def local_urls(port: int, host: str = "127.0.0.1") -> dict[str, str]:
-    """The settings that point the platform at a runner's WebSocket API."""
+    """The settings that point the platform at a runner's WebSocket, `@connections` and Invoke APIs."""
     return {
         "REALTIME_URL": f"ws://{host}:{port}{WEBSOCKET_PATH}",
         "REALTIME_MANAGEMENT_URL": f"http://{host}:{port}",
+        "LAMBDA_ENDPOINT_URL": f"http://{host}:{port}",
     }

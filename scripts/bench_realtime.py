@@ -3,9 +3,9 @@
     ./run bench-realtime [--companies 1000] [--chunks 50] [--turns 200] [--sockets 1000] [--hold 120]
 
 Everything runs through the local runner (`./run dev`'s server: HTTP routes, the WebSocket API at
-/ws/widget, the `@connections` API, moto's SQS with the template's AnswerQueue polled into the real
-answer worker). Claude is the fake Messages API over HTTP with a 300 ms first-token delay on the
-call that writes text; the `rag_search` round trip answers at once.
+/ws/widget, the `@connections` API, and the Lambda Invoke API through which the chat function
+starts the real answer worker). Claude is the fake Messages API over HTTP with a 300 ms first-token
+delay on the call that writes text; the `rag_search` round trip answers at once.
 
 1. Time to first token: from the customer's `POST .../conversation/messages` to the first
    `answer.delta` frame at a WebSocket client, over `--turns` turns with `--companies` companies
@@ -116,6 +116,7 @@ class Http:
 
 def _start_platform() -> tuple[int, Any]:
     from devtools.aws_local import LocalEventSources, free_port
+    from devtools.invocations import LocalInvocations
     from devtools.runner import RouteTable, _ensure_event_loop, make_server
     from devtools.sockets import hub_for, local_urls
     from devtools.template import functions, load_template
@@ -134,7 +135,8 @@ def _start_platform() -> tuple[int, Any]:
         if spec.logical_id in ("ChatFunction", "RealtimeFunction", "AnswerStreamFunction"):
             spec.load_handler()  # warm, as a provisioned function would be
     hub = hub_for(specs, template)
-    server = make_server(RouteTable(specs), port=port, sockets=hub)
+    services = [hub, LocalInvocations(specs, sources.queue_urls)]
+    server = make_server(RouteTable(specs), port=port, services=services)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sources.start()
     return port, hub

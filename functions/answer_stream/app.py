@@ -1,21 +1,21 @@
-"""Streams answers to open widget sockets (SQS worker): the chat API stored the customer's message
-and answered 202; this runs the agent and sends its answer frame by frame (docs/realtime.md).
+"""Streams an answer to a conversation's open widget sockets (docs/realtime.md). The chat API stored
+the customer's message, answered 202 and invoked this asynchronously with the message's ids.
 
-Heavy modules load at init, as in the chat function (SnapStart snapshots them).
+Not retried (EventInvokeConfig: the customer is waiting now): a run that fails tells the widget it
+gave up, and Lambda sends the event with its error to the AnswerDeadLetterQueue. Heavy modules
+load at init, as in the chat function (SnapStart snapshots them).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import uuid
+from typing import Any
 
 import anthropic  # noqa: F401
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chatapp.config import get_settings
-from chatapp.integrations.sqs_worker import sqs_worker
+from chatapp.observability import logger, observed
 from chatapp.snapstart import register_after_restore, reopen_connections
 from chatapp.surfaces import widget_streaming
 
@@ -25,23 +25,18 @@ if get_settings().qdrant_url:
 register_after_restore(reopen_connections)
 
 
-def answer(record: SQSRecord, final_attempt: bool) -> str:
-    job = json.loads(record.body)
-    ids = (uuid.UUID(job["company_id"]), uuid.UUID(job["conversation_id"]), uuid.UUID(job["message_id"]))
-    retried = int(record.attributes.approximate_receive_count or 1) > 1
+@observed
+def handler(event: dict[str, Any], _context: Any) -> dict[str, bool]:
+    ids = (
+        uuid.UUID(event["company_id"]),
+        uuid.UUID(event["conversation_id"]),
+        uuid.UUID(event["message_id"]),
+    )
     try:
-        widget_streaming.stream_answer(*ids, retried=retried)
-    except Exception:
-        if final_attempt:  # the widget stops waiting; the dead letter keeps the job for a person
-            with contextlib.suppress(Exception):
-                widget_streaming.give_up_answer(*ids)
-        raise
-    return "answered"
-
-
-handler = sqs_worker(
-    "streamed answer",
-    answer,
-    max_receives=int(os.environ.get("ANSWER_MAX_RECEIVES", "3")),
-    dead_letter_url_env="ANSWER_DLQ_URL",
-)
+        answered = widget_streaming.stream_answer(*ids)
+    except Exception as error:
+        logger.error("streamed answer failed", extra={"error_type": type(error).__name__})
+        with contextlib.suppress(Exception):
+            widget_streaming.give_up_answer(*ids)
+        raise  # Lambda records the failure and dead-letters the event
+    return {"answered": answered}

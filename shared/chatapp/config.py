@@ -56,7 +56,10 @@ class Settings(BaseSettings):
     channel_inbound_queue_url: str | None = None  # verified channel events, answered by a worker
     channel_outbound_queue_url: str | None = None  # replies to send through the platforms' APIs
     webhook_queue_url: str | None = None  # outbound webhook deliveries (webhooks/events.py)
-    answer_queue_url: str | None = None  # answers streamed to an open widget socket (docs/realtime.md)
+    # The function that streams answers to open widget sockets, invoked asynchronously (an SQS hop
+    # would add its polling to every answer's first token; docs/realtime.md).
+    answer_function_name: str | None = None
+    lambda_endpoint_url: str | None = None  # local only: the runner's Lambda invoke API
     # Real time: where the widget opens its socket (wss://...), and the API Gateway management
     # endpoint functions post frames to (https://{api}.execute-api.{region}.amazonaws.com/{stage}).
     # Unset: no sockets; the widget polls and every message is answered in its request.

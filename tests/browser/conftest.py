@@ -30,6 +30,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import Engine
 
 from devtools.aws_local import LocalEventSources
+from devtools.invocations import LocalInvocations
 from devtools.moto_patches import allow_presigned_preflight
 from devtools.runner import RouteTable, make_server
 from devtools.seed import DEMO_WIDGET_ORIGINS
@@ -144,8 +145,9 @@ def site(owner_engine: Engine, local_aws: LocalAws, builtin_packages: None) -> I
         if spec.routes:
             spec.load_handler()  # as ./run dev does: a page's parallel first requests must not race imports
     routes = RouteTable(local_aws.sources.specs)
-    hub = hub_for(local_aws.sources.specs, local_aws.sources.template)
-    server = make_server(routes, port=0, demo_agent_id=str(tenant.data.agent_id), sockets=hub)
+    aws = local_aws.sources
+    services = [hub_for(aws.specs, aws.template), LocalInvocations(aws.specs, aws.queue_urls)]
+    server = make_server(routes, port=0, demo_agent_id=str(tenant.data.agent_id), services=services)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_port
     previous = {key: os.environ.get(key) for key in ("CONSOLE_URL", *local_urls(port))}

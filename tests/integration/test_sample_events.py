@@ -81,6 +81,8 @@ def test_sample_event(spec, path: Path, tenants: Tenants, custom_resource_endpoi
     elif (event.get("requestContext") or {}).get("eventType"):  # the WebSocket API's routes
         expected = int(path.stem.rsplit(".", 1)[1]) if "." in path.stem else 200
         assert result["statusCode"] == expected, result
+    elif "message_id" in event:  # the streaming worker, invoked asynchronously by the chat function
+        assert result == {"answered": False}  # a message that does not exist has nothing to answer
     elif "Records" in event:
         assert result == {"batchItemFailures": []}  # a message for a file that does not exist is stale
     elif event.get("source") == "aws.events" or "job" in event:  # EventBridge schedules (Input or not)

@@ -42,15 +42,3 @@ def send_channel_event(message: dict[str, Any]) -> None:
 def send_channel_delivery(company_id: Any, message_id: Any) -> None:
     """A reply to push to the customer's platform (the widget polls; other channels are pushed to)."""
     _send("channel_outbound_queue_url", {"company_id": str(company_id), "message_id": str(message_id)})
-
-
-def send_answer(company_id: Any, conversation_id: Any, message_id: Any) -> None:
-    """A customer message to answer on the conversation's open socket (the streaming worker)."""
-    _send(
-        "answer_queue_url",
-        {
-            "company_id": str(company_id),
-            "conversation_id": str(conversation_id),
-            "message_id": str(message_id),
-        },
-    )

@@ -35,7 +35,7 @@ from chatapp.db.models.core import Company
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, Unauthenticated
-from chatapp.integrations import queues, storage
+from chatapp.integrations import invocations, storage
 from chatapp.observability import logger
 from chatapp.realtime import connections
 from chatapp.security import TokenKind, new_token, token_digest, token_kind
@@ -240,12 +240,14 @@ def _has_socket(db: Session, conversation_id: uuid.UUID) -> bool:
 
 
 def _answer_on_socket(stored: turns.StoredTurn) -> bool:
-    """Hand the answer to the streaming worker; False (answer here) if the queue cannot be reached."""
+    """Hand the answer to the streaming worker; False (answer here) if it cannot be started."""
     customer_message = stored.outcome.messages[0]
     try:
-        queues.send_answer(stored.context.company_id, stored.outcome.conversation_id, customer_message.id)
+        invocations.start_answer(
+            stored.context.company_id, stored.outcome.conversation_id, customer_message.id
+        )
     except Exception as error:  # the customer still gets an answer, the slow way
-        logger.warning("answer queue unavailable", extra={"error_type": type(error).__name__})
+        logger.warning("answer worker unavailable", extra={"error_type": type(error).__name__})
         return False
     return True
 

@@ -30,34 +30,30 @@ def issue_ticket(agent_id: uuid.UUID, token: str | None, origin: str | None) -> 
     return RealtimeTicketOut(ticket=ticket, url=url, expires_in=lifetime)
 
 
-def stream_answer(
-    company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID, *, retried: bool = False
-) -> None:
+def stream_answer(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID) -> bool:
     """Answer a customer message stored by `send_message`, frame by frame to the conversation's
-    sockets. Idempotent: a message that already has its reply is not answered again, and its
-    sockets get that reply as `answer.done` (every 202 ends with one). A retried job first says
-    `answer.error`, so a widget drops what an interrupted attempt streamed."""
+    sockets; False if there was nothing to answer. Idempotent: a message that already has its reply
+    is not answered again, and its sockets get that reply as `answer.done` (every 202 ends with one)."""
     correlate(company_id=company_id, conversation_id=conversation_id)
     stored = turns.resume(company_id, conversation_id, message_id)
     frames = AnswerFrames(_sockets(company_id, conversation_id), reply_to=str(message_id))
     try:
         if stored is None:
             _done_with_stored_reply(frames, company_id, conversation_id, message_id)
-            return
-        if retried:
-            frames.error("answer_restarted", "The answer is starting again.")
+            return False
         outcome = turns.answer(stored, frames)
         reply = outcome.messages[-1] if len(outcome.messages) > 1 else None
         stream = (reply.metadata_ or {}).get("stream") if reply is not None else None
         if stream and stream.get("interrupted"):
             frames.error("answer_interrupted", "The answer broke off; here is what we can say instead.")
         frames.done(_view(reply), outcome.status, outcome.escalated)
+        return True
     finally:
         frames.close()
 
 
 def give_up_answer(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID) -> None:
-    """The job's last attempt failed: end the widget's wait (the stored messages still tell the rest)."""
+    """Answering failed: end the widget's wait (the stored messages still tell the rest)."""
     frames = AnswerFrames(_sockets(company_id, conversation_id), reply_to=str(message_id))
     frames.error("answer_failed", "Sorry, we could not answer just now. Please try again.")
     frames.done(None, "active", False)

@@ -1,6 +1,7 @@
 """Streamed answers over the widget's socket (docs/realtime.md), through the local runner's
-WebSocket API: the real `$connect`/`$disconnect`/`$default` handler, the real answer worker fed by
-the template's AnswerQueue in moto, and frames posted with boto3 to the runner's `@connections` API.
+WebSocket API: the real `$connect`/`$disconnect`/`$default` handler, the real answer worker invoked
+asynchronously through the runner's Lambda Invoke API, and frames posted with boto3 to the runner's
+`@connections` API.
 """
 
 from __future__ import annotations
@@ -15,16 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 from sqlalchemy import Engine, text
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from devtools.fake_anthropic import FakeAnthropic, broken_stream, streamed, text_reply, tool_use_reply
+from devtools.invocations import LocalInvocations
 from devtools.runner import RouteTable, make_server
 from devtools.sockets import SocketHub, hub_for, local_urls
-from devtools.template import FunctionSpec, functions
+from devtools.template import functions
 from tests.integration.chat.conftest import SHOP, ChatShop, Visitor
 from tests.integration.stack import LocalAws
 
@@ -91,45 +92,20 @@ class Frames:
         self.connection.close()
 
 
-class AnswerWorker:
-    """The AnswerQueue's event source, as Lambda's poller: messages go to the real worker at once."""
-
-    def __init__(self, local_aws: LocalAws, spec: FunctionSpec) -> None:
-        self.url = local_aws.sources.queue_urls["AnswerQueue"]
-        self.sources, self.spec = local_aws.sources, spec
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        sqs = boto3.client("sqs")
-        while not self._stop.is_set():
-            received = sqs.receive_message(
-                QueueUrl=self.url, MaxNumberOfMessages=1, WaitTimeSeconds=1, AttributeNames=["All"]
-            ).get("Messages", [])
-            if received:
-                self.sources.deliver_sqs(self.spec, self.url, received)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-
 @pytest.fixture
 def realtime(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Realtime]:
     from chatapp.config import get_settings
 
     specs = functions()
     hub = hub_for(specs)
-    server = make_server(RouteTable(specs), port=0, sockets=hub)
+    invocations = LocalInvocations(specs, local_aws.sources.queue_urls)
+    server = make_server(RouteTable(specs), port=0, services=[hub, invocations])
     threading.Thread(target=server.serve_forever, daemon=True).start()
     for key, value in local_urls(server.server_port).items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
-    worker = AnswerWorker(local_aws, next(s for s in specs if s.logical_id == "AnswerStreamFunction"))
     with ExitStack() as opened:
         yield Realtime(server.server_port, hub, opened)
-    worker.stop()
     server.shutdown()
     monkeypatch.undo()
     get_settings.cache_clear()
@@ -361,7 +337,7 @@ def test_a_redelivered_job_answers_once_and_repeats_the_stored_reply(
     asked = sent.body["messages"][0]["id"]
     first = frames.until("answer.done")
     widget_streaming.stream_answer(
-        shop.tenant.data.company_id, uuid.UUID(visitor.conversation_id), uuid.UUID(asked), retried=True
+        shop.tenant.data.company_id, uuid.UUID(visitor.conversation_id), uuid.UUID(asked)
     )
     deadline = time.monotonic() + 5
     while len(frames.of("answer.done")) < 2:
@@ -391,3 +367,36 @@ def test_a_persons_reply_reaches_the_widgets_socket(shop: ChatShop, realtime: Re
     assert {k: polled[0][k] for k in ("id", "created_at", "sender_name")} == {
         k: frame["message"][k] for k in ("id", "created_at", "sender_name")
     }
+
+
+def test_a_failed_answer_ends_the_widgets_wait_and_is_dead_lettered_with_the_reason(
+    shop: ChatShop, realtime: Realtime, local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's invocation is not retried (the customer is waiting now): a run that fails tells
+    the widget it gave up, and Lambda's destination record (the event and the error) lands in the DLQ."""
+    import boto3
+
+    from chatapp.conversations import turns
+
+    def database_gone(*_: Any) -> None:  # a fault injected where an outage would strike
+        raise ConnectionError("the database went away")
+
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    realtime.wait_open(1)
+    monkeypatch.setattr(turns, "resume", database_gone)
+    sent = visitor.send("Where is my order?")
+    assert sent.status == 202
+    assert frames.until("answer.error")["code"] == "answer_failed"
+    assert frames.until("answer.done")["message"] is None
+    dead_letters = local_aws.sources.queue_urls["AnswerDeadLetterQueue"]
+    deadline, received = time.monotonic() + 10, []
+    while not received:
+        assert time.monotonic() < deadline, "nothing dead-lettered"
+        received = boto3.client("sqs").receive_message(QueueUrl=dead_letters, WaitTimeSeconds=1)
+        received = received.get("Messages", [])
+    boto3.client("sqs").delete_message(QueueUrl=dead_letters, ReceiptHandle=received[0]["ReceiptHandle"])
+    record = json.loads(received[0]["Body"])
+    assert record["requestPayload"]["message_id"] == sent.body["messages"][0]["id"]
+    assert record["responsePayload"]["errorType"] == "ConnectionError"  # the reason, recorded
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
