@@ -212,10 +212,10 @@ class SocketHub:
             live = self._sockets.get(connection_id)
         if live is None:
             return None
-        return {
-            "ConnectedAt": live.connected_at.isoformat(),
-            "LastActiveAt": live.last_active_at.isoformat(),
-            "Identity": {"SourceIp": live.source_ip, "UserAgent": live.user_agent},
+        return {  # the wire names of API Gateway's GetConnection
+            "connectedAt": live.connected_at.isoformat(),
+            "lastActiveAt": live.last_active_at.isoformat(),
+            "identity": {"sourceIp": live.source_ip, "userAgent": live.user_agent},
         }
 
     def delete(self, connection_id: str) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from sqlalchemy import Engine, text
 from websockets.exceptions import InvalidStatus
@@ -400,3 +401,24 @@ def test_a_failed_answer_ends_the_widgets_wait_and_is_dead_lettered_with_the_rea
     assert record["requestPayload"]["message_id"] == sent.body["messages"][0]["id"]
     assert record["responsePayload"]["errorType"] == "ConnectionError"  # the reason, recorded
     assert record["requestContext"]["condition"] == "RetriesExhausted"
+
+
+def test_the_local_connections_api_answers_as_api_gateway_does(shop: ChatShop, realtime: Realtime) -> None:
+    """The same boto3 calls a function makes in AWS: post, describe and close a connection; 410 once gone."""
+    from botocore.exceptions import ClientError
+
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    realtime.wait_open(1)
+    management = boto3.client("apigatewaymanagementapi", endpoint_url=f"http://127.0.0.1:{realtime.port}")
+    [connection_id] = list(realtime.hub._sockets)
+    management.post_to_connection(ConnectionId=connection_id, Data=b'{"type": "pong"}')
+    assert frames.until("pong") == {"type": "pong"}
+    described = management.get_connection(ConnectionId=connection_id)
+    assert described["Identity"]["SourceIp"] == "127.0.0.1" and described["ConnectedAt"]
+    management.delete_connection(ConnectionId=connection_id)
+    realtime.wait_open(0)
+    with pytest.raises(ClientError) as gone:
+        management.post_to_connection(ConnectionId=connection_id, Data=b"{}")
+    assert gone.value.response["Error"]["Code"] == "GoneException"
+    assert isinstance(gone.value, management.exceptions.GoneException)
