@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, exc, text
 
 from chatapp.db.tenancy import ContextRole, TenantContext, system_session, tenant_session
 from tests.integration.tenant_data import Tenants
@@ -70,3 +70,42 @@ def test_contexts_are_validated() -> None:
 def test_system_session_sets_the_system_role(tenants: Tenants) -> None:
     with system_session("test") as db:
         assert db.execute(_SETTINGS).one().role == "system"
+
+
+def test_a_pooled_connection_closed_while_idle_is_replaced(
+    tenants: Tenants, app_engine: Engine, owner_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a thawed Lambda container meets: the proxy closed its idle connection. The pool pings a
+    connection idle for longer than IDLE_BEFORE_PING_SECONDS and replaces a dead one unseen."""
+    from chatapp.db import engine as engines
+
+    context = TenantContext.company_service(tenants.a.company_id)
+    with tenant_session(context) as db:
+        first_pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+    with owner_engine.connect() as owner:
+        owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_pid})
+        owner.commit()
+
+    monkeypatch.setattr(engines, "IDLE_BEFORE_PING_SECONDS", 0.0)
+    with tenant_session(context) as db:
+        second_pid = db.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert db.execute(text("SELECT count(*) FROM chatapp_agents")).scalar() == 1
+    assert second_pid != first_pid
+
+
+def test_only_a_connection_idle_for_a_while_is_pinged() -> None:
+    """Pre-ping on every checkout cost a round trip several times per chat turn."""
+    import time
+    from types import SimpleNamespace
+
+    from chatapp.db import engine as engines
+
+    class Unreachable:
+        def cursor(self) -> None:
+            raise OSError("the server closed the connection")
+
+    busy = SimpleNamespace(info={"idle_since": time.monotonic()})
+    engines._ping_if_idle(Unreachable(), busy, None)  # not pinged, so nothing raised
+    idle = SimpleNamespace(info={"idle_since": time.monotonic() - engines.IDLE_BEFORE_PING_SECONDS - 1})
+    with pytest.raises(exc.DisconnectionError):
+        engines._ping_if_idle(Unreachable(), idle, None)

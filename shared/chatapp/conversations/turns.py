@@ -86,9 +86,10 @@ class StoredTurn:
 
     context: TenantContext
     outcome: TurnOutcome
-    prepared: _Prepared | None  # None: nothing to answer (a person has it, a rule fired, a duplicate)
+    prepared: _Prepared | None  # None: nothing to answer here (see `answerable`)
     now: datetime
     resumed: bool = False  # by a queue worker, which may run twice for one message
+    answerable: bool = False  # the AI answers (no person has it, no rule fired, not a duplicate)
 
 
 def take_customer_message(
@@ -118,9 +119,11 @@ def store_customer_message(
     *,
     now: datetime | None = None,
     platform_message_id: str | None = None,
+    prepare: bool = True,
 ) -> StoredTurn:
     """Step 1, inside the caller's company transaction, `conversation` locked by it (a caller that
-    has just authenticated the conversation saves a transaction this way)."""
+    has just authenticated the conversation saves a transaction this way). `prepare=False`: another
+    worker answers (it calls `resume`), so what answering needs is not loaded here."""
     now = now or datetime.now(UTC)
     company_id = conversation.company_id
     correlate(company_id=company_id, agent_id=conversation.agent_id, conversation_id=conversation.id)
@@ -136,7 +139,7 @@ def store_customer_message(
     if platform_message_id:
         message.metadata_ = {"platformMessageId": platform_message_id}
     outcome = TurnOutcome(conversation.id, conversation.status, [message])
-    prepared = None
+    prepared, answerable = None, False
     if conversation.status is ConversationStatus.ACTIVE:
         trigger = escalation_rules.before_answer(
             agent.escalation_rules, text, message.sentiment, customer_turns
@@ -146,10 +149,11 @@ def store_customer_message(
             outcome.messages.append(handover_reply(db, conversation, agent, now))
             outcome.escalated = True
         else:
-            prepared = _prepare(db, conversation, agent, text, now)
+            answerable = True
+            prepared = _prepare(db, conversation, agent, text, now) if prepare else None
     outcome.status = conversation.status
     usage.record(db, company_id, agent.id, messages=len(outcome.messages))
-    return StoredTurn(context, outcome, prepared, now)
+    return StoredTurn(context, outcome, prepared, now, answerable=answerable)
 
 
 def resume(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID) -> StoredTurn | None:
@@ -174,7 +178,7 @@ def resume(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.U
         agent = get_agent(db, conversation.agent_id)
         prepared = _prepare(db, conversation, agent, message.content, message.created_at)
         outcome = TurnOutcome(conversation.id, conversation.status, [message])
-        return StoredTurn(context, outcome, prepared, message.created_at, resumed=True)
+        return StoredTurn(context, outcome, prepared, message.created_at, resumed=True, answerable=True)
 
 
 def _has_reply(db: Session, conversation_id: uuid.UUID, message: Message) -> bool:

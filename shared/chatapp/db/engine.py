@@ -6,9 +6,11 @@ the owner engine exists only for migrations and seeding.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, make_url
+from sqlalchemy import URL, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from chatapp.config import Settings, get_settings
@@ -49,16 +51,43 @@ def app_url(settings: Settings | None = None) -> URL:
     raise RuntimeError("DATABASE_APP_URL or DATABASE_APP_SECRET_ARN must be set")
 
 
+# A pooled connection idle longer than this is pinged before use: a thawed Lambda container may
+# hold one the proxy closed. One busy just now is not (SQLAlchemy's pre-ping costs a round trip on
+# every checkout, several per chat turn).
+IDLE_BEFORE_PING_SECONDS = 10.0
+_IDLE_SINCE = "idle_since"
+
+
 def _create_engine(url: URL, pool_size: int) -> Engine:
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,  # a thawed Lambda container may hold a connection the proxy closed
         pool_use_lifo=True,  # reuse the warmest connection; idle extras can time out at the proxy
         pool_recycle=300,
         connect_args={"application_name": get_settings().service_name},
     )
+    event.listen(engine, "checkin", _note_idle)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+def _note_idle(dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """SQLAlchemy's pessimistic disconnect handling, only for connections that sat idle: raising
+    DisconnectionError makes the pool drop this one and check out another (or connect anew)."""
+    idle_since = record.info.get(_IDLE_SINCE)
+    if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise exc.DisconnectionError("pooled connection closed while idle") from error
 
 
 @lru_cache(maxsize=1)

@@ -224,15 +224,21 @@ def send_message(
                 db=db,
             )
             attachments = _claimed_attachments(db, conversation, body.attachment_keys)
-            stored = turns.store_customer_message(db, conversation, body.content, attachments)
-            listening = stored.prepared is not None and _has_socket(db, conversation.id)
+            listening = _has_socket(db, conversation.id)  # then the streaming worker prepares
+            stored = turns.store_customer_message(
+                db, conversation, body.content, attachments, prepare=not listening
+            )
     except LimitExceeded as error:
         # The visitor gets a kind refusal (no plan details); the company admin sees the reason in
         # their usage page.
         raise LimitExceeded(CUSTOMER_NOTICE, code=error.code) from None
-    if listening and _answer_on_socket(stored):
+    if not listening or not stored.answerable:
+        return _sent(turns.answer(stored))
+    if _answer_on_socket(stored):
         return _sent(stored.outcome, streaming=True)
-    return _sent(turns.answer(stored))
+    customer_message = stored.outcome.messages[0]
+    resumed = turns.resume(stored.context.company_id, stored.outcome.conversation_id, customer_message.id)
+    return _sent(turns.answer(resumed) if resumed else stored.outcome)
 
 
 def _has_socket(db: Session, conversation_id: uuid.UUID) -> bool:

@@ -422,3 +422,26 @@ def test_the_local_connections_api_answers_as_api_gateway_does(shop: ChatShop, r
         management.post_to_connection(ConnectionId=connection_id, Data=b"{}")
     assert gone.value.response["Error"]["Code"] == "GoneException"
     assert isinstance(gone.value, management.exceptions.GoneException)
+
+
+def test_with_no_worker_to_start_the_answer_comes_back_in_the_response(
+    shop: ChatShop, realtime: Realtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket is open but the Invoke API is unreachable: the customer still gets the answer,
+    the slow way (200 with the reply), and the socket hears no half answer."""
+    from chatapp.config import get_settings
+
+    shop.teach("returns.md", GUIDE)
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    realtime.wait_open(1)
+    monkeypatch.setenv("LAMBDA_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    get_settings.cache_clear()
+
+    sent = visitor.send("How do I return an item for a refund?")
+    assert sent.status == 200, sent.body
+    assert sent.body["streaming"] is False
+    roles = [m["role"] for m in sent.body["messages"]]
+    assert roles == ["user", "assistant"]
+    assert sent.body["messages"][1].get("citations"), sent.body  # answered from the guide
+    assert not frames.of("answer.delta")
