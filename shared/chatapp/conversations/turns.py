@@ -156,29 +156,31 @@ def store_customer_message(
     return StoredTurn(context, outcome, prepared, now, answerable=answerable)
 
 
-def resume(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID) -> StoredTurn | None:
+def resume(db: Session, conversation_id: uuid.UUID, message_id: uuid.UUID) -> StoredTurn | None:
     """Step 1's result again, for a worker answering a customer message stored earlier (the widget's
-    socket path). None when there is nothing left to answer: the message has a reply, a person has
-    the conversation, or it is gone. Safe to call twice for one message."""
-    context = TenantContext.company_service(company_id)
-    with tenant_session(context) as db:
-        conversation = owned(db, Conversation, conversation_id, lock=True)
-        message = db.get(Message, message_id)
-        if (
-            conversation is None
-            or conversation.deleted_at is not None
-            or message is None
-            or message.conversation_id != conversation.id
-            or message.role is not MessageRole.USER
-            or conversation.status is not ConversationStatus.ACTIVE
-            or _has_reply(db, conversation.id, message)
-        ):
-            return None
-        correlate(company_id=company_id, agent_id=conversation.agent_id, conversation_id=conversation.id)
-        agent = get_agent(db, conversation.agent_id)
-        prepared = _prepare(db, conversation, agent, message.content, message.created_at)
-        outcome = TurnOutcome(conversation.id, conversation.status, [message])
-        return StoredTurn(context, outcome, prepared, message.created_at, resumed=True, answerable=True)
+    socket path), inside the caller's company transaction. None when there is nothing left to
+    answer: the message has a reply, a person has the conversation, or it is gone. Safe to call
+    twice for one message: the conversation's lock orders two workers."""
+    conversation = owned(db, Conversation, conversation_id, lock=True)
+    message = db.get(Message, message_id)
+    if (
+        conversation is None
+        or conversation.deleted_at is not None
+        or message is None
+        or message.conversation_id != conversation.id
+        or message.role is not MessageRole.USER
+        or conversation.status is not ConversationStatus.ACTIVE
+        or _has_reply(db, conversation.id, message)
+    ):
+        return None
+    correlate(
+        company_id=conversation.company_id, agent_id=conversation.agent_id, conversation_id=conversation.id
+    )
+    agent = get_agent(db, conversation.agent_id)
+    prepared = _prepare(db, conversation, agent, message.content, message.created_at)
+    outcome = TurnOutcome(conversation.id, conversation.status, [message])
+    context = TenantContext.company_service(conversation.company_id)
+    return StoredTurn(context, outcome, prepared, message.created_at, resumed=True, answerable=True)
 
 
 def _has_reply(db: Session, conversation_id: uuid.UUID, message: Message) -> bool:

@@ -236,8 +236,8 @@ def send_message(
         return _sent(turns.answer(stored))
     if _answer_on_socket(stored):
         return _sent(stored.outcome, streaming=True)
-    customer_message = stored.outcome.messages[0]
-    resumed = turns.resume(stored.context.company_id, stored.outcome.conversation_id, customer_message.id)
+    with tenant_session(stored.context) as db:
+        resumed = turns.resume(db, stored.outcome.conversation_id, stored.outcome.messages[0].id)
     return _sent(turns.answer(resumed) if resumed else stored.outcome)
 
 

@@ -35,8 +35,10 @@ def stream_answer(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id:
     sockets; False if there was nothing to answer. Idempotent: a message that already has its reply
     is not answered again, and its sockets get that reply as `answer.done` (every 202 ends with one)."""
     correlate(company_id=company_id, conversation_id=conversation_id)
-    stored = turns.resume(company_id, conversation_id, message_id)
-    frames = AnswerFrames(_sockets(company_id, conversation_id), reply_to=str(message_id))
+    with tenant_session(TenantContext.company_service(company_id)) as db:
+        stored = turns.resume(db, conversation_id, message_id)
+        sockets = connections.for_conversation(db, conversation_id)
+    frames = AnswerFrames(sockets, reply_to=str(message_id))
     try:
         if stored is None:
             _done_with_stored_reply(frames, company_id, conversation_id, message_id)

@@ -4,6 +4,7 @@ characters, in order, with searches and the end flushing what waits."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from chatapp.realtime.frames import BATCH_CHARS, AnswerFrames
@@ -72,3 +73,30 @@ def test_200_characters_go_without_waiting_and_a_search_flushes_first() -> None:
     ]
     assert [len(f["text"]) for f in sent[:3]] == [1, 2 * BATCH_CHARS - 1, 1]
     assert sent[3]["query"] == "returns policy" and sent[5]["message"] is None
+
+
+def test_a_slow_post_never_holds_up_the_answer() -> None:
+    """The turn hands frames over and goes on; a post stuck for now only delays its own frames."""
+    released, wire = threading.Event(), Wire()
+
+    def stuck(connection_ids: list[str], frame: dict[str, Any]) -> int:
+        released.wait(5)
+        return wire(connection_ids, frame)
+
+    clock = Clock()
+    frames = AnswerFrames(["c1"], reply_to="m1", post=stuck, clock=clock)
+    started = time.monotonic()
+    frames.delta("first")
+    frames.searching("shipping")
+    for index in range(50):
+        clock.now = index * 0.06
+        frames.delta(f" piece {index}")
+    frames.done({"id": "r1"}, "active", False)
+    handed_over = time.monotonic() - started
+    assert handed_over < 0.5 and wire.frames == []  # nothing posted yet, and nobody waited for it
+    released.set()
+    frames.close()
+    sent = [frame for _, frame in wire.frames]
+    assert sent[0] == {"type": "answer.delta", "reply_to": "m1", "text": "first"}
+    assert sent[-1]["type"] == "answer.done"
+    assert "".join(f.get("text", "") for f in sent) == "first" + "".join(f" piece {i}" for i in range(50))
