@@ -120,10 +120,12 @@ def store_customer_message(
     now: datetime | None = None,
     platform_message_id: str | None = None,
     prepare: bool = True,
+    message_id: uuid.UUID | None = None,
 ) -> StoredTurn:
     """Step 1, inside the caller's company transaction, `conversation` locked by it (a caller that
     has just authenticated the conversation saves a transaction this way). `prepare=False`: another
-    worker answers (it calls `resume`), so what answering needs is not loaded here."""
+    worker answers (it calls `resume` with `message_id`, chosen by the caller), so what answering
+    needs is not loaded here."""
     now = now or datetime.now(UTC)
     company_id = conversation.company_id
     correlate(company_id=company_id, agent_id=conversation.agent_id, conversation_id=conversation.id)
@@ -135,7 +137,9 @@ def store_customer_message(
     agent = get_agent(db, conversation.agent_id)
     reopen_if_ended(conversation)
     usage.require_message_allowance(db, company_id, require_serving(db, company_id))
-    message, customer_turns = _store_customer_message(db, conversation, agent, text, attachments or [], now)
+    message, customer_turns = _store_customer_message(
+        db, conversation, agent, text, attachments or [], now, message_id
+    )
     if platform_message_id:
         message.metadata_ = {"platformMessageId": platform_message_id}
     outcome = TurnOutcome(conversation.id, conversation.status, [message])
@@ -160,7 +164,8 @@ def resume(db: Session, conversation_id: uuid.UUID, message_id: uuid.UUID) -> St
     """Step 1's result again, for a worker answering a customer message stored earlier (the widget's
     socket path), inside the caller's company transaction. None when there is nothing left to
     answer: the message has a reply, a person has the conversation, or it is gone. Safe to call
-    twice for one message: the conversation's lock orders two workers."""
+    twice for one message: the conversation's lock orders two workers, and a worker started while
+    the message was being stored waits here for that transaction to end."""
     conversation = owned(db, Conversation, conversation_id, lock=True)
     message = db.get(Message, message_id)
     if (
@@ -203,12 +208,13 @@ def _first_reply(db: Session, conversation_id: uuid.UUID, message: Message) -> M
 
 def reply_after(
     db: Session, conversation_id: uuid.UUID, message_id: uuid.UUID
-) -> tuple[Message | None, ConversationStatus]:
-    """The first reply (the AI's or a person's) after a customer message, and the conversation's status."""
+) -> tuple[Message | None, ConversationStatus] | None:
+    """The first reply (the AI's or a person's) after a customer message, and the conversation's
+    status; None when there is no such message (its transaction rolled back)."""
     conversation = owned(db, Conversation, conversation_id)
     message = db.get(Message, message_id)
     if conversation is None or message is None or message.conversation_id != conversation_id:
-        return None, ConversationStatus.ACTIVE
+        return None
     return _first_reply(db, conversation_id, message), conversation.status
 
 
@@ -319,11 +325,13 @@ def _store_customer_message(
     text: str,
     attachments: list[dict[str, Any]],
     now: datetime,
+    message_id: uuid.UUID | None = None,
 ) -> tuple[Message, int]:
     """The message, stored and counted; returns it with how many messages the customer has sent
     in this conversation (it included)."""
     sentiment = score(text)
     message = Message(
+        id=message_id or uuid.uuid4(),
         conversation_id=conversation.id,
         role=MessageRole.USER,
         content=text,

@@ -224,34 +224,33 @@ def send_message(
                 db=db,
             )
             attachments = _claimed_attachments(db, conversation, body.attachment_keys)
-            listening = _has_socket(db, conversation.id)  # then the streaming worker prepares
+            # With a socket open, the streaming worker starts now, while the message is stored: it
+            # waits on this transaction's lock on the conversation, then finds the message (or, if
+            # this transaction rolls back, nothing to answer).
+            message_id = uuid.uuid4()
+            streaming = _has_socket(db, conversation.id) and _answer_on_socket(
+                conversation.company_id, conversation.id, message_id
+            )
             stored = turns.store_customer_message(
-                db, conversation, body.content, attachments, prepare=not listening
+                db, conversation, body.content, attachments, prepare=not streaming, message_id=message_id
             )
     except LimitExceeded as error:
         # The visitor gets a kind refusal (no plan details); the company admin sees the reason in
         # their usage page.
         raise LimitExceeded(CUSTOMER_NOTICE, code=error.code) from None
-    if not listening or not stored.answerable:
-        return _sent(turns.answer(stored))
-    if _answer_on_socket(stored):
+    if streaming and stored.answerable:
         return _sent(stored.outcome, streaming=True)
-    with tenant_session(stored.context) as db:
-        resumed = turns.resume(db, stored.outcome.conversation_id, stored.outcome.messages[0].id)
-    return _sent(turns.answer(resumed) if resumed else stored.outcome)
+    return _sent(turns.answer(stored))
 
 
 def _has_socket(db: Session, conversation_id: uuid.UUID) -> bool:
     return bool(get_settings().realtime_url) and bool(connections.for_conversation(db, conversation_id))
 
 
-def _answer_on_socket(stored: turns.StoredTurn) -> bool:
-    """Hand the answer to the streaming worker; False (answer here) if it cannot be started."""
-    customer_message = stored.outcome.messages[0]
+def _answer_on_socket(company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID) -> bool:
+    """Start the streaming worker; False (answer here) if it cannot be started."""
     try:
-        invocations.start_answer(
-            stored.context.company_id, stored.outcome.conversation_id, customer_message.id
-        )
+        invocations.start_answer(company_id, conversation_id, message_id)
     except Exception as error:  # the customer still gets an answer, the slow way
         logger.warning("answer worker unavailable", extra={"error_type": type(error).__name__})
         return False

@@ -71,8 +71,10 @@ def _done_with_stored_reply(
     frames: AnswerFrames, company_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID
 ) -> None:
     with tenant_session(TenantContext.company_service(company_id)) as db:
-        reply, status = turns.reply_after(db, conversation_id, message_id)
-        frames.done(_view(reply), status, False)
+        found = turns.reply_after(db, conversation_id, message_id)
+        if found is not None:  # else the message was never stored: nobody waits for an answer
+            reply, status = found
+            frames.done(_view(reply), status, False)
 
 
 def _view(reply: Message | None) -> dict[str, Any] | None:

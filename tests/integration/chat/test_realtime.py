@@ -18,10 +18,12 @@ from typing import Any
 
 import boto3
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, text, update
+from sqlalchemy.orm import Session
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from chatapp.db.models.billing import CompanySubscription
 from devtools.fake_anthropic import FakeAnthropic, broken_stream, streamed, text_reply, tool_use_reply
 from devtools.invocations import LocalInvocations
 from devtools.runner import RouteTable, make_server
@@ -445,3 +447,38 @@ def test_with_no_worker_to_start_the_answer_comes_back_in_the_response(
     assert roles == ["user", "assistant"]
     assert sent.body["messages"][1].get("citations"), sent.body  # answered from the guide
     assert not frames.of("answer.delta")
+
+
+def test_a_refused_message_with_a_socket_open_leaves_the_socket_silent(
+    shop: ChatShop, realtime: Realtime, owner_session: Session, owner_engine: Engine
+) -> None:
+    """The streaming worker starts while the message is being stored; when that store is refused
+    (rolled back), the worker finds nothing to answer and says nothing."""
+    shop.teach("returns.md", GUIDE)
+    visitor = shop.visit()
+    frames = realtime.socket(shop, visitor)
+    realtime.wait_open(1)
+    answered = visitor.send("How do I return an item?")
+    assert answered.status == 202, answered.body
+    frames.until("answer.done")
+    owner_session.execute(
+        update(CompanySubscription)
+        .where(CompanySubscription.company_id == shop.tenant.data.company_id)
+        .values(custom_limits={"messagesPerMonth": 2})
+    )
+    owner_session.commit()
+
+    refused = visitor.send("And how long does the refund take?")
+    assert refused.status == 402 and refused.body["error"]["code"] == "message_limit_reached"
+    time.sleep(1.0)  # the worker started for it has had time to run
+    assert [f["type"] for _, f in frames.received].count("answer.done") == 1
+    with owner_engine.connect() as db:
+        contents = (
+            db.execute(
+                text("SELECT content FROM chatapp_messages WHERE conversation_id = :c"),
+                {"c": visitor.conversation_id},
+            )
+            .scalars()
+            .all()
+        )
+    assert "And how long does the refund take?" not in contents and len(contents) == 3  # greeting, Q, A
