@@ -109,9 +109,18 @@ class Http:
         base = f"/v1/widget/agents/{agent_id}"
         status, started = self.call("POST", f"{base}/conversations")
         assert status == 201, started
-        status, ticket = self.call("POST", f"{base}/conversation/realtime-ticket", started["session_token"])
+        return (
+            started["session_token"],
+            started["conversation_id"],
+            self.ticket(agent_id, started["session_token"]),
+        )
+
+    def ticket(self, agent_id: uuid.UUID, token: str) -> str:
+        status, ticket = self.call(
+            "POST", f"/v1/widget/agents/{agent_id}/conversation/realtime-ticket", token
+        )
         assert status == 201, ticket
-        return started["session_token"], started["conversation_id"], ticket["ticket"]
+        return str(ticket["ticket"])
 
 
 def _start_platform() -> tuple[int, Any]:
@@ -192,25 +201,32 @@ def hold_sockets(port: int, hub: Any, agents: list[uuid.UUID], count: int, hold:
     from chatapp.realtime import push
 
     http = Http(port)
-    tickets = {}
-    for index in tqdm(range(count), desc="conversations and tickets", unit="conv"):
-        _, conversation_id, ticket = http.conversation(agents[index % len(agents)])
-        tickets[conversation_id] = ticket
-    received: dict[str, int] = dict.fromkeys(tickets, 0)
-    foreign = 0
+    visitors: dict[str, tuple[uuid.UUID, str]] = {}
+    for index in tqdm(range(count), desc="conversations", unit="conv"):
+        agent_id = agents[index % len(agents)]
+        token, conversation_id, _ = http.conversation(agent_id)
+        visitors[conversation_id] = (agent_id, token)
+    received: dict[str, int] = dict.fromkeys(visitors, 0)
+    foreign, refused = 0, 0
     opened = threading.Event()
     stop = threading.Event()
 
     async def client(conversation_id: str, ticket: str, ready: list[int]) -> None:
-        nonlocal foreign
+        nonlocal foreign, refused
         from websockets.asyncio.client import connect
 
-        async with connect(
-            f"ws://127.0.0.1:{port}/ws/widget",
-            origin=ORIGIN,
-            subprotocols=["buzzi.v1", ticket],
-            open_timeout=60,
-        ) as socket:
+        try:
+            socket = await connect(
+                f"ws://127.0.0.1:{port}/ws/widget",
+                origin=ORIGIN,
+                subprotocols=["buzzi.v1", ticket],
+                open_timeout=60,
+            )
+        except Exception:
+            refused += 1
+            ready.append(0)
+            return
+        async with socket:
             ready.append(1)
             while not stop.is_set():
                 try:
@@ -224,21 +240,31 @@ def hold_sockets(port: int, hub: Any, agents: list[uuid.UUID], count: int, hold:
                     foreign += 1
 
     async def clients() -> None:
+        # As a widget does: a ticket (60 s) just before its socket, a hundred visitors at a time.
         ready: list[int] = []
-        tasks = [asyncio.create_task(client(c, t, ready)) for c, t in tickets.items()]
-        while len(ready) < len(tasks):
-            await asyncio.sleep(0.1)
+        tasks = []
+        pending = list(visitors.items())
+        progress = tqdm(total=count, desc="sockets", unit="socket")
+        while pending:
+            batch, pending = pending[:100], pending[100:]
+            tickets = await asyncio.to_thread(lambda b=batch: [(c, http.ticket(a, t)) for c, (a, t) in b])
+            tasks += [asyncio.create_task(client(c, t, ready)) for c, t in tickets]
+            while len(ready) < len(tasks):
+                await asyncio.sleep(0.05)
+            progress.update(len(batch))
+        progress.close()
         opened.set()
         await asyncio.gather(*tasks)
 
     threading.Thread(target=lambda: asyncio.run(clients()), daemon=True).start()
-    assert opened.wait(300), "the sockets did not all open"
+    assert opened.wait(600), "the sockets did not all open"
+    assert refused == 0, f"{refused} sockets were refused"
     with owner_engine().connect() as db:
         rows = db.execute(
             text("SELECT conversation_id, connection_id FROM chatapp_realtime_connections")
         ).all()
     by_conversation = {
-        str(r.conversation_id): r.connection_id for r in rows if str(r.conversation_id) in tickets
+        str(r.conversation_id): r.connection_id for r in rows if str(r.conversation_id) in visitors
     }
     assert len(by_conversation) == count, (len(by_conversation), count)
     rss_start, started, sent = _rss_mb(), time.monotonic(), 0
