@@ -1,10 +1,10 @@
 """The local WebSocket API: what API Gateway does for `RealtimeWebSocketApi`, inside the runner.
 
-A browser opens `ws://127.0.0.1:<port>/ws/widget`. The runner answers the upgrade by calling the
-template's real `$connect` handler with API Gateway's WebSocket event, and accepts only if it
-returns 200; text frames go to `$default`, the end of the socket to `$disconnect`. Functions post
-frames through the `@connections` management API, which `serve_management` implements on
-loopback, so the same boto3 code runs here and in AWS.
+A browser opens `ws://127.0.0.1:<port>/ws/widget` (the console: `/ws/console`). The runner
+answers the upgrade by calling the template's real `$connect` handler with API Gateway's WebSocket
+event, and accepts only if it returns 200; text frames go to `$default`, the end of the socket to
+`$disconnect`. Functions post frames through the `@connections` management API, which
+`serve_management` implements on loopback, so the same boto3 code runs here and in AWS.
 
 Framing is `websockets`' sans-I/O protocol. Each socket has one writer thread fed by a queue, so
 a post never waits for a slow browser; a browser that stops reading loses its socket once
@@ -34,6 +34,7 @@ from devtools.runner import LambdaContext
 from devtools.template import FunctionSpec
 
 WEBSOCKET_PATH = "/ws/widget"
+CONSOLE_WEBSOCKET_PATH = "/ws/console"  # the same API: the ticket says whose socket it is
 MANAGEMENT_PREFIX = "/@connections/"
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's WebSocket message limit
 MAX_QUEUED_FRAMES = 1000
@@ -107,7 +108,11 @@ class SocketHub:
     def serve(self, request: BaseHTTPRequestHandler) -> bool:
         """Serve the request if it is the WebSocket API's (an upgrade, or `@connections`)."""
         path = request.path.split("?", 1)[0]
-        if request.command == "GET" and path == WEBSOCKET_PATH and _upgrading(request):
+        if (
+            request.command == "GET"
+            and path in (WEBSOCKET_PATH, CONSOLE_WEBSOCKET_PATH)
+            and _upgrading(request)
+        ):
             self.serve_upgrade(request)
             return True
         if path.startswith(MANAGEMENT_PREFIX):
@@ -321,6 +326,7 @@ def local_urls(port: int, host: str = "127.0.0.1") -> dict[str, str]:
     """The settings that point the platform at a runner's WebSocket, `@connections` and Invoke APIs."""
     return {
         "REALTIME_URL": f"ws://{host}:{port}{WEBSOCKET_PATH}",
+        "CONSOLE_REALTIME_URL": f"ws://{host}:{port}{CONSOLE_WEBSOCKET_PATH}",
         "REALTIME_MANAGEMENT_URL": f"http://{host}:{port}",
         "LAMBDA_ENDPOINT_URL": f"http://{host}:{port}",
     }

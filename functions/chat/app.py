@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.widget_cors import install_widget_cors
 from chatapp.config import get_settings
+from chatapp.realtime.schemas import RealtimeTicketOut
 from chatapp.snapstart import register_after_restore, reopen_connections
 from chatapp.surfaces import widget as widget_chat
 from chatapp.surfaces import widget_streaming
@@ -27,7 +28,6 @@ from chatapp.surfaces.widget_schemas import (
     EndConversationIn,
     HandoverIn,
     MessagesOut,
-    RealtimeTicketOut,
     SendMessageIn,
     SendMessageOut,
     StartConversationIn,

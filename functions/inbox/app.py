@@ -12,7 +12,7 @@ from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.conversations import message_pages
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus
-from chatapp.inbox import canned_responses, customer_profiles
+from chatapp.inbox import canned_responses, customer_profiles, live_tickets
 from chatapp.inbox import queue as inbox
 from chatapp.inbox.canned_schemas import CannedResponseIn, CannedResponseOut, CannedResponsePatch
 from chatapp.inbox.customer_schemas import CustomerErasureOut, CustomerPatch, CustomerProfileOut
@@ -29,6 +29,7 @@ from chatapp.inbox.schemas import (
     ResolveIn,
     TransferIn,
 )
+from chatapp.realtime.schemas import RealtimeTicketOut
 
 app = create_app("inbox")
 
@@ -111,6 +112,12 @@ async def update_presence(body: PresenceIn, principal: Authenticated) -> Presenc
 @app.post("/v1/inbox/presence/heartbeat", response_model=PresenceOut)
 async def heartbeat(principal: Authenticated) -> PresenceOut:
     return inbox.heartbeat(principal)
+
+
+@app.post("/v1/inbox/realtime-ticket", response_model=RealtimeTicketOut, status_code=201)
+async def realtime_ticket(principal: Authenticated) -> RealtimeTicketOut:
+    """A one-time ticket for the live inbox socket: present it as a subprotocol after `buzzi.v1`."""
+    return live_tickets.console_ticket(principal)
 
 
 @app.get("/v1/inbox/team", response_model=list[PresenceOut])

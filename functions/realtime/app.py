@@ -1,7 +1,7 @@
-"""The widget's WebSocket API (API Gateway, routes `$connect`, `$disconnect`, `$default`).
+"""The WebSocket API of the widget and the console (API Gateway: `$connect`, `$disconnect`, `$default`).
 
 `$connect` answers the handshake: 200 with the chosen subprotocol accepts the socket, 401 or 403
-refuses it (see chatapp/surfaces/widget_socket.py). Frames go out through the management API,
+refuses it (see chatapp/surfaces/socket_routes.py). Frames go out through the management API,
 from whichever function has something to say.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatapp.observability import logger, observed
-from chatapp.surfaces import widget_socket
+from chatapp.surfaces import socket_routes
 
 
 def _headers(event: dict[str, Any]) -> dict[str, str]:
@@ -25,15 +25,18 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         return {"statusCode": 400}
     if route == "$connect":
         headers = _headers(event)
-        handshake = widget_socket.connect(
-            connection_id, headers.get("sec-websocket-protocol"), headers.get("origin")
+        handshake = socket_routes.connect(
+            connection_id,
+            headers.get("sec-websocket-protocol"),
+            headers.get("origin"),
+            (request.get("identity") or {}).get("sourceIp"),
         )
         if handshake.status != 200:
             logger.info("socket refused", extra={"status": handshake.status, "reason": handshake.reason})
             return {"statusCode": handshake.status}
         return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": handshake.subprotocol}}
     if route == "$disconnect":
-        widget_socket.disconnect(connection_id)
+        socket_routes.disconnect(connection_id)
     else:
-        widget_socket.receive(connection_id, event.get("body"))
+        socket_routes.receive(connection_id, event.get("body"))
     return {"statusCode": 200}

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # Unset: no sockets; the widget polls and every message is answered in its request.
     realtime_url: str | None = None
     realtime_management_url: str | None = None
+    # Where the console opens its socket: the same WebSocket API (its ticket says it is the
+    # console's); locally a path of its own, so the runner's logs tell the two apart.
+    console_realtime_url: str | None = None
 
     # Conversations: the language model, and what runs when there is none.
     # "anthropic" needs ANTHROPIC_API_KEY (or its secret); "offline" answers from retrieved passages,

@@ -12,6 +12,7 @@ SnapStart snapshots; locally and in tests it is never imported.
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Callable
@@ -70,8 +71,34 @@ def tracer() -> Tracer:
     return Tracer()
 
 
+_BEFORE_RETURN: list[Callable[[], None]] = []
+
+
+def before_return(hook: Callable[[], None]) -> None:
+    """Run `hook` at the end of every observed invocation: work a module started in the background
+    (inbox events after commit) must finish before Lambda freezes the container."""
+    if hook not in _BEFORE_RETURN:
+        _BEFORE_RETURN.append(hook)
+
+
+def _finishing(handler: LambdaHandler) -> LambdaHandler:
+    @functools.wraps(handler)
+    def run(event: Any, context: Any) -> Any:
+        try:
+            return handler(event, context)
+        finally:
+            for hook in _BEFORE_RETURN:
+                try:
+                    hook()
+                except Exception as error:  # never fail a request for background bookkeeping
+                    logger.warning("before-return hook failed", extra={"error_type": type(error).__name__})
+
+    return run
+
+
 def observed(handler: LambdaHandler) -> LambdaHandler:
     """Wrap a Lambda handler with structured logging context, tracing and metrics flushing."""
+    handler = _finishing(handler)
     wrapped = tracer().capture_lambda_handler(handler) if tracing_enabled() else handler
     wrapped = metrics.log_metrics(wrapped, capture_cold_start_metric=True)
     return logger.inject_lambda_context(wrapped, clear_state=True)

@@ -23,7 +23,7 @@ from chatapp.db.models.conversations import Conversation, ConversationNote, Cust
 from chatapp.db.models.core import Account, Company, User, VerificationToken
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
-from chatapp.db.models.realtime import RealtimeConnection, RealtimeTicket
+from chatapp.db.models.realtime import RealtimeConnection, RealtimeOutboxEvent, RealtimeTicket
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
 from chatapp.knowledge import lexical
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
@@ -262,6 +262,14 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
             agent_id=agent.id,
             conversation_id=first_conversation,
             expires_at=now + timedelta(hours=2),
+        )
+    )
+    db.add(  # an inbox event whose delivery never happened (the relay's work)
+        RealtimeOutboxEvent(
+            company_id=cid,
+            conversation_id=first_conversation,
+            event_type="presence",
+            payload={"presence": {"user_id": str(support.id), "status": "online", "current_chat_count": 0}},
         )
     )
 

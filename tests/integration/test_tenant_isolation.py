@@ -63,6 +63,22 @@ def _keys(connection: Any, sql: str, params: dict[str, Any] | None = None) -> se
     return {tuple(row) for row in connection.execute(text(sql), params or {})}
 
 
+@pytest.fixture(autouse=True)
+def _undelivered_inbox_events(tenants: Tenants, owner_session: Session) -> None:
+    """The outbox relay (a test, or the runner's schedule in browser tests) sweeps every company's
+    leftovers: put one back for each company before each check."""
+    for company_id in (tenants.a.company_id, tenants.b.company_id):
+        owner_session.execute(
+            text(
+                "INSERT INTO chatapp_realtime_outbox (company_id, event_type, payload) "
+                "SELECT :c, 'presence', '{}' WHERE NOT EXISTS "
+                "(SELECT 1 FROM chatapp_realtime_outbox WHERE company_id = :c)"
+            ),
+            {"c": company_id},
+        )
+    owner_session.commit()
+
+
 def _owned(owner: Session, table: Table, company_id: uuid.UUID) -> set[tuple[Any, ...]]:
     return _keys(
         owner,

@@ -132,3 +132,37 @@ def test_no_cycles_between_modules() -> None:
         TopologicalSorter(_module_imports()).prepare()
     except CycleError as error:
         raise AssertionError(f"import cycle between modules: {' -> '.join(error.args[1])}") from None
+
+
+def _function_imports(code_dir: Path) -> set[str]:
+    tree = ast.parse((code_dir / "app.py").read_text())  # every handler module is app.py
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("chatapp"):
+            found.update({node.module, *(f"{node.module}.{alias.name}" for alias in node.names)})
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("chatapp"))
+    return found
+
+
+def test_every_function_that_can_push_to_sockets_may_post_to_connections() -> None:
+    """Posting a frame without `execute-api:ManageConnections` fails in AWS only, and quietly (a
+    frame is never worth failing a request): so read it off the import graph instead."""
+    from devtools.template import functions, load_template
+
+    graph = _module_imports()
+    resources = load_template()["Resources"]
+    missing = []
+    for spec in functions():
+        reached, stack = set(), [m for m in _function_imports(spec.module_path.parent) if m in graph]
+        while stack:
+            module = stack.pop()
+            if module not in reached:
+                reached.add(module)
+                stack.extend(graph.get(module, ()))
+        if "chatapp.realtime.push" not in reached:
+            continue
+        policies = resources[spec.logical_id]["Properties"].get("Policies", [])
+        if {"Ref": "RealtimePushPolicy"} not in policies:
+            missing.append(spec.logical_id)
+    assert not missing, f"these functions can post frames but lack RealtimePushPolicy: {missing}"

@@ -24,6 +24,7 @@ class Principal:
     # Users: the design's permissions object. API keys: {"scopes": ["read:conversations", ...]}.
     permissions: dict[str, Any] = field(default_factory=dict)
     email: str | None = None
+    session_id: uuid.UUID | None = None  # the console session a user's request came with
 
     @property
     def user_id(self) -> uuid.UUID | None:

@@ -19,6 +19,7 @@ from chatapp.config import get_settings
 from chatapp.db.enums import SupportAgentPresence
 from chatapp.db.models.conversations import Escalation
 from chatapp.db.models.team import SupportAgentStatus
+from chatapp.realtime import live
 
 
 def idle_threshold() -> timedelta:
@@ -50,6 +51,7 @@ def set_status(
     if presence is not None and presence is not status.status:
         status.status = presence
         status.status_changed_at = now
+        _announce(db, company_id, status)
     if message is not None:
         status.status_message = message or None
     if max_chats is not None:
@@ -64,11 +66,12 @@ def heartbeat(db: Session, company_id: uuid.UUID, user_id: uuid.UUID, now: datet
     if status.status is SupportAgentPresence.AWAY:  # back at the keyboard
         status.status = SupportAgentPresence.ONLINE
         status.status_changed_at = now
+        _announce(db, company_id, status)
     return status
 
 
 def mark_idle_away(db: Session, company_id: uuid.UUID, now: datetime) -> int:
-    result = db.execute(
+    gone_away = db.scalars(
         update(SupportAgentStatus)
         .where(
             SupportAgentStatus.company_id == company_id,
@@ -76,8 +79,28 @@ def mark_idle_away(db: Session, company_id: uuid.UUID, now: datetime) -> int:
             SupportAgentStatus.last_active_at < now - idle_threshold(),
         )
         .values(status=SupportAgentPresence.AWAY, status_changed_at=now)
+        .returning(SupportAgentStatus)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for status in gone_away:
+        _announce(db, company_id, status)
+    return len(gone_away)
+
+
+def _announce(db: Session, company_id: uuid.UUID, status: SupportAgentStatus) -> None:
+    """Colleagues' consoles show presence as it changes (the live inbox)."""
+    live.publish(
+        db,
+        company_id,
+        "presence",
+        {
+            "presence": {
+                "user_id": str(status.user_id),
+                "status": status.status.value,
+                "current_chat_count": status.current_chat_count,
+            }
+        },
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def take_seat(db: Session, user_id: uuid.UUID) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from chatapp import observability
 from chatapp.companies.presence import pick_agent
+from chatapp.conversations import inbox_events
 from chatapp.conversations.escalation_rules import Trigger
 from chatapp.db.enums import ConversationStatus, EscalationStatus
 from chatapp.db.models.conversations import Conversation, Escalation
@@ -60,6 +61,7 @@ def escalate(
             "priority": escalation.priority,
         },
     )
+    inbox_events.escalation_changed(db, escalation, "escalation.created")
     assign_automatically(db, conversation, escalation)
     return escalation
 
@@ -75,3 +77,4 @@ def assign_automatically(db: Session, conversation: Conversation, escalation: Es
     conversation.assigned_agent_id = assignee
     conversation.is_human_agent = True
     conversation.status = ConversationStatus.WITH_HUMAN
+    inbox_events.escalation_changed(db, escalation, "escalation.assigned")

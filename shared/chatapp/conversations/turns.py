@@ -40,7 +40,7 @@ from chatapp.agents.package_catalogue import resolve_package_for_agent
 from chatapp.billing import usage
 from chatapp.companies.status import require_serving
 from chatapp.config import get_settings
-from chatapp.conversations import counters, escalation_rules, memory
+from chatapp.conversations import counters, escalation_rules, inbox_events, memory
 from chatapp.conversations.escalations import escalate
 from chatapp.conversations.sentiment import score
 from chatapp.db.enums import ConversationStatus, MessageRole
@@ -364,6 +364,7 @@ def _store_customer_message(
     )
     conversation.context = memory.learn_facts(conversation.context or {}, text)
     counters.count_message(db, conversation, MessageRole.USER, now)
+    inbox_events.message_added(db, conversation, message)
     return message, int(customer_turns)
 
 
@@ -385,6 +386,7 @@ def handover_reply(db: Session, conversation: Conversation, agent: Agent, now: d
     db.add(message)
     db.flush()
     counters.count_message(db, conversation, MessageRole.ASSISTANT, message.created_at)
+    inbox_events.message_added(db, conversation, message)
     return message
 
 
@@ -516,6 +518,7 @@ def _store_reply(
     db.add(message)
     db.flush()
     counters.count_message(db, conversation, MessageRole.ASSISTANT, message.created_at)
+    inbox_events.message_added(db, conversation, message)
     return message
 
 

@@ -82,6 +82,7 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     # company its prefix names (a forged prefix finds nothing); $disconnect deletes as the system.
     "chatapp_realtime_tickets": TablePolicy(Access.COMPANY, "company data: one-time socket tickets"),
     "chatapp_realtime_connections": TablePolicy(Access.COMPANY, "company data: open sockets"),
+    "chatapp_realtime_outbox": TablePolicy(Access.COMPANY, "company data: inbox events awaiting delivery"),
 }
 
 # SQL helpers created by the migration; policies call them so they read like sentences.

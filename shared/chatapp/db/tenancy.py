@@ -85,6 +85,21 @@ def tenant_session(context: TenantContext) -> Iterator[Session]:
         yield session
 
 
+def switch_context(session: Session, context: TenantContext) -> None:
+    """Re-set the row-level-security settings inside an open transaction of the same company: the
+    live inbox reads what each recipient may see, each under their own rules, in one transaction."""
+    if context.company_id != session.info.get(TENANT_COMPANY):
+        raise ValueError("a transaction may only switch to another context of its own company")
+    session.execute(
+        _SET_CONTEXT,
+        {
+            "company_id": str(context.company_id),
+            "user_id": str(context.user_id) if context.user_id else "",
+            "role": context.role.value,
+        },
+    )
+
+
 @contextmanager
 def system_session(reason: str) -> Iterator[Session]:
     """A transaction that spans tenants. Use narrowly; `reason` is logged."""

@@ -106,6 +106,7 @@ def _authenticate_session(token: str, client_ip: str | None, reading_status_page
         company_id=user.company_id,
         permissions=dict(user.permissions or {}),
         email=user.email,
+        session_id=session_id,
     )
 
 

@@ -22,7 +22,7 @@ from chatapp.access.principals import Principal
 from chatapp.agents.management import get_agent
 from chatapp.billing import usage
 from chatapp.companies import presence as agent_presence
-from chatapp.conversations import counters, message_pages
+from chatapp.conversations import counters, inbox_events, message_pages
 from chatapp.conversations.escalation_rules import Trigger
 from chatapp.conversations.escalations import OPEN_STATUSES, escalate, open_escalation
 from chatapp.conversations.lookup import conversation_by_id
@@ -111,6 +111,7 @@ def claim(principal: Principal, escalation_id: uuid.UUID, now: datetime | None =
             raise Conflict("Someone else took this conversation first.", code="escalation_taken")
         _hand_to(db, escalation.conversation_id, me)
         db.refresh(escalation)
+        inbox_events.escalation_changed(db, escalation, "escalation.assigned")
         return EscalationOut.model_validate(escalation)
 
 
@@ -140,10 +141,17 @@ def transfer(principal: Principal, escalation_id: uuid.UUID, to_user: uuid.UUID)
         if not agent_presence.take_seat(db, target.id):
             raise Conflict("That agent is at their maximum number of chats.", code="target_at_capacity")
         agent_presence.free_seat(db, escalation.assigned_to)
+        previous = escalation.assigned_to
         escalation.assigned_to, escalation.assigned_by = target.id, me
         escalation.status = EscalationStatus.ASSIGNED
         _hand_to(db, escalation.conversation_id, target.id)
         db.flush()
+        inbox_events.escalation_changed(
+            db,
+            escalation,
+            "escalation.assigned",
+            previous_assignee=previous if previous != target.id else None,
+        )
         return EscalationOut.model_validate(escalation)
 
 
@@ -169,6 +177,7 @@ def reply(
                 agent_presence.take_seat(db, me)  # a person who steps in is never refused a seat
                 escalation.assigned_to, escalation.assigned_by = me, me
                 escalation.status = EscalationStatus.IN_PROGRESS
+                inbox_events.escalation_changed(db, escalation, "escalation.assigned")
             _hand_to(db, conversation.id, escalation.assigned_to or me)
         elif escalation is not None and escalation.status is EscalationStatus.ASSIGNED:
             escalation.status = EscalationStatus.IN_PROGRESS
@@ -225,6 +234,7 @@ def add_human_message(
     counters.count_message(db, conversation, MessageRole.HUMAN_AGENT, now)
     usage.record(db, conversation.company_id, conversation.agent_id, messages=1)
     db.flush()
+    inbox_events.message_added(db, conversation, message)
     return message
 
 
@@ -259,6 +269,7 @@ def _close(
             escalation.resolved_at = now
             escalation.handle_time = _seconds_since(escalation.created_at, now)
             agent_presence.free_seat(db, escalation.assigned_to)
+            inbox_events.escalation_changed(db, escalation, "escalation.closed")
         if outcome is EscalationStatus.RESOLVED:
             conversation.status = ConversationStatus.RESOLVED
             conversation.resolved_at = now

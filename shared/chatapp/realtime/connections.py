@@ -32,6 +32,19 @@ def open_widget(db: Session, connection_id: str, claim: Claim) -> None:
     )
 
 
+def open_console(db: Session, connection_id: str, claim: Claim) -> None:
+    db.add(
+        RealtimeConnection(
+            connection_id=connection_id,
+            company_id=claim.company_id,
+            kind="console",
+            user_id=claim.user_id,
+            session_id=claim.session_id,
+            expires_at=datetime.now(UTC) + CONNECTION_LIFETIME,
+        )
+    )
+
+
 def for_conversation(db: Session, conversation_id: uuid.UUID) -> list[str]:
     """The open sockets of a conversation (usually one; one per browser tab)."""
     return list(

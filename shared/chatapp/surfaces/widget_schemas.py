@@ -103,12 +103,6 @@ class SendMessageOut(MessagesOut):
     )
 
 
-class RealtimeTicketOut(BaseModel):
-    ticket: str = Field(description="Present it as a WebSocket subprotocol, after `buzzi.v1`.")
-    url: str = Field(description="Where to open the socket.")
-    expires_in: int = Field(description="Seconds the ticket stays valid; it is good for one connection.")
-
-
 class AttachmentRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

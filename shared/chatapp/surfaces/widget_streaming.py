@@ -14,9 +14,9 @@ from chatapp.errors import NotFound
 from chatapp.observability import correlate
 from chatapp.realtime import connections, tickets
 from chatapp.realtime.frames import AnswerFrames
+from chatapp.realtime.schemas import RealtimeTicketOut
 from chatapp.surfaces.widget import present, session_conversation
 from chatapp.surfaces.widget_origins import company_context, require_origin
-from chatapp.surfaces.widget_schemas import RealtimeTicketOut
 
 
 def issue_ticket(agent_id: uuid.UUID, token: str | None, origin: str | None) -> RealtimeTicketOut:

@@ -196,3 +196,6 @@ def shop(owner_engine: Engine, local_aws: LocalAws, builtin_packages: None) -> C
 @pytest.fixture
 def other_shop(owner_engine: Engine, local_aws: LocalAws, builtin_packages: None) -> ChatShop:
     return open_shop(owner_engine, local_aws, "Rival")
+
+
+from tests.integration.chat.sockets import realtime  # noqa: E402,F401 - the runner with sockets, a fixture

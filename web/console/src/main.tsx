@@ -4,8 +4,9 @@ import { render } from "preact";
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, getToken, onUnauthorised, setToken } from "./api";
+import { useLive, useLiveConnection } from "./live";
 import { match, navigate, useLocation } from "./router";
-import type { Role, WhoAmI } from "./types";
+import type { Escalation, Role, WhoAmI } from "./types";
 import { ErrorMessage, Link, Loading } from "./ui";
 import { SignIn, Verify } from "./screens/signin";
 import { AgentEditor, Agents } from "./screens/agents";
@@ -57,6 +58,9 @@ function home(role: Role): string {
 function Shell({ me, onSignOut, children }: { me: WhoAmI; onSignOut: () => void; children: ComponentChildren }) {
   const { path } = useLocation();
   const items = SCREENS.filter((screen) => screen.label && screen.roles.includes(me.role));
+  const staff = Boolean(me.company) && STAFF.includes(me.role);
+  useLiveConnection(staff);
+  const waiting = useWaiting(staff);
   return (
     <div class="shell">
       <a class="skip" href="#main">
@@ -78,6 +82,11 @@ function Shell({ me, onSignOut, children }: { me: WhoAmI; onSignOut: () => void;
             <li>
               <Link to={screen.path} current={path === screen.path || path.startsWith(`${screen.path}/`)}>
                 {screen.label}
+                {screen.path === "/inbox" && waiting ? (
+                  <span class="count" aria-label={`${waiting} waiting`} data-testid="queue-badge">
+                    {waiting}
+                  </span>
+                ) : null}
               </Link>
             </li>
           ))}
@@ -94,6 +103,20 @@ function Shell({ me, onSignOut, children }: { me: WhoAmI; onSignOut: () => void;
       </main>
     </div>
   );
+}
+
+/** How many customers wait for a person: loaded when the live socket opens, then kept by its frames. */
+function useWaiting(staff: boolean): number {
+  const [waiting, setWaiting] = useState(0);
+  useLive((frame) => {
+    if (frame.queue) setWaiting(frame.queue.waiting);
+    else if (frame.type === "live.open")
+      api.get<Escalation[]>("/v1/inbox/escalations", { status: "pending" }).then(
+        (pending) => setWaiting(pending.length),
+        () => undefined,
+      );
+  });
+  return staff ? waiting : 0;
 }
 
 function App() {

@@ -79,6 +79,7 @@ export interface Frame {
   text?: string;
   message?: Message | null;
   status?: Status;
+  name?: string; // `typing`: who is typing in the console
 }
 
 export interface UploadTicket {

@@ -15,6 +15,8 @@ const POLL_OPEN_MS = 3000; // panel open and the tab visible: human replies show
 const POLL_SLOW_MS = 30000; // tab in the background, or a socket brings the answers (the poll only catches up)
 const POLL_WAITING_MS = 15000; // panel closed while a person is (about to be) on the conversation
 const PING_MS = 290000; // API Gateway closes a socket after 10 idle minutes
+const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 4000;
 const RETRY_S = [1, 2, 5, 10, 30]; // reconnecting, each time with a new ticket
 const MAX_FAILURES = 10; // attempts in a row that failed or soon closed: sockets cannot work here, poll alone
 const GIVE_UP_MS = 120000; // an answer with no word for this long is left to the poll
@@ -118,6 +120,9 @@ export class Widget {
   private pinger = 0;
   private failures = 0; // socket attempts since one last lasted
   private noSocket = false; // real time is off here, or cannot work: polling alone, as before sockets
+  private agentTypingUntil = 0; // a person in the console is typing
+  private agentName = "Support";
+  private typedAt = 0; // when the console was last told the customer is typing
 
   constructor(
     private readonly agentId: string,
@@ -193,6 +198,11 @@ export class Widget {
     this.input.addEventListener("input", () => {
       this.input.style.height = "auto";
       this.input.style.height = `${Math.min(this.input.scrollHeight, 120)}px`;
+      // A person on the conversation sees the customer typing (at most every few seconds).
+      if (this.live && this.status !== "active" && Date.now() - this.typedAt > TYPING_EVERY_MS) {
+        this.typedAt = Date.now();
+        this.socket?.send('{"action":"typing"}');
+      }
     });
     this.compose.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -431,9 +441,12 @@ export class Widget {
     }
   }
 
-  /** The typing dots: while a message is being sent, and for answers that have not begun to show. */
+  /** The typing dots: while a message is being sent, for answers that have not begun to show, and
+   * while a person in the console types. */
   private dots(): void {
-    this.typing.hidden = !this.sending && ![...this.streams.values()].some((s) => !s.item);
+    const person = this.agentTypingUntil > Date.now();
+    this.typing.hidden = !this.sending && !person && ![...this.streams.values()].some((s) => !s.item);
+    this.typing.setAttribute("aria-label", person ? `${this.agentName} is typing` : "Typing");
   }
 
   private async attach(files: File[]): Promise<void> {
@@ -619,8 +632,8 @@ export class Widget {
     let wait = delay;
     if (wait === undefined) {
       if (!this.listening()) return;
-      // People's replies are polled as before: the socket only speeds up the AI's answers.
-      const caughtUp = this.live && this.status === "active" && ![...this.streams.values()].some((s) => s.broken);
+      // With the socket open, answers and people's replies arrive as frames: the poll only catches up.
+      const caughtUp = this.live && ![...this.streams.values()].some((s) => s.broken);
       wait = document.hidden || caughtUp ? POLL_SLOW_MS : this.isOpen ? POLL_OPEN_MS : POLL_WAITING_MS;
     }
     this.pollTimer = window.setTimeout(() => void this.poll(), wait);
@@ -694,7 +707,16 @@ export class Widget {
 
   private frame(frame: Frame): void {
     if (frame.type === "message" && frame.message) {
+      this.agentTypingUntil = 0;
       this.show({ status: this.status, messages: [frame.message], cursor: null });
+      this.dots();
+      return;
+    }
+    if (frame.type === "typing") {
+      this.agentName = frame.name || "Support";
+      this.agentTypingUntil = Date.now() + TYPING_SHOWN_MS;
+      this.dots();
+      setTimeout(() => this.dots(), TYPING_SHOWN_MS + 50);
       return;
     }
     const id = frame.reply_to;

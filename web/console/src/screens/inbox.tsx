@@ -4,6 +4,7 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, api } from "../api";
+import { sendTyping, useLive } from "../live";
 import { navigate } from "../router";
 import type {
   CannedResponse,
@@ -35,6 +36,17 @@ import {
 import { expandShortcuts, fillPlaceholders } from "./canned";
 
 const REFRESH_MS = 4000;
+// Frames after which the queue and the conversation list are read again (`live.open`: after a
+// reconnect, whatever happened while the socket was down).
+const LIST_EVENTS = new Set([
+  "live.open",
+  "escalation.created",
+  "escalation.assigned",
+  "escalation.closed",
+  "conversation.gone",
+  "message.created",
+]);
+const TYPING_SHOWN_MS = 4000;
 type Filter = "waiting_human" | "mine" | "active" | "resolved";
 const FILTERS: { id: Filter; label: string }[] = [
   { id: "waiting_human", label: "Waiting" },
@@ -54,10 +66,26 @@ export function Inbox({ conversationId, me }: { conversationId?: string; me: Who
     () => api.get<ConversationSummary[]>("/v1/inbox/conversations", { ...filterQuery(filter), limit: 100 }),
     [filter],
   );
-  useInterval(() => {
-    queue.reload();
-    list.reload();
-  }, REFRESH_MS * 2);
+  const [notice, setNotice] = useState<string | null>(null);
+  // Frames say what changed; polling is only the fallback while the socket is down.
+  const live = useLive((frame) => {
+    if (frame.type === "conversation.gone" && frame.conversation_id === conversationId) {
+      setNotice("That conversation was transferred to a teammate.");
+      navigate("/inbox");
+    }
+    if (LIST_EVENTS.has(frame.type)) {
+      queue.reload();
+      list.reload();
+    }
+  });
+  useInterval(
+    () => {
+      queue.reload();
+      list.reload();
+    },
+    REFRESH_MS * 2,
+    !live,
+  );
   const claim = useAction();
   const takeOver = (escalation: Escalation) =>
     claim.run(async () => {
@@ -69,7 +97,22 @@ export function Inbox({ conversationId, me }: { conversationId?: string; me: Who
   const pending = (queue.data ?? []).filter((e) => e.status === "pending");
 
   return (
-    <Page title="Inbox" actions={<PresencePicker />}>
+    <Page
+      title="Inbox"
+      actions={
+        <>
+          <span class={live ? "badge badge-online" : "badge"} title={live ? "Updates arrive as they happen" : "Checking every few seconds"}>
+            {live ? "Live" : "Polling"}
+          </span>
+          <PresencePicker />
+        </>
+      }
+    >
+      {notice && (
+        <p class="message" role="status">
+          {notice}
+        </p>
+      )}
       <div class="inbox">
         <aside class="inbox-side">
           <section class="card" aria-labelledby="queue-title">
@@ -195,7 +238,18 @@ const OPEN_ESCALATION = ["pending", "assigned", "in_progress"];
 
 function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onChanged: () => void }) {
   const detail = useLoad(() => api.get<ConversationDetail>(`/v1/inbox/conversations/${props.id}`), [props.id]);
-  useInterval(() => detail.reload(), REFRESH_MS);
+  const [typingUntil, setTypingUntil] = useState(0);
+  const live = useLive((frame) => {
+    if (frame.type === "live.open") detail.reload();
+    if (frame.conversation_id !== props.id) return;
+    if (frame.type === "typing") setTypingUntil(Date.now() + TYPING_SHOWN_MS);
+    else if (frame.type !== "conversation.gone") {
+      if (frame.type === "message.created") setTypingUntil(0);
+      detail.reload();
+    }
+  });
+  useInterval(() => detail.reload(), REFRESH_MS, !live);
+  useInterval(() => setTypingUntil((until) => (until && until < Date.now() ? 0 : until)), 1000, typingUntil > 0);
   const action = useAction();
   // Older pages the agent asked for; the polled latest page is merged in below them by id.
   const [earlier, setEarlier] = useState<{ messages: InboxMessage[]; cursor: string | null } | null>(null);
@@ -287,6 +341,11 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
             </li>
           ))}
         </ol>
+        {typingUntil > 0 && (
+          <p class="muted typing" role="status">
+            The customer is typing…
+          </p>
+        )}
         <div ref={messagesEnd} />
         {open && (
           <ReplyBox
@@ -467,7 +526,10 @@ function ReplyBox(props: {
           required
           maxLength={4000}
           value={text}
-          onInput={(event) => setText(valueOf(event))}
+          onInput={(event) => {
+            setText(valueOf(event));
+            sendTyping(props.conversationId);
+          }}
           onKeyDown={(event) => {
             if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) (event.currentTarget.form as HTMLFormElement).requestSubmit();
           }}
