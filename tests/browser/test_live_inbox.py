@@ -134,3 +134,13 @@ def test_a_support_agents_view_lets_go_of_a_conversation_transferred_away(
     )
     expect(page).to_have_url(re.compile(r"/console/inbox$"))
     expect(conversations.get_by_role("link", name=name)).to_have_count(0, timeout=SOONER_THAN_A_POLL)
+
+
+def test_a_colleagues_presence_changes_on_the_team_page_without_a_reload(site: Site, page: Page) -> None:
+    support = site.tenant.data.tokens["support"]
+    site.ok("PUT", "/v1/inbox/presence", {"status": "online"}, token=support)
+    _sign_in(page, site, "/team")
+    row = page.get_by_role("row").filter(has_text="support-")
+    expect(row.locator(".badge")).to_have_text("online")
+    site.ok("PUT", "/v1/inbox/presence", {"status": "busy"}, token=support)
+    expect(row.locator(".badge")).to_have_text("busy", timeout=SOONER_THAN_A_POLL)

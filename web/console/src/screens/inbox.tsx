@@ -104,7 +104,7 @@ export function Inbox({ conversationId, me }: { conversationId?: string; me: Who
           <span class={live ? "badge badge-online" : "badge"} title={live ? "Updates arrive as they happen" : "Checking every few seconds"}>
             {live ? "Live" : "Polling"}
           </span>
-          <PresencePicker />
+          <PresencePicker me={me} />
         </>
       }
     >
@@ -196,9 +196,13 @@ export function Inbox({ conversationId, me }: { conversationId?: string; me: Who
   );
 }
 
-function PresencePicker() {
+function PresencePicker({ me }: { me: WhoAmI }) {
   const [status, setStatus] = useState<Presence["status"] | "">("");
   const action = useAction();
+  useLive((frame) => {
+    const changed = frame.presence as Presence | undefined;
+    if (frame.type === "presence" && changed?.user_id === me.user.id) setStatus(changed.status); // e.g. idle: away
+  });
   useEffect(() => {
     api.post<Presence>("/v1/inbox/presence/heartbeat").then((p) => setStatus(p.status), () => undefined);
   }, []);

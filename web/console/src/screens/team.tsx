@@ -2,6 +2,7 @@
 
 import { useState } from "preact/hooks";
 import { api } from "../api";
+import { useLive } from "../live";
 import type { Invitation, Member, Presence, WhoAmI } from "../types";
 import {
   ACTIONS,
@@ -25,6 +26,17 @@ export function Team({ me }: { me: WhoAmI }) {
   const isAdmin = me.role === "company_admin";
   const members = useLoad(() => api.get<Member[]>("/v1/team/members"), []);
   const presence = useLoad(() => api.get<Presence[]>("/v1/inbox/team"), []);
+  useLive((frame) => {
+    if (frame.type === "live.open") presence.reload(); // whatever changed while the socket was down
+    const changed = frame.presence as Presence | undefined;
+    if (frame.type !== "presence" || !changed) return;
+    const known = presence.data ?? [];
+    presence.set(
+      known.some((p) => p.user_id === changed.user_id)
+        ? known.map((p) => (p.user_id === changed.user_id ? { ...p, ...changed } : p))
+        : [...known, changed],
+    );
+  });
   const action = useAction();
   const statusOf = (userId: string) => presence.data?.find((p) => p.user_id === userId);
 
