@@ -19,25 +19,15 @@ from chatapp.realtime.tickets import Claim
 CONNECTION_LIFETIME = timedelta(hours=2)  # API Gateway closes every WebSocket after two hours
 
 
-def open_widget(db: Session, connection_id: str, claim: Claim) -> None:
+def open_connection(db: Session, connection_id: str, claim: Claim) -> None:
+    """A widget's socket listens to its conversation; a console's to what its user may see."""
     db.add(
         RealtimeConnection(
             connection_id=connection_id,
             company_id=claim.company_id,
-            kind="widget",
+            kind=claim.kind,
             agent_id=claim.agent_id,
             conversation_id=claim.conversation_id,
-            expires_at=datetime.now(UTC) + CONNECTION_LIFETIME,
-        )
-    )
-
-
-def open_console(db: Session, connection_id: str, claim: Claim) -> None:
-    db.add(
-        RealtimeConnection(
-            connection_id=connection_id,
-            company_id=claim.company_id,
-            kind="console",
             user_id=claim.user_id,
             session_id=claim.session_id,
             expires_at=datetime.now(UTC) + CONNECTION_LIFETIME,

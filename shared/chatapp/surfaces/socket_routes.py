@@ -61,10 +61,7 @@ def connect(
     if refusal is not None:
         return refusal
     with tenant_session(context) as db:
-        if claim.kind == "console":
-            connections.open_console(db, connection_id, claim)
-        else:
-            connections.open_widget(db, connection_id, claim)
+        connections.open_connection(db, connection_id, claim)
     return Handshake(200, subprotocol=SUBPROTOCOL)
 
 
