@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -227,29 +228,15 @@ def cmd_ingest_folder(args: list[str]) -> int:
     return main(args)
 
 
-def cmd_bench_chat(args: list[str]) -> int:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench_chat.py"), *args], cwd=ROOT
-    ).returncode
+def _script(name: str) -> Callable[[list[str]], int]:
+    """A benchmark script of scripts/, run with this interpreter from the repository root."""
 
+    def run(args: list[str]) -> int:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / f"{name}.py"), *args], cwd=ROOT
+        ).returncode
 
-def cmd_bench_realtime(args: list[str]) -> int:
-    return subprocess.call([sys.executable, str(ROOT / "scripts" / "bench_realtime.py"), *args], cwd=ROOT)
-
-
-def cmd_bench_knowledge(args: list[str]) -> int:
-    script = ROOT / "scripts" / "bench_knowledge.py"
-    return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
-
-
-def cmd_bench_analytics(args: list[str]) -> int:
-    script = ROOT / "scripts" / "bench_analytics.py"
-    return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
-
-
-def cmd_bench_idle(args: list[str]) -> int:
-    script = ROOT / "scripts" / "bench_idle.py"
-    return subprocess.run([sys.executable, str(script), *args], cwd=ROOT).returncode
+    return run
 
 
 def cmd_rollup_analytics(args: list[str]) -> int:
@@ -260,7 +247,7 @@ def cmd_rollup_analytics(args: list[str]) -> int:
 
 
 COMMANDS = {
-    "bench-knowledge": cmd_bench_knowledge,
+    "bench-knowledge": _script("bench_knowledge"),
     "ingest-folder": cmd_ingest_folder,
     "dev": cmd_dev,
     "test": cmd_test,
@@ -269,13 +256,14 @@ COMMANDS = {
     "bench": cmd_bench,
     "migrate": cmd_migrate,
     "seed": cmd_seed,
-    "bench-chat": cmd_bench_chat,
-    "bench-realtime": cmd_bench_realtime,
+    "bench-chat": _script("bench_chat"),
+    "bench-realtime": _script("bench_realtime"),
+    "bench-quality": _script("bench_quality"),
     "dev-session": cmd_dev_session,
     "build-web": cmd_build_web,
     "publish-web": cmd_publish_web,
-    "bench-analytics": cmd_bench_analytics,
-    "bench-idle": cmd_bench_idle,
+    "bench-analytics": _script("bench_analytics"),
+    "bench-idle": _script("bench_idle"),
     "rollup-analytics": cmd_rollup_analytics,
 }
 

@@ -39,6 +39,7 @@ PLANS: list[dict[str, Any]] = [
             "maxFileSize": 10 * 1024 * 1024,
             "apiRateLimit": 60,
             "knowledgeCategories": 5,
+            "testRunsPerMonth": 5,
         },
         "features": ["web"],
     },
@@ -55,6 +56,7 @@ PLANS: list[dict[str, Any]] = [
             "maxFileSize": 50 * 1024 * 1024,
             "apiRateLimit": 300,
             "knowledgeCategories": 20,
+            "testRunsPerMonth": 50,
         },
         "features": ["web", "whatsapp", "telegram", "messenger", "instagram", "slack", "analytics_advanced"],
     },
@@ -71,6 +73,7 @@ PLANS: list[dict[str, Any]] = [
             "maxFileSize": 200 * 1024 * 1024,
             "apiRateLimit": 1000,
             "knowledgeCategories": 200,
+            "testRunsPerMonth": 500,
         },
         "features": [
             "web",

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     agent_packages_bucket: str = "buzzi-agent-packages"
     ingest_queue_url: str | None = None
     channel_inbound_queue_url: str | None = None  # verified channel events, answered by a worker
+    test_run_queue_url: str | None = None  # one message per question of an agent's test run
     channel_outbound_queue_url: str | None = None  # replies to send through the platforms' APIs
     webhook_queue_url: str | None = None  # outbound webhook deliveries (webhooks/events.py)
     # The function that streams answers to open widget sockets, invoked asynchronously (an SQS hop

@@ -25,6 +25,7 @@ from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
 from chatapp.db.models.realtime import RealtimeConnection, RealtimeOutboxEvent, RealtimeTicket
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
+from chatapp.db.models.test_runs import TestRun, TestRunResult
 from chatapp.knowledge import lexical
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
 
@@ -262,6 +263,16 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
             agent_id=agent.id,
             conversation_id=first_conversation,
             expires_at=now + timedelta(hours=2),
+        )
+    )
+    run = TestRun(
+        company_id=cid, agent_id=agent.id, created_by=admin.id, name="Before launch", question_count=1
+    )
+    db.add(run)
+    db.flush()
+    db.add(
+        TestRunResult(
+            run_id=run.id, company_id=cid, position=1, question="How do returns work?", citations=[]
         )
     )
     db.add(  # an inbox event whose delivery never happened (the relay's work)

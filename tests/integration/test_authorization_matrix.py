@@ -31,6 +31,7 @@ from chatapp.db.models.conversations import Customer, Escalation
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
 from chatapp.db.models.team import CannedResponse, Invitation
+from chatapp.db.models.test_runs import TestRun
 from chatapp.identity.api_key_schemas import SCOPES
 from devtools.template import functions
 from tests.integration.http import ApiClient
@@ -105,6 +106,7 @@ ID_NAMES = (
     "webhook_id",
     "user_id",
     "subscription_id",
+    "run_id",
 )
 
 
@@ -133,6 +135,8 @@ def _company_a_ids(tenants: Tenants, db: Session) -> dict[str, Any]:
         ),
         "webhook_id": db.scalar(select(Webhook.id).where(Webhook.company_id == a.company_id)),
         "user_id": a.support_agent_id,
+        "run_id": db.scalar(select(TestRun.id).where(TestRun.company_id == a.company_id)),
+        "position": 1,
         "provider": "google",
     }
 
@@ -209,7 +213,7 @@ def _references_company_a(path: str, body: Any, ids: dict[str, Any]) -> bool:
 def _takes_object_ids(route: ConsoleRoute) -> bool:
     """Whether a request to the route carries a company-owned id (decided with placeholder ids)."""
     placeholders: dict[str, Any] = {name: uuid.uuid4() for name in ID_NAMES}
-    placeholders |= {"package_id": uuid.uuid4(), "plan_id": uuid.uuid4(), "provider": "google"}
+    placeholders |= {"package_id": uuid.uuid4(), "plan_id": uuid.uuid4(), "provider": "google", "position": 1}
     path, body = _request(route, placeholders)
     return _references_company_a(path, body, placeholders)
 
@@ -432,7 +436,7 @@ def test_api_keys_reach_only_routes_that_declare_their_scope(
     # Placeholder ids: an admitted key meets 404 (nothing of company A is read or changed), a
     # refused one 403 before any lookup.
     placeholders: dict[str, Any] = {name: uuid.uuid4() for name in ID_NAMES}
-    placeholders |= {"package_id": uuid.uuid4(), "plan_id": uuid.uuid4(), "provider": "google"}
+    placeholders |= {"package_id": uuid.uuid4(), "plan_id": uuid.uuid4(), "provider": "google", "position": 1}
     path, body = _request(route, placeholders)
     response = api.request(route.method, path, token=scoped_keys[scopes], json_body=body)
     if declared is not None and declared in scopes.split(","):

@@ -31,6 +31,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"channels"}),
     frozenset({"inbox"}),  # people answering: queue, takeovers, canned responses, customer profiles
     frozenset({"analytics"}),
+    frozenset({"quality"}),  # test runs in sandbox conversations, content gaps
     frozenset({"surfaces"}),  # the widget's and the public API's views of conversations
     frozenset({"platform"}),  # the master admin's companies, purges and cross-company analytics
     frozenset({"system", "snapstart"}),  # health, housekeeping across domains; restoring snapshots

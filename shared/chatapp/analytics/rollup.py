@@ -129,7 +129,7 @@ day_messages AS MATERIALIZED (
            CASE WHEN m.role = 'assistant' AND jsonb_typeof(m.metadata->'tokens'->'output') = 'number'
                 THEN (m.metadata->'tokens'->>'output')::numeric::bigint ELSE 0 END AS output_tokens
     FROM chatapp_messages m
-    JOIN chatapp_conversations c ON c.id = m.conversation_id AND c.deleted_at IS NULL
+    JOIN chatapp_conversations c ON c.id = m.conversation_id AND c.deleted_at IS NULL AND NOT c.is_sandbox
     JOIN targets t ON t.company_id = c.company_id
     WHERE m.created_at >= (SELECT starts FROM bounds) AND m.created_at < (SELECT ends FROM bounds)
       AND m.created_at >= t.starts AND m.created_at < t.ends
@@ -152,7 +152,7 @@ candidates AS MATERIALIZED (
            CASE WHEN c.status = 'resolved' THEN c.resolved_at ELSE c.last_message_at END AS ended_at
     FROM chatapp_conversations c
     JOIN targets t ON t.company_id = c.company_id
-    WHERE c.deleted_at IS NULL
+    WHERE c.deleted_at IS NULL AND NOT c.is_sandbox
       AND (c.last_message_at >= (SELECT starts FROM bounds) - CAST(:abandon_after AS interval)
            OR c.started_at >= (SELECT starts FROM bounds)
            OR c.resolved_at >= (SELECT starts FROM bounds)

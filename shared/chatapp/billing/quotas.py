@@ -49,6 +49,7 @@ LIMIT_UNITS = {
     "maxFileSize": "bytes per file",
     "apiRateLimit": "API requests a minute",
     "knowledgeCategories": "knowledge categories",
+    "testRunsPerMonth": "test runs a month",
 }
 
 

@@ -56,6 +56,9 @@ class PlanLimits(BaseModel):
     max_file_size: Count | None = Field(default=None, alias="maxFileSize", description="bytes")
     api_rate_limit: Count | None = Field(default=None, alias="apiRateLimit", description="requests a minute")
     knowledge_categories: Count | None = Field(default=None, alias="knowledgeCategories")
+    test_runs_per_month: Count | None = Field(
+        default=None, alias="testRunsPerMonth", description="agent test runs (up to 50 questions each)"
+    )
     trial_days: Annotated[int, Field(ge=0, le=365)] | None = Field(default=None, alias="trialDays")
 
     def plan_values(self) -> dict[str, Any]:

@@ -26,6 +26,8 @@ def count_message(db: Session, conversation: Conversation, role: MessageRole, at
     elif role is MessageRole.HUMAN_AGENT:
         conversation.human_message_count = (conversation.human_message_count or 0) + 1
     conversation.last_message_at = at
+    if conversation.is_sandbox:  # a test run's message: the agent's totals count customers'
+        return
     db.execute(
         update(Agent)
         .where(Agent.id == conversation.agent_id)

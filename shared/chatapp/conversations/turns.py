@@ -136,7 +136,9 @@ def store_customer_message(
         )
     agent = get_agent(db, conversation.agent_id)
     reopen_if_ended(conversation)
-    usage.require_message_allowance(db, company_id, require_serving(db, company_id))
+    limits = require_serving(db, company_id)
+    if not conversation.is_sandbox:  # a test run is limited by testRunsPerMonth, not the meter
+        usage.require_message_allowance(db, company_id, limits)
     message, customer_turns = _store_customer_message(
         db, conversation, agent, text, attachments or [], now, message_id
     )
@@ -149,14 +151,15 @@ def store_customer_message(
             agent.escalation_rules, text, message.sentiment, customer_turns
         )
         if trigger is not None:
-            escalate(db, conversation, trigger, message.id)
+            _hand_over(db, conversation, trigger, message.id)
             outcome.messages.append(handover_reply(db, conversation, agent, now))
             outcome.escalated = True
         else:
             answerable = True
             prepared = _prepare(db, conversation, agent, text, now) if prepare else None
     outcome.status = conversation.status
-    usage.record(db, company_id, agent.id, messages=len(outcome.messages))
+    if not conversation.is_sandbox:
+        usage.record(db, company_id, agent.id, messages=len(outcome.messages))
     return StoredTurn(context, outcome, prepared, now, answerable=answerable)
 
 
@@ -274,10 +277,12 @@ def _record_reply(
         count("TurnsAnswered")
         outcome.messages.append(stored)
         if trigger is not None:
-            escalate(db, conversation, trigger, stored.id)
+            _hand_over(db, conversation, trigger, stored.id)
             outcome.escalated = True
         _update_memory(conversation, prepared, [*prepared.earlier, outcome.messages[0], stored], runtime)
         outcome.status = conversation.status
+        if conversation.is_sandbox:
+            return
         usage.record(
             db,
             conversation.company_id,
@@ -287,6 +292,32 @@ def _record_reply(
             tokens=reply.input_tokens + reply.output_tokens,
             cost=usage.estimate_cost(reply.model, reply.input_tokens, reply.output_tokens),
         )
+
+
+def _announce_received(db: Session, conversation: Conversation, message: Message) -> None:
+    events.emit(
+        db,
+        company_id=conversation.company_id,
+        agent_id=conversation.agent_id,
+        event_type="message.received",
+        data={
+            "conversation_id": conversation.id,
+            "message_id": message.id,
+            "role": message.role,
+            "content": message.content,
+            "created_at": message.created_at,
+        },
+    )
+
+
+def _hand_over(
+    db: Session, conversation: Conversation, trigger: escalation_rules.Trigger, message_id: uuid.UUID
+) -> None:
+    """Queue the conversation for a person; a sandbox one (a test run) only notes that it would."""
+    if conversation.is_sandbox:
+        conversation.status = ConversationStatus.WAITING_HUMAN
+        return
+    escalate(db, conversation, trigger, message_id)
 
 
 def _already_has(db: Session, conversation_id: uuid.UUID, platform_message_id: str) -> bool:
@@ -341,19 +372,8 @@ def _store_customer_message(
     )
     db.add(message)
     db.flush()
-    events.emit(
-        db,
-        company_id=conversation.company_id,
-        agent_id=conversation.agent_id,
-        event_type="message.received",
-        data={
-            "conversation_id": conversation.id,
-            "message_id": message.id,
-            "role": message.role,
-            "content": message.content,
-            "created_at": message.created_at,
-        },
-    )
+    if not conversation.is_sandbox:  # a test run's question reaches no webhook
+        _announce_received(db, conversation, message)
     customer_turns, average = db.execute(
         select(func.count(Message.id), func.avg(Message.sentiment)).where(
             Message.conversation_id == conversation.id, Message.role == MessageRole.USER

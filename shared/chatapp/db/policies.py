@@ -83,6 +83,8 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_realtime_tickets": TablePolicy(Access.COMPANY, "company data: one-time socket tickets"),
     "chatapp_realtime_connections": TablePolicy(Access.COMPANY, "company data: open sockets"),
     "chatapp_realtime_outbox": TablePolicy(Access.COMPANY, "company data: inbox events awaiting delivery"),
+    "chatapp_test_runs": TablePolicy(Access.COMPANY, "company data: an agent's test runs"),
+    "chatapp_test_run_results": TablePolicy(Access.COMPANY, "company data: a test run's answers and grades"),
 }
 
 # SQL helpers created by the migration; policies call them so they read like sentences.

@@ -300,7 +300,9 @@ def list_conversations(
 ) -> list[ConversationSummaryOut]:
     me = _staff(principal)
     with tenant_session(principal.context()) as db:
-        query = select(Conversation).where(Conversation.deleted_at.is_(None))
+        query = select(Conversation).where(
+            Conversation.deleted_at.is_(None), Conversation.is_sandbox.is_(False)
+        )
         if agent_id:
             get_agent(db, agent_id)  # a filter's id is checked like a path's
         if status:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from chatapp.config import get_settings
@@ -37,6 +38,27 @@ def send_ingest(message: dict[str, Any], *, delay_seconds: int = 0) -> None:
 def send_channel_event(message: dict[str, Any]) -> None:
     """A verified platform webhook, answered by the channel worker."""
     _send("channel_inbound_queue_url", message)
+
+
+def send_test_questions(company_id: Any, run_id: Any, positions: Iterable[int]) -> None:
+    """One message per question of a test run, so a run fans out across workers."""
+    queue_url = get_settings().test_run_queue_url
+    if not queue_url:
+        raise RuntimeError("TEST_RUN_QUEUE_URL is not configured")
+    entries = [
+        {
+            "Id": str(position),
+            "MessageBody": json.dumps(
+                {"company_id": str(company_id), "run_id": str(run_id), "position": position}
+            ),
+        }
+        for position in positions
+    ]
+    sqs = client("sqs")
+    for start in range(0, len(entries), 10):  # SQS takes ten a batch
+        sent = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries[start : start + 10])
+        if sent.get("Failed"):
+            raise RuntimeError(f"{len(sent['Failed'])} test questions could not be queued")
 
 
 def send_channel_delivery(company_id: Any, message_id: Any) -> None:

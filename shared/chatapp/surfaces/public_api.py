@@ -81,7 +81,9 @@ def list_conversations(
     `since` keeps conversations with a message at or after that moment."""
     require_key(principal, "read:conversations")
     with tenant_session(principal.context()) as db:
-        query = select(Conversation).where(Conversation.deleted_at.is_(None))
+        query = select(Conversation).where(
+            Conversation.deleted_at.is_(None), Conversation.is_sandbox.is_(False)
+        )
         if agent_id is not None:
             agent = owned(db, Agent, agent_id)
             if agent is None or agent.deleted_at is not None:

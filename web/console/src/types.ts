@@ -392,3 +392,44 @@ export interface PlatformOverview {
   mrr: { currency: string; mrr: string; subscriptions: number }[];
   active_companies: number;
 }
+
+export interface TestRun {
+  id: string;
+  agent_id: string;
+  name: string;
+  status: "queued" | "running" | "finished" | "failed";
+  question_count: number;
+  answered_count: number;
+  grader_model: string | null;
+  grader_prompt_version: string | null;
+  summary: {
+    grades?: { good: number; acceptable: number; poor: number; ungraded: number };
+    source_match?: { expected: number; matched: number };
+    previous_run_id?: string | null;
+    got_worse?: number;
+    got_better?: number;
+  };
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface TestResult {
+  position: number;
+  question: string;
+  expected_answer: string | null;
+  expected_source: string | null;
+  answer: string | null;
+  citations: Record<string, unknown>[];
+  confidence: string | number | null;
+  would_hand_over: boolean | null;
+  latency_ms: number | null;
+  source_match: boolean | null;
+  grade: "good" | "acceptable" | "poor" | null;
+  grade_reason: string | null;
+  graded_by: "source" | "model" | "person" | null;
+  answered_at: string | null;
+}
+
+export interface TestRunDetail extends TestRun {
+  results: TestResult[];
+}

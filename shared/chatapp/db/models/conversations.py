@@ -77,6 +77,9 @@ class Conversation(Base):
     # and, summed, the company's attachment storage (plan limit attachmentStorageGb).
     attachment_count: Mapped[int] = mapped_column(Integer, server_default="0")
     attachment_bytes: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # Not in the design (migration 0018): a test run's conversation, through the real engine but
+    # counted nowhere a customer's is (inbox, queue, analytics, public API, webhooks, usage).
+    is_sandbox: Mapped[bool] = mapped_column(server_default=false(), default=False)
 
 
 class Message(Base):

@@ -14,7 +14,20 @@ from chatapp.db.models import (
     knowledge,
     realtime,
     team,
+    test_runs,
 )
 
-MODEL_MODULES = (core, agents, conversations, knowledge, billing, channels, analytics, audit, realtime, team)
+MODEL_MODULES = (
+    core,
+    agents,
+    conversations,
+    knowledge,
+    billing,
+    channels,
+    analytics,
+    audit,
+    realtime,
+    team,
+    test_runs,
+)
 metadata = Base.metadata

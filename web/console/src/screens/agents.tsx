@@ -26,6 +26,7 @@ import {
   useLoad,
   valueOf,
 } from "../ui";
+import { TestRuns } from "./test_runs";
 import { WidgetPreview } from "./widget_preview";
 
 const STATUSES: AgentStatus[] = ["draft", "active", "paused", "archived"];
@@ -97,7 +98,7 @@ export function Agents({ me }: { me: WhoAmI }) {
   );
 }
 
-type Tab = "profile" | "escalation" | "hours" | "knowledge" | "widget";
+type Tab = "profile" | "escalation" | "hours" | "knowledge" | "widget" | "tests";
 
 export function AgentEditor({ id, me }: { id: string; me: WhoAmI }) {
   const agent = useLoad(() => api.get<Agent>(`/v1/agents/${id}`), [id]);
@@ -121,6 +122,7 @@ export function AgentEditor({ id, me }: { id: string; me: WhoAmI }) {
           { id: "hours", label: "Business hours" },
           { id: "knowledge", label: "Knowledge" },
           { id: "widget", label: "Widget" },
+          { id: "tests", label: "Test runs" },
         ]}
       />
       <TabPanel id={tab}>
@@ -129,6 +131,7 @@ export function AgentEditor({ id, me }: { id: string; me: WhoAmI }) {
         {tab === "hours" && <HoursForm agent={agent.data} save={save} readOnly={readOnly} />}
         {tab === "knowledge" && <AgentKnowledge agentId={id} readOnly={readOnly} />}
         {tab === "widget" && <WidgetForm agentId={id} agentName={agent.data.name} readOnly={readOnly} />}
+        {tab === "tests" && <TestRuns agentId={id} readOnly={readOnly} />}
       </TabPanel>
     </Page>
   );

@@ -1,0 +1,1 @@
+"""Agent quality tools: test runs before going live (and, next, content gaps and the copilot)."""
