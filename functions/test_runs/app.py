@@ -10,6 +10,8 @@ from chatapp.api.auth import Authenticated
 from chatapp.quality import test_runs
 from chatapp.quality.schemas import (
     GradeIn,
+    RegressionSetIn,
+    RegressionSetOut,
     TestResultOut,
     TestRunCsvIn,
     TestRunDetailOut,
@@ -50,6 +52,27 @@ async def override_grade(
 ) -> TestResultOut:
     """A person's grade replaces the automatic one, and the run's summary follows."""
     return test_runs.override_grade(principal, agent_id, run_id, position, body)
+
+
+@app.put("/v1/agents/{agent_id}/regression-set", response_model=RegressionSetOut, tags=[ADMIN])
+async def set_regression_set(
+    agent_id: uuid.UUID, body: RegressionSetIn, principal: Authenticated
+) -> RegressionSetOut:
+    """A run's questions become the agent's regression set (replacing the one it had)."""
+    return test_runs.set_regression_set(principal, agent_id, body)
+
+
+@app.get("/v1/agents/{agent_id}/regression-set", response_model=RegressionSetOut, tags=[ADMIN])
+async def regression_set(agent_id: uuid.UUID, principal: Authenticated) -> RegressionSetOut:
+    return test_runs.regression_set(principal, agent_id)
+
+
+@app.post(
+    "/v1/agents/{agent_id}/regression-set/runs", response_model=TestRunOut, status_code=202, tags=[ADMIN]
+)
+async def run_regression_set(agent_id: uuid.UUID, principal: Authenticated) -> TestRunOut:
+    """Run the regression set: a test run like any other, named "Regression set"."""
+    return test_runs.run_regression_set(principal, agent_id)
 
 
 handler = lambda_handler(app)

@@ -1,4 +1,5 @@
-"""Agent test runs (issue #19): sandbox conversations, runs and their per-question results.
+"""Agent test runs (issue #19): sandbox conversations, runs, their per-question results, and each
+agent's regression set.
 
 Revision ID: 0018
 Revises: 0017
@@ -22,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 RUNS = "chatapp_test_runs"
 RESULTS = "chatapp_test_run_results"
+REGRESSION = "chatapp_regression_questions"
 
 
 def _jsonb(name: str, default: str) -> sa.Column:
@@ -97,12 +99,28 @@ def upgrade() -> None:
             "graded_by IN ('source', 'model', 'person')", name="test_run_results_graded_by_check"
         ),
     )
-    for table in (RUNS, RESULTS):
+    op.create_table(
+        REGRESSION,
+        sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
+        sa.Column("company_id", sa.UUID(), nullable=False),
+        sa.Column("agent_id", sa.UUID(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("expected_answer", sa.Text(), nullable=True),
+        sa.Column("expected_source", sa.String(255), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(["company_id"], ["chatapp_companies.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["agent_id"], ["chatapp_agents.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("agent_id", "position", name="regression_questions_position_key"),
+    )
+    for table in (RUNS, RESULTS, REGRESSION):
         for statement in policies.policy_statements(table):
             op.execute(statement)
 
 
 def downgrade() -> None:
+    op.drop_table(REGRESSION)
     op.drop_table(RESULTS)
     op.drop_table(RUNS)
     op.drop_column("chatapp_conversations", "is_sandbox")

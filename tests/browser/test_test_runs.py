@@ -46,3 +46,15 @@ def test_an_admin_runs_questions_against_an_agent_and_regrades_an_answer(site: S
     ).to_have_text("acceptable")
     runs = page.get_by_role("table", name="Test runs")
     expect(runs).to_contain_text("Before launch")
+
+    # One click makes them the regression set; running it adds a run to the trend.
+    detail.get_by_role("button", name="Use as regression set").click()
+    expect(detail.get_by_role("status").filter(has_text="now the regression set")).to_be_visible()
+    regression = page.get_by_role("region", name="Regression set")
+    expect(regression).to_contain_text("2 questions every change to this agent is tested against.")
+    regression.get_by_role("button", name="Run the regression set").click()
+    rerun = page.get_by_role("region", name="Regression set").last
+    expect(rerun.get_by_role("status").first).to_contain_text(
+        "2 questions · graded by source match", timeout=30_000
+    )
+    expect(page.get_by_role("list", name="Trend").get_by_role("listitem")).to_have_count(2)

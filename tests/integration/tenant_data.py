@@ -25,7 +25,7 @@ from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
 from chatapp.db.models.realtime import RealtimeConnection, RealtimeOutboxEvent, RealtimeTicket
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
-from chatapp.db.models.test_runs import TestRun, TestRunResult
+from chatapp.db.models.test_runs import RegressionQuestion, TestRun, TestRunResult
 from chatapp.knowledge import lexical
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
 
@@ -275,6 +275,7 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
             run_id=run.id, company_id=cid, position=1, question="How do returns work?", citations=[]
         )
     )
+    db.add(RegressionQuestion(company_id=cid, agent_id=agent.id, position=1, question="How do returns work?"))
     db.add(  # an inbox event whose delivery never happened (the relay's work)
         RealtimeOutboxEvent(
             company_id=cid,

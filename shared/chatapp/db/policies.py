@@ -85,6 +85,7 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_realtime_outbox": TablePolicy(Access.COMPANY, "company data: inbox events awaiting delivery"),
     "chatapp_test_runs": TablePolicy(Access.COMPANY, "company data: an agent's test runs"),
     "chatapp_test_run_results": TablePolicy(Access.COMPANY, "company data: a test run's answers and grades"),
+    "chatapp_regression_questions": TablePolicy(Access.COMPANY, "company data: an agent's regression set"),
 }
 
 # SQL helpers created by the migration; policies call them so they read like sentences.

@@ -92,3 +92,13 @@ class GradeIn(BaseModel):
 
     grade: Grade
     reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class RegressionSetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    from_run: uuid.UUID = Field(description="The test run whose questions become the regression set.")
+
+
+class RegressionSetOut(BaseModel):
+    questions: list[TestQuestionIn]

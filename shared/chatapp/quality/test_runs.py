@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chatapp.access.authorization import require_permission
@@ -23,7 +23,7 @@ from chatapp.agents.management import get_agent
 from chatapp.billing.quotas import require_room
 from chatapp.billing.usage import usage_period
 from chatapp.companies.status import require_serving
-from chatapp.db.models.test_runs import TestRun, TestRunResult
+from chatapp.db.models.test_runs import RegressionQuestion, TestRun, TestRunResult
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import InvalidInput, NotFound
 from chatapp.integrations import queues
@@ -31,6 +31,8 @@ from chatapp.quality import grading
 from chatapp.quality.schemas import (
     MAX_QUESTIONS,
     GradeIn,
+    RegressionSetIn,
+    RegressionSetOut,
     TestQuestionIn,
     TestResultOut,
     TestRunCsvIn,
@@ -43,15 +45,15 @@ GRADE_RANK = {"poor": 0, "acceptable": 1, "good": 2}
 
 
 def start_run(principal: Principal, agent_id: uuid.UUID, body: TestRunIn) -> TestRunOut:
-    return _start(principal, agent_id, body.name, lambda: body.questions)
+    return _start(principal, agent_id, body.name, lambda _db: body.questions)
 
 
 def start_csv_run(principal: Principal, agent_id: uuid.UUID, body: TestRunCsvIn) -> TestRunOut:
-    return _start(principal, agent_id, body.name, lambda: parse_csv(body.csv))
+    return _start(principal, agent_id, body.name, lambda _db: parse_csv(body.csv))
 
 
 def _start(
-    principal: Principal, agent_id: uuid.UUID, name: str, read: Callable[[], list[TestQuestionIn]]
+    principal: Principal, agent_id: uuid.UUID, name: str, read: Callable[[Session], list[TestQuestionIn]]
 ) -> TestRunOut:
     """`read` gives the questions once the caller may use the agent (a bad CSV is not news to
     someone who may not see the agent)."""
@@ -60,7 +62,7 @@ def _start(
     assert company_id is not None
     with tenant_session(principal.context()) as db:
         get_agent(db, agent_id)
-        questions = read()
+        questions = read(db)
         limits = require_serving(db, company_id)
         allowed = limits.number("testRunsPerMonth")
         require_room(
@@ -100,6 +102,62 @@ def _start(
         started = TestRunOut.model_validate(run)
     queues.send_test_questions(company_id, run.id, range(1, len(questions) + 1))
     return started
+
+
+def set_regression_set(principal: Principal, agent_id: uuid.UUID, body: RegressionSetIn) -> RegressionSetOut:
+    """The run's questions, with their expected answers and sources, become the agent's regression
+    set (replacing the one it had)."""
+    require_permission(principal, "agents", "write", agent_id)
+    with tenant_session(principal.context()) as db:
+        run = _run(db, agent_id, body.from_run)
+        results = db.scalars(
+            select(TestRunResult).where(TestRunResult.run_id == run.id).order_by(TestRunResult.position)
+        ).all()
+        db.execute(delete(RegressionQuestion).where(RegressionQuestion.agent_id == agent_id))
+        for result in results:
+            db.add(
+                RegressionQuestion(
+                    company_id=run.company_id,
+                    agent_id=agent_id,
+                    position=result.position,
+                    question=result.question,
+                    expected_answer=result.expected_answer,
+                    expected_source=result.expected_source,
+                )
+            )
+        db.flush()
+        return RegressionSetOut(questions=_regression_questions(db, agent_id))
+
+
+def regression_set(principal: Principal, agent_id: uuid.UUID) -> RegressionSetOut:
+    require_permission(principal, "agents", "read", agent_id)
+    with tenant_session(principal.context()) as db:
+        get_agent(db, agent_id)
+        return RegressionSetOut(questions=_regression_questions(db, agent_id))
+
+
+def run_regression_set(principal: Principal, agent_id: uuid.UUID) -> TestRunOut:
+    def read(db: Session) -> list[TestQuestionIn]:
+        questions = _regression_questions(db, agent_id)
+        if not questions:
+            raise NotFound("This agent has no regression set yet.", code="regression_set_empty")
+        return questions
+
+    return _start(principal, agent_id, "Regression set", read)
+
+
+def _regression_questions(db: Session, agent_id: uuid.UUID) -> list[TestQuestionIn]:
+    rows = db.scalars(
+        select(RegressionQuestion)
+        .where(RegressionQuestion.agent_id == agent_id)
+        .order_by(RegressionQuestion.position)
+    ).all()
+    return [
+        TestQuestionIn(
+            question=r.question, expected_answer=r.expected_answer, expected_source=r.expected_source
+        )
+        for r in rows
+    ]
 
 
 def parse_csv(text: str) -> list[TestQuestionIn]:

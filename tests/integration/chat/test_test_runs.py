@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from chatapp.db.models.billing import CompanySubscription
+from chatapp.db.models.test_runs import RegressionQuestion
 from chatapp.integrations import queues
 from devtools.fake_anthropic import FakeAnthropic, text_reply, tool_use_reply
 from devtools.template import functions
@@ -224,3 +225,40 @@ def test_with_a_language_model_the_grader_grades_and_is_recorded(
     assert "Within 30 days, with the prepaid label." in prompt and answer in prompt
     assert "drop the parcel at any parcel shop" in prompt  # the cited passage itself
     assert "good" in grader["system"] and "one line of JSON" in grader["system"]
+
+
+def test_a_run_becomes_the_regression_set_and_runs_again(
+    taught: ChatShop, other_shop: ChatShop, local_aws: LocalAws, owner_session: Session
+) -> None:
+    base = f"/v1/agents/{taught.agent_id}"
+    owner_session.execute(  # the fixtures give every agent one; start from none
+        delete(RegressionQuestion).where(RegressionQuestion.agent_id == taught.tenant.data.agent_id)
+    )
+    owner_session.commit()
+    empty = taught.tenant.call("POST", f"{base}/regression-set/runs")
+    assert empty.status == 404 and empty.body["error"]["code"] == "regression_set_empty"
+    first = _start(taught, {"questions": QUESTIONS})
+    _drain(local_aws)
+    saved = taught.tenant.call("PUT", f"{base}/regression-set", json_body={"from_run": first.body["id"]})
+    assert saved.status == 200, saved.body
+    assert [q["question"] for q in saved.body["questions"]] == [q["question"] for q in QUESTIONS]
+    assert saved.body["questions"][0]["expected_source"] == "returns.md"
+
+    again = taught.tenant.call("POST", f"{base}/regression-set/runs")
+    assert (
+        again.status == 202 and again.body["name"] == "Regression set" and again.body["question_count"] == 3
+    )
+    _drain(local_aws)
+    run = _run(taught, again.body["id"])
+    assert run["summary"]["previous_run_id"] == first.body["id"]  # the trend: each run against the last
+    assert (run["summary"]["got_worse"], run["summary"]["got_better"]) == (0, 0)
+
+    theirs = other_shop.tenant.token
+    assert other_shop.tenant.call("GET", f"{base}/regression-set", token=theirs).status == 404
+    foreign = other_shop.tenant.call(
+        "PUT",
+        f"/v1/agents/{other_shop.agent_id}/regression-set",
+        token=theirs,
+        json_body={"from_run": first.body["id"]},
+    )
+    assert foreign.status == 404 and foreign.body["error"]["code"] == "test_run_not_found"

@@ -85,3 +85,19 @@ class TestRunResult(Base):
     graded_by: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RegressionQuestion(Base):
+    """A question of an agent's regression set: what every change to the agent is tested against."""
+
+    __tablename__ = "chatapp_regression_questions"
+    __table_args__ = (UniqueConstraint("agent_id", "position", name="regression_questions_position_key"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id", ondelete="CASCADE"))
+    agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_agents.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    expected_answer: Mapped[str | None] = mapped_column(Text)
+    expected_source: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = created_at()

@@ -31,7 +31,19 @@ function questionsFrom(text: string): { csv?: string; questions?: { question: st
 
 export function TestRuns({ agentId, readOnly }: { agentId: string; readOnly: boolean }) {
   const runs = useLoad(() => api.get<TestRun[]>(`/v1/agents/${agentId}/test-runs`), [agentId]);
+  const regression = useLoad(
+    () => api.get<{ questions: unknown[] }>(`/v1/agents/${agentId}/regression-set`),
+    [agentId],
+  );
   const [open, setOpen] = useState<string | null>(null);
+  const rerun = useAction();
+  const runRegression = () =>
+    rerun.run(async () => {
+      const run = await api.post<TestRun>(`/v1/agents/${agentId}/regression-set/runs`);
+      runs.set([run, ...(runs.data ?? [])]);
+      setOpen(run.id);
+      return `Running the regression set (${run.question_count} questions).`;
+    });
   const busy = (runs.data ?? []).some((run) => run.status === "queued" || run.status === "running");
   useInterval(() => runs.reload(), PROGRESS_MS, busy);
   const current = open ?? runs.data?.[0]?.id ?? null;
@@ -46,6 +58,21 @@ export function TestRuns({ agentId, readOnly }: { agentId: string; readOnly: boo
           }}
         />
       )}
+      <section class="card" aria-labelledby="regression-title">
+        <h2 id="regression-title">Regression set</h2>
+        <p class="muted">
+          {regression.data?.questions.length
+            ? `${regression.data.questions.length} questions every change to this agent is tested against.`
+            : "None yet: open a run and use its questions."}
+        </p>
+        {!readOnly && Boolean(regression.data?.questions.length) && (
+          <button type="button" onClick={() => void runRegression()} disabled={rerun.busy}>
+            Run the regression set
+          </button>
+        )}
+        <ActionMessages action={rerun} />
+        <Trend runs={runs.data ?? []} />
+      </section>
       <section class="card" aria-labelledby="runs-title">
         <h2 id="runs-title">Runs</h2>
         <LoadState load={runs} empty={<Empty>No test runs yet.</Empty>}>
@@ -78,7 +105,9 @@ export function TestRuns({ agentId, readOnly }: { agentId: string; readOnly: boo
           )}
         </LoadState>
       </section>
-      {current && <RunDetail key={current} agentId={agentId} runId={current} readOnly={readOnly} />}
+      {current && (
+        <RunDetail key={current} agentId={agentId} runId={current} readOnly={readOnly} onRegression={regression.reload} />
+      )}
     </div>
   );
 }
@@ -127,7 +156,35 @@ function NewRun({ agentId, onStarted }: { agentId: string; onStarted: (run: Test
   );
 }
 
-function RunDetail(props: { agentId: string; runId: string; readOnly: boolean }) {
+/** Finished runs, oldest first: the share of answers graded good, as bars. */
+function Trend({ runs }: { runs: TestRun[] }) {
+  const finished = runs.filter((run) => run.status === "finished" && run.summary.grades).slice(0, 12).reverse();
+  if (finished.length < 2) return null;
+  return (
+    <ol class="trend" aria-label="Trend">
+      {finished.map((run) => {
+        const grades = run.summary.grades!;
+        const graded = grades.good + grades.acceptable + grades.poor;
+        const share = graded ? Math.round((100 * grades.good) / graded) : 0;
+        return (
+          <li title={`${run.name}, ${formatDate(run.created_at)}: ${share}% good`}>
+            <span class="trend-bar" style={{ height: `${Math.max(share, 2)}%` }} />
+            <span class="sr-only">
+              {run.name}: {share}% good
+            </span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function RunDetail(props: {
+  agentId: string;
+  runId: string;
+  readOnly: boolean;
+  onRegression: () => void;
+}) {
   const path = `/v1/agents/${props.agentId}/test-runs/${props.runId}`;
   const run = useLoad(() => api.get<TestRunDetail>(path), [path]);
   const running = run.data?.status === "queued" || run.data?.status === "running";
@@ -152,6 +209,22 @@ function RunDetail(props: { agentId: string; runId: string; readOnly: boolean })
           : `${detail.question_count} questions · graded by ${detail.grader_model ? `${detail.grader_model} (${detail.grader_prompt_version})` : "source match"}`}
         {summary.previous_run_id ? ` · ${summary.got_worse} got worse, ${summary.got_better} got better than the previous run` : ""}
       </p>
+      {!props.readOnly && !running && (
+        <button
+          type="button"
+          class="secondary"
+          disabled={action.busy}
+          onClick={() =>
+            void action.run(async () => {
+              await api.put(`/v1/agents/${props.agentId}/regression-set`, { from_run: props.runId });
+              props.onRegression();
+              return "These questions are now the regression set.";
+            })
+          }
+        >
+          Use as regression set
+        </button>
+      )}
       <ActionMessages action={action} />
       <ol class="test-results" aria-label="Answers">
         {detail.results.map((result) => (
