@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,13 @@ from bench_knowledge import WORDS, _load_scale, _phase_environment  # noqa: E402
 ORIGIN = "https://shop.example.com"
 
 
-def _fake_claude() -> Any:
+def _fake_claude(before: Callable[[dict[str, Any]], Any] | None = None) -> Any:
+    """`before` may answer a request first (a grader's, say); None lets the turn's script answer."""
     from devtools.fake_anthropic import FakeAnthropic, text_reply, tool_use_reply
 
     def respond(request: dict[str, Any]) -> Any:
+        if before is not None and (reply := before(request)) is not None:
+            return reply
         last = request["messages"][-1]
         if isinstance(last["content"], list) and last["content"][0].get("type") == "tool_result":
             return text_reply("Here is what our help centre says [1].", input_tokens=800, output_tokens=20)

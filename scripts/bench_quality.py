@@ -27,36 +27,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT), str(ROOT / "scripts")]
 
-from bench_chat import _agents_for  # noqa: E402
+from bench_chat import _agents_for, _fake_claude  # noqa: E402
 from bench_knowledge import WORDS, _load_scale, _phase_environment  # noqa: E402
 from bench_realtime import Http, _start_platform  # noqa: E402
 
 GRADE = '{"grade": "good", "reason": "It answers from the cited passage."}'
 
 
-def _fake_claude() -> Any:
-    from devtools.fake_anthropic import FakeAnthropic, text_reply, tool_use_reply
+def _grader(request: dict[str, Any]) -> Any:
+    from devtools.fake_anthropic import text_reply
 
-    def respond(request: dict[str, Any]) -> Any:
-        if "You grade answers" in str(request.get("system") or ""):
-            return text_reply(GRADE, input_tokens=900, output_tokens=25)
-        last = request["messages"][-1]
-        if isinstance(last["content"], list) and last["content"][0].get("type") == "tool_result":
-            return text_reply("Here is what our help centre says [1].", input_tokens=800, output_tokens=20)
-        question = last["content"] if isinstance(last["content"], str) else "help"
-        return tool_use_reply("rag_search", {"query": question[:200]}, input_tokens=300, output_tokens=15)
-
-    fake = FakeAnthropic().start()
-    fake.responder = respond
-    os.environ.update(
-        {
-            "ANSWERER": "anthropic",
-            "ANTHROPIC_API_KEY": fake.api_key,
-            "ANTHROPIC_BASE_URL": fake.base_url,
-            "WIDGET_RATE_PER_IP": "1000000",
-        }
-    )
-    return fake
+    if "You grade answers" in str(request.get("system") or ""):
+        return text_reply(GRADE, input_tokens=900, output_tokens=25)
+    return None
 
 
 def _admin_token(company_id: uuid.UUID) -> str:
@@ -133,7 +116,7 @@ def main() -> None:
 
     os.environ["AGENT_PACKAGES_BUCKET"] = "bench-agent-packages"
     boto3.client("s3").create_bucket(Bucket="bench-agent-packages")
-    fake = _fake_claude()
+    fake = _fake_claude(_grader)
     port, _ = _start_platform()
     from devtools.seed import seed
 
