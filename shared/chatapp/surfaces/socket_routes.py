@@ -17,18 +17,20 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from chatapp.access import rate_limits
 from chatapp.config import get_settings
 from chatapp.db.models.conversations import Conversation
 from chatapp.db.models.core import User
 from chatapp.db.models.realtime import RealtimeConnection
 from chatapp.db.tenancy import ContextRole, TenantContext, system_session, tenant_session
-from chatapp.errors import Forbidden
+from chatapp.errors import Forbidden, RateLimited
 from chatapp.identity.console_sockets import still_signed_in
 from chatapp.realtime import connections, live, push, tickets
 from chatapp.realtime.tickets import Claim
 from chatapp.surfaces.widget_origins import require_origin
 
 SUBPROTOCOL = "buzzi.v1"
+TYPING_PER_MINUTE = 40  # the widget and the console send at most one every 2.5-3 seconds
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,12 @@ def receive(connection_id: str, body: str | None) -> None:
 
 def _typing(connection_id: str, conversation: Any) -> None:
     """A customer typing shows in the consoles that may see the conversation; a person typing in
-    the console shows in the conversation's widget, if that person may see the conversation."""
+    the console shows in the conversation's widget, if that person may see the conversation. The
+    clients send one every few seconds; a socket sending more is not heard for the minute."""
+    try:
+        rate_limits.enforce(rate_limits.Limit(f"typing:{connection_id}", TYPING_PER_MINUTE))
+    except RateLimited:
+        return
     with system_session("which socket is typing") as db:  # the frame names only its connection
         row = db.execute(
             select(

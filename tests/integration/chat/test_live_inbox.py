@@ -281,3 +281,21 @@ def test_only_a_signed_in_company_user_gets_a_console_ticket(shop: ChatShop) -> 
         "POST", "/v1/inbox/realtime-ticket", token=shop.tenant.data.tokens["admin_expired"]
     )
     assert expired.status == 401
+
+
+def test_a_socket_that_floods_typing_frames_is_not_heard_for_the_minute(
+    shop: ChatShop, realtime: Realtime
+) -> None:
+    from chatapp.surfaces.socket_routes import TYPING_PER_MINUTE
+
+    admin = realtime.console(shop, shop.tenant.token)
+    visitor = shop.visit()
+    widget = realtime.socket(shop, visitor)
+    realtime.wait_open(2)
+    for _ in range(TYPING_PER_MINUTE + 10):
+        widget.send({"action": "typing"})
+    deadline = time.monotonic() + 10
+    while len(admin.of("typing")) < TYPING_PER_MINUTE and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _settle(1.0)
+    assert len(admin.of("typing")) == TYPING_PER_MINUTE
