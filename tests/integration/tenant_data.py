@@ -25,7 +25,7 @@ from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
 from chatapp.db.models.realtime import RealtimeConnection, RealtimeOutboxEvent, RealtimeTicket
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
-from chatapp.db.models.test_runs import RegressionQuestion, TestRun, TestRunResult
+from chatapp.db.models.test_runs import QuestionVector, RegressionQuestion, TestRun, TestRunResult
 from chatapp.knowledge import lexical
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
 
@@ -167,8 +167,20 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
         db.add(conversation)
         db.flush()
         data.conversations[name] = conversation.id
+        question = Message(
+            conversation_id=conversation.id, role=MessageRole.USER, content=f"{label} {name} hello"
+        )
+        db.add(question)
+        db.flush()
         db.add(
-            Message(conversation_id=conversation.id, role=MessageRole.USER, content=f"{label} {name} hello")
+            QuestionVector(
+                message_id=question.id,
+                company_id=cid,
+                agent_id=agent.id,
+                conversation_id=conversation.id,
+                model_id="all-MiniLM-L6-v2-onnx-int8",
+                embedding=[0.0] * 383 + [1.0],
+            )
         )
         db.add(ConversationNote(conversation_id=conversation.id, user_id=admin.id, content="note"))
         db.add(

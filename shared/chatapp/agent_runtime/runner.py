@@ -22,6 +22,7 @@ from chatapp.agent_runtime.offline import offline_answer
 from chatapp.agent_runtime.packages import load_entry_point, load_stream_entry_point
 from chatapp.config import get_settings
 from chatapp.db.tenancy import TenantContext, tenant_session
+from chatapp.integrations.embeddings import get_embedder
 from chatapp.knowledge.retrieval import RagSettings, search
 from chatapp.observability import logger
 
@@ -58,6 +59,8 @@ class PlatformRuntime:
     reranker: LanguageModel | None = None  # set when the agent asked for a rerank and a model exists
     listener: AnswerListener | None = None
     searches: list[dict[str, Any]] = field(default_factory=list)
+    # The first search's query embedding (model id, vector): the turn keeps it with the question.
+    query_vector: tuple[str, list[float]] | None = None
 
     def search(
         self, query: str, max_results: int | None = None, *, hypothetical_answer: str | None = None
@@ -79,6 +82,7 @@ class PlatformRuntime:
                 limit=fetch,
                 relevance_threshold=self.rag.relevance_threshold,
                 dense_text=meaning,
+                keep_vector=self._keep_first_vector,
             )
         passages = [
             Passage(
@@ -110,6 +114,10 @@ class PlatformRuntime:
         record["ms"] = round((time.perf_counter() - started) * 1000, 1)
         self.searches.append(record)
         return passages
+
+    def _keep_first_vector(self, vector: list[float]) -> None:
+        if self.query_vector is None:
+            self.query_vector = (get_embedder().model_id, vector)
 
     def offline_answer(self, turn: Turn, passages: list[Passage]) -> Reply:
         return offline_answer(turn, passages)

@@ -46,6 +46,7 @@ from chatapp.conversations.sentiment import score
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.models.test_runs import QuestionVector
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
@@ -539,6 +540,18 @@ def _store_reply(
     db.flush()
     counters.count_message(db, conversation, MessageRole.ASSISTANT, message.created_at)
     inbox_events.message_added(db, conversation, message)
+    if runtime.query_vector is not None and not conversation.is_sandbox:
+        model_id, vector = runtime.query_vector
+        db.add(
+            QuestionVector(
+                message_id=customer_message_id,
+                company_id=conversation.company_id,
+                agent_id=conversation.agent_id,
+                conversation_id=conversation.id,
+                model_id=model_id,
+                embedding=vector,
+            )
+        )
     return message
 
 

@@ -86,6 +86,7 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_test_runs": TablePolicy(Access.COMPANY, "company data: an agent's test runs"),
     "chatapp_test_run_results": TablePolicy(Access.COMPANY, "company data: a test run's answers and grades"),
     "chatapp_regression_questions": TablePolicy(Access.COMPANY, "company data: an agent's regression set"),
+    "chatapp_question_vectors": TablePolicy(Access.COMPANY, "company data: customers' question embeddings"),
 }
 
 # SQL helpers created by the migration; policies call them so they read like sentences.

@@ -16,7 +16,7 @@ question is never returned in dense or hybrid mode. `maxResults` caps what is re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -154,13 +154,18 @@ def search(
     relevance_threshold: float = DEFAULT_RELEVANCE_THRESHOLD,
     mode: Mode = "hybrid",
     dense_text: str | None = None,
+    keep_vector: Callable[[list[float]], None] | None = None,
 ) -> list[RetrievedChunkOut]:
     """The retrieval core; `db` must be in the company's tenant context. `dense_text`, when given,
-    is embedded instead of the question (e.g. the question with a hypothetical answer)."""
+    is embedded instead of the question (e.g. the question with a hypothetical answer).
+    `keep_vector` receives the query's embedding (content gaps keep it: embedding customers'
+    questions again later would cost an hour per 100,000 on a CPU)."""
     if not category_ids or not question.strip():
         return []
     embedder = get_embedder()
     vector = embedder.embed_query(dense_text or question) if mode in ("hybrid", "dense") else None
+    if vector is not None and keep_vector is not None:
+        keep_vector(vector)
     words = lexical_query(db, company_id, question)
     sparse = words.sparse if mode in ("hybrid", "text") else None
     found = _candidates(company_id, category_ids, vector, sparse, relevance_threshold)

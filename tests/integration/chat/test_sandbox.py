@@ -126,6 +126,21 @@ def test_sandbox_conversations_count_nowhere_a_customers_does(
     messages, conversations = _agent_totals(owner_session, data.agent_id)
     assert (messages - totals_before[0], conversations - totals_before[1]) == (4, 1)
 
+    # Content gaps keep each customer question's query embedding, never a test run's.
+    with owner_engine.connect() as db:
+        kept = db.execute(
+            text(
+                "SELECT v.conversation_id::text, m.content, v.model_id, cardinality(v.embedding) "
+                "FROM chatapp_question_vectors v JOIN chatapp_messages m ON m.id = v.message_id "
+                "WHERE v.company_id = :c"
+            ),
+            {"c": data.company_id},
+        ).all()
+    assert {(row[0], row[1]) for row in kept} >= {
+        (visitor.conversation_id, "How do I return an item for a refund?")
+    }
+    assert all(row[0] not in sandboxes and row[3] == 384 and row[2] for row in kept)
+
     rollup_date(datetime.now(UTC).date(), data.company_id)
     with owner_engine.connect() as db:
         new = db.execute(
