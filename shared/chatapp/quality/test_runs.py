@@ -73,14 +73,15 @@ def _start(
             code="test_run_limit_reached",
             what=f"Your plan allows {allowed} test runs a month.",
         )
+        grader = grading.grader_model()
         run = TestRun(
             company_id=company_id,
             agent_id=agent_id,
             created_by=principal.user_id,
             name=name,
             question_count=len(questions),
-            grader_model=grading.grader_model(),
-            grader_prompt_version=grading.PROMPT_VERSION if grading.grader_model() else None,
+            grader_model=grader,
+            grader_prompt_version=grading.PROMPT_VERSION if grader else None,
             summary={},
         )
         db.add(run)

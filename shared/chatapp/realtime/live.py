@@ -51,7 +51,6 @@ class LiveEvent:
     conversation_id: uuid.UUID | None = None
     # The person a conversation has just been taken from: told it is gone, since it no longer shows.
     previous_assignee: uuid.UUID | None = None
-    id: uuid.UUID | None = None
 
 
 def publish(
@@ -254,7 +253,6 @@ def _event_of(row: RealtimeOutboxEvent) -> LiveEvent:
         payload=payload,
         conversation_id=row.conversation_id,
         previous_assignee=uuid.UUID(previous) if previous else None,
-        id=row.id,
     )
 
 
