@@ -1,6 +1,7 @@
-"""Analytics rollup benchmark: how long the rollup of one busy day takes.
+"""Analytics rollup benchmark: how long the rollup of one busy day takes, and the nightly
+content-gap clustering.
 
-    ./run bench-analytics [--companies 1000] [--messages 100000]
+    ./run bench-analytics [--companies 1000] [--messages 100000] [--question-vectors 100000]
 
 In its own database on the embedded PostgreSQL, generates (set-based SQL, generate_series) N
 companies in five time zones, two agents each, and conversations on two channels with M messages
@@ -9,6 +10,13 @@ relevance and searches; some escalated, answered by a person, resolved or abando
 on the day before, so the rollup has to pick its day out of a bigger table. Then times the rollup
 of that day for every company (each in its own zone), and a second, idempotent run. Target
 (issue #7): under 60 s on this machine.
+
+Content gaps (issue #19): Q stored question vectors (384 floats, as the turn stores them) on the
+customer messages of both days, each company's drawn around five topics of its own, every one
+answered with low confidence (the worst case: all of them are clustered). Then the nightly job
+(`analytics_schedule.run("yesterday")`: sweep, rollup, content gaps) is timed, and beside it a
+baseline from the same run: reading the same vectors with one plain SELECT. Target: clustering
+100,000 vectors of 1,000 companies in at most 60 s.
 """
 
 from __future__ import annotations
@@ -140,10 +148,119 @@ def _generate(companies: int, messages: int) -> int:
         )
 
 
+TOPICS_PER_COMPANY = 5
+DIMENSIONS = 384
+
+
+def _question_vectors(count: int) -> int:
+    """`count` vectors on the customer messages (each company's around its own topics), stored as
+    the turn stores them, with their replies made unsure so every one is a gap."""
+    import numpy as np
+    from sqlalchemy import text
+
+    from chatapp.db.engine import owner_engine
+    from chatapp.db.models.content_gaps import pack_embedding
+    from chatapp.integrations.embeddings import get_embedder
+
+    model_id = get_embedder().model_id
+    rng = np.random.default_rng(7)
+    with owner_engine().connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT q.id, c.company_id, c.agent_id, q.conversation_id, r.id AS reply_id, q.created_at"
+                " FROM chatapp_messages q JOIN chatapp_conversations c ON c.id = q.conversation_id"
+                " JOIN LATERAL (SELECT id FROM chatapp_messages r WHERE r.conversation_id = q.conversation_id"
+                "   AND r.role <> 'user' AND r.created_at > q.created_at ORDER BY r.created_at LIMIT 1) r"
+                " ON true WHERE q.role = 'user' ORDER BY c.company_id, q.created_at LIMIT :n"
+            ),
+            {"n": count},
+        ).all()
+        centres: dict[object, np.ndarray] = {}
+        raw = connection.connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                "COPY chatapp_question_vectors (message_id, company_id, agent_id, conversation_id,"
+                " reply_message_id, model_id, embedding, created_at) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                topics = centres.get(row.company_id)
+                if topics is None:
+                    topics = centres[row.company_id] = rng.standard_normal((TOPICS_PER_COMPANY, DIMENSIONS))
+                vector = topics[rng.integers(TOPICS_PER_COMPANY)] + rng.standard_normal(DIMENSIONS) * 0.6
+                copy.write_row(
+                    (
+                        row.id,
+                        row.company_id,
+                        row.agent_id,
+                        row.conversation_id,
+                        row.reply_id,
+                        model_id,
+                        pack_embedding(vector.astype(np.float32).tolist()),
+                        row.created_at,
+                    )
+                )
+        raw.commit()
+        connection.execute(
+            text(
+                "UPDATE chatapp_messages SET metadata = metadata || '{\"confidence\": 0.1}'::jsonb"
+                " WHERE id IN (SELECT reply_message_id FROM chatapp_question_vectors)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO chatapp_knowledge_categories (company_id, name, slug)"
+                " SELECT id, 'Help', 'help' FROM chatapp_companies"
+            )
+        )
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+    return len(rows)
+
+
+def _content_gaps(count: int) -> None:
+    from datetime import UTC, datetime, time
+
+    from sqlalchemy import text
+
+    from chatapp.db.engine import owner_engine
+    from chatapp.system import analytics_schedule
+
+    started = time_now()
+    stored = _question_vectors(count)
+    print(f"» {stored:,} question vectors stored in {time_now() - started:.1f} s", flush=True)
+
+    began = time_now()
+    with owner_engine().connect() as connection:
+        read = connection.execute(text("SELECT company_id, embedding FROM chatapp_question_vectors")).all()
+    baseline = time_now() - began
+    print(f"  baseline: reading the {len(read):,} vectors (one plain SELECT) {baseline:6.2f} s", flush=True)
+    del read
+
+    nightly = datetime.combine(DAY + timedelta(days=1), time(0, 15), tzinfo=UTC)
+    began = time_now()
+    summary = analytics_schedule.run("yesterday", now=nightly)
+    whole = time_now() - began
+    gaps = summary["content_gaps"]
+    print(
+        f"» content gaps       {gaps['seconds']:6.2f} s   {gaps['questions']:,} questions of "
+        f"{gaps['companies']:,} companies -> {gaps['topics']:,} topics   (target <= 60 s; "
+        f"{gaps['seconds'] / baseline:.1f}x the plain read)",
+        flush=True,
+    )
+    print(f"  the whole nightly job (sweep, rollup of yesterday, content gaps): {whole:.2f} s")
+
+
+def time_now() -> float:
+    return time.perf_counter()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Buzzi analytics rollup benchmark")
     parser.add_argument("--companies", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--question-vectors", type=int, default=100_000)
     args = parser.parse_args()
 
     print(
@@ -177,6 +294,8 @@ def main() -> None:
     print(
         f"  {rows:,} daily rows holding {total:,} messages for {DAY}; day before: {DAY - timedelta(days=1)}"
     )
+    if args.question_vectors:
+        _content_gaps(args.question_vectors)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from chatapp.api.app import create_app, lambda_handler
 from chatapp.api.auth import Authenticated
 from chatapp.db.enums import ChannelType
 from chatapp.platform import analytics as platform_analytics
+from chatapp.quality import content_gaps
+from chatapp.quality.schemas import ContentGapsOut
 
 app = create_app("analytics")
 
@@ -86,6 +88,13 @@ async def export_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
+
+
+@app.get("/v1/analytics/content-gaps", response_model=ContentGapsOut, tags=[ADMIN])
+async def list_content_gaps(principal: Authenticated, agent_id: uuid.UUID | None = None) -> ContentGapsOut:
+    """Topics of the questions answered with low confidence, handed over or rated poorly in the
+    last 30 days, as the nightly job clustered them; `agent_id` keeps the topics it was asked in."""
+    return content_gaps.list_topics(principal, agent_id)
 
 
 @app.get("/v1/admin/analytics", response_model=PlatformAnalyticsOut, tags=[PLATFORM])

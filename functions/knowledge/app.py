@@ -28,6 +28,8 @@ from chatapp.knowledge.schemas import (
     UploadRequestIn,
     UploadTicketOut,
 )
+from chatapp.quality import knowledge_drafts
+from chatapp.quality.schemas import DraftIn, DraftOut, DraftPatch, DraftPublishIn
 
 app = create_app("knowledge")
 
@@ -144,6 +146,34 @@ async def reindex_file(file_id: uuid.UUID, principal: Authenticated) -> FileOut:
 @app.get("/v1/knowledge/usage", response_model=StorageUsageOut)
 async def storage_usage(principal: Authenticated) -> StorageUsageOut:
     return knowledge_files.storage_usage(principal)
+
+
+@app.get("/v1/knowledge/drafts", response_model=list[DraftOut], tags=[ADMIN])
+async def list_drafts(principal: Authenticated) -> list[DraftOut]:
+    return knowledge_drafts.list_drafts(principal)
+
+
+@app.post("/v1/knowledge/drafts", response_model=DraftOut, status_code=201, tags=[ADMIN])
+async def create_draft(body: DraftIn, principal: Authenticated) -> DraftOut:
+    """A draft article from a content-gap topic: written by the model when one is configured,
+    otherwise a template listing the customers' questions."""
+    return knowledge_drafts.create_draft(principal, body)
+
+
+@app.get("/v1/knowledge/drafts/{draft_id}", response_model=DraftOut, tags=[ADMIN])
+async def get_draft(draft_id: uuid.UUID, principal: Authenticated) -> DraftOut:
+    return knowledge_drafts.get_draft(principal, draft_id)
+
+
+@app.patch("/v1/knowledge/drafts/{draft_id}", response_model=DraftOut, tags=[ADMIN])
+async def update_draft(draft_id: uuid.UUID, body: DraftPatch, principal: Authenticated) -> DraftOut:
+    return knowledge_drafts.update_draft(principal, draft_id, body)
+
+
+@app.post("/v1/knowledge/drafts/{draft_id}/publish", response_model=DraftOut, tags=[ADMIN])
+async def publish_draft(draft_id: uuid.UUID, body: DraftPublishIn, principal: Authenticated) -> DraftOut:
+    """The draft as a Markdown file of the category, indexed like any upload."""
+    return knowledge_drafts.publish_draft(principal, draft_id, body)
 
 
 handler = lambda_handler(app)

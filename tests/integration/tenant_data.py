@@ -19,13 +19,14 @@ from chatapp.db.models.analytics import DailyAnalytics
 from chatapp.db.models.audit import AuditLog, RateLimitRecord
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, UsageRecord
 from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook, WebhookOutbox, WidgetConfig
+from chatapp.db.models.content_gaps import ContentGapTopic, KnowledgeDraft, QuestionVector, pack_embedding
 from chatapp.db.models.conversations import Conversation, ConversationNote, Customer, Escalation, Message
 from chatapp.db.models.core import Account, Company, User, VerificationToken
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
 from chatapp.db.models.realtime import RealtimeConnection, RealtimeOutboxEvent, RealtimeTicket
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
-from chatapp.db.models.test_runs import QuestionVector, RegressionQuestion, TestRun, TestRunResult
+from chatapp.db.models.test_runs import RegressionQuestion, TestRun, TestRunResult
 from chatapp.knowledge import lexical
 from chatapp.security import TokenKind, display_prefix, new_token, token_digest
 
@@ -39,6 +40,7 @@ class CompanyData:
     other_support_agent_id: uuid.UUID
     agent_id: uuid.UUID
     conversations: dict[str, uuid.UUID] = field(default_factory=dict)
+    draft_id: uuid.UUID | None = None
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -163,6 +165,9 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
             session_token=new_token(TokenKind.SESSION),
             channel=ChannelType.WEB,
             assigned_agent_id=assignee,
+            # Rated poorly: its question is a content gap, so a nightly run (any test may fire one)
+            # makes the company a topic again rather than leaving it without one.
+            context={"rating": {"score": 1, "feedback": None}},
         )
         db.add(conversation)
         db.flush()
@@ -179,7 +184,7 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
                 agent_id=agent.id,
                 conversation_id=conversation.id,
                 model_id="all-MiniLM-L6-v2-onnx-int8",
-                embedding=[0.0] * 383 + [1.0],
+                embedding=pack_embedding([0.0] * 383 + [1.0]),
             )
         )
         db.add(ConversationNote(conversation_id=conversation.id, user_id=admin.id, content="note"))
@@ -192,6 +197,44 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
                 trigger_type="explicit_request",
             )
         )
+
+    now = datetime.now(UTC)
+    topic = ContentGapTopic(
+        company_id=cid,
+        rank=1,
+        label=f"{label} gift cards?",
+        question_count=2,
+        reasons={"low_confidence": 2, "handed_over": 0, "rated_poorly": 0},
+        agent_ids=[str(agent.id)],
+        example_questions=[
+            {
+                "text": f"{label} gift cards?",
+                "message_id": str(question.id),
+                "conversation_id": str(conversation.id),
+                "agent_id": str(agent.id),
+                "asked_at": now.isoformat(),
+                "reasons": ["low_confidence"],
+            }
+        ],
+        first_asked_at=now,
+        last_asked_at=now,
+        window_days=30,
+        computed_at=now,
+    )
+    db.add(topic)
+    db.flush()
+    draft = KnowledgeDraft(
+        company_id=cid,
+        topic_id=topic.id,
+        title=f"{label} gift cards",
+        content="# Gift cards",
+        generated_by="template",
+        category_id=category.id,
+        created_by=admin.id,
+    )
+    db.add(draft)
+    db.flush()
+    data.draft_id = draft.id
 
     db.add(
         CompanySubscription(

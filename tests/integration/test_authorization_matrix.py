@@ -27,6 +27,7 @@ from chatapp.db.enums import UserRole
 from chatapp.db.models.agents import AgentPackage
 from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan
 from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook
+from chatapp.db.models.content_gaps import ContentGapTopic
 from chatapp.db.models.conversations import Customer, Escalation
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeFile
@@ -107,6 +108,8 @@ ID_NAMES = (
     "user_id",
     "subscription_id",
     "run_id",
+    "draft_id",
+    "topic_id",
 )
 
 
@@ -136,6 +139,9 @@ def _company_a_ids(tenants: Tenants, db: Session) -> dict[str, Any]:
         "webhook_id": db.scalar(select(Webhook.id).where(Webhook.company_id == a.company_id)),
         "user_id": a.support_agent_id,
         "run_id": db.scalar(select(TestRun.id).where(TestRun.company_id == a.company_id)),
+        "draft_id": a.draft_id,
+        # The nightly job (a sample event fires it) replaces topics: the current one.
+        "topic_id": db.scalar(select(ContentGapTopic.id).where(ContentGapTopic.company_id == a.company_id)),
         "position": 1,
         "provider": "google",
     }

@@ -119,6 +119,13 @@ class PlatformRuntime:
         if self.query_vector is None:
             self.query_vector = (get_embedder().model_id, vector)
 
+    def keep_question_vector(self, question: str) -> None:
+        """After a turn that never searched (the model answered from the conversation, or the agent
+        has no knowledge): the question embedded once, so content gaps still see it."""
+        if self.query_vector is None and question.strip():
+            embedder = get_embedder()
+            self.query_vector = (embedder.model_id, embedder.embed_query(question[:2000]))
+
     def offline_answer(self, turn: Turn, passages: list[Passage]) -> Reply:
         return offline_answer(turn, passages)
 

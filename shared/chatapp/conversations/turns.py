@@ -45,8 +45,8 @@ from chatapp.conversations.escalations import escalate
 from chatapp.conversations.sentiment import score
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
+from chatapp.db.models.content_gaps import QuestionVector, pack_embedding
 from chatapp.db.models.conversations import Conversation, Message
-from chatapp.db.models.test_runs import QuestionVector
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
@@ -238,6 +238,7 @@ def answer(stored: StoredTurn, listener: AnswerListener | None = None) -> TurnOu
     )
     reply, latency_ms = run_package(prepared.package, prepared.turn, runtime)
     milliseconds("AnswerLatency", latency_ms)
+    runtime.keep_question_vector(prepared.turn.message)
     _record_reply(stored.context, outcome, prepared, reply, latency_ms, runtime, stored.now, stored.resumed)
     return outcome
 
@@ -548,8 +549,9 @@ def _store_reply(
                 company_id=conversation.company_id,
                 agent_id=conversation.agent_id,
                 conversation_id=conversation.id,
+                reply_message_id=message.id,
                 model_id=model_id,
-                embedding=vector,
+                embedding=pack_embedding(vector),
             )
         )
     return message

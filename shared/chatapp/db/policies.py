@@ -87,6 +87,10 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_test_run_results": TablePolicy(Access.COMPANY, "company data: a test run's answers and grades"),
     "chatapp_regression_questions": TablePolicy(Access.COMPANY, "company data: an agent's regression set"),
     "chatapp_question_vectors": TablePolicy(Access.COMPANY, "company data: customers' question embeddings"),
+    "chatapp_content_gap_topics": TablePolicy(
+        Access.COMPANY, "company data: topics of poorly answered questions"
+    ),
+    "chatapp_knowledge_drafts": TablePolicy(Access.COMPANY, "company data: knowledge articles being written"),
 }
 
 # SQL helpers created by the migration; policies call them so they read like sentences.

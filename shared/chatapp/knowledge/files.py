@@ -59,7 +59,7 @@ def _storage_key(company_id: uuid.UUID, file_id: uuid.UUID, filename: str) -> st
     return f"{company_id}/{file_id}/{safe}"
 
 
-def _require_category(db: Session, category_id: uuid.UUID) -> None:
+def require_category(db: Session, category_id: uuid.UUID) -> None:
     """Another company's category ids are indistinguishable from unknown ones."""
     if owned(db, KnowledgeCategory, category_id) is None:
         raise NotFound("No such knowledge category.", code="category_not_found")
@@ -73,7 +73,7 @@ def _validate_new_file(
     mime_type: str | None,
     size: int,
 ) -> tuple[str, EffectiveLimits]:
-    _require_category(db, category_id)
+    require_category(db, category_id)
     normalised = mime_type_for(filename, mime_type)
     if normalised is None:
         raise InvalidInput(
@@ -158,35 +158,49 @@ def upload_direct(
     require_permission(principal, "knowledge", "write")
     company_id = _company(principal)
     with tenant_session(principal.context()) as db:
-        _require_category(db, category_id)  # ids are checked before anything else is judged
-        if not content:
-            raise InvalidInput("The file is empty.", code="empty_file")
-        if len(content) > DIRECT_UPLOAD_MAX_BYTES:
-            raise InvalidInput(
-                "Files over 5 MB must use an upload URL (POST /v1/knowledge/files/uploads).",
-                code="use_upload_url",
-            )
-        normalised, _ = _validate_new_file(db, company_id, category_id, filename, mime_type, len(content))
-        file_id = uuid.uuid4()
-        key = _storage_key(company_id, file_id, filename)
-        storage.put(key, content, normalised)
-        row = KnowledgeFile(
-            id=file_id,
-            company_id=company_id,
-            category_id=category_id,
-            filename=key.rsplit("/", 1)[-1],
-            original_filename=filename,
-            mime_type=normalised,
-            size=len(content),
-            storage_path=key,
-            uploaded_by=principal.user_id,
-            status=FileStatus.PENDING,
-        )
-        db.add(row)
-        db.flush()
-        out = _queue_ingestion(db, row)
+        out = add_direct_upload(db, principal, category_id, filename, mime_type, content)
     meter_storage(company_id)
     return out
+
+
+def add_direct_upload(
+    db: Session,
+    principal: Principal,
+    category_id: uuid.UUID,
+    filename: str,
+    mime_type: str | None,
+    content: bytes,
+) -> FileOut:
+    """`upload_direct` inside the caller's transaction (the caller checked the permission and
+    meters storage after its commit): a file written with other rows stands or falls with them."""
+    company_id = _company(principal)
+    require_category(db, category_id)  # ids are checked before anything else is judged
+    if not content:
+        raise InvalidInput("The file is empty.", code="empty_file")
+    if len(content) > DIRECT_UPLOAD_MAX_BYTES:
+        raise InvalidInput(
+            "Files over 5 MB must use an upload URL (POST /v1/knowledge/files/uploads).",
+            code="use_upload_url",
+        )
+    normalised, _ = _validate_new_file(db, company_id, category_id, filename, mime_type, len(content))
+    file_id = uuid.uuid4()
+    key = _storage_key(company_id, file_id, filename)
+    storage.put(key, content, normalised)
+    row = KnowledgeFile(
+        id=file_id,
+        company_id=company_id,
+        category_id=category_id,
+        filename=key.rsplit("/", 1)[-1],
+        original_filename=filename,
+        mime_type=normalised,
+        size=len(content),
+        storage_path=key,
+        uploaded_by=principal.user_id,
+        status=FileStatus.PENDING,
+    )
+    db.add(row)
+    db.flush()
+    return _queue_ingestion(db, row)
 
 
 def _queue_ingestion(db: Session, row: KnowledgeFile) -> FileOut:
@@ -264,7 +278,7 @@ def list_files(
         query = query.where(keyset.older_than(KnowledgeFile.created_at, KnowledgeFile.id, cursor))
     with tenant_session(principal.context()) as db:
         if category_id:
-            _require_category(db, category_id)
+            require_category(db, category_id)
         rows = list(db.scalars(query))
     page = rows[:limit]
     next_cursor = keyset.encode(page[-1].created_at, page[-1].id) if len(rows) > limit else None

@@ -237,3 +237,51 @@ def _result(
         lexical_score=round(bm25, 4) if bm25 is not None else None,
         confidence=round(confidence.answer_probability(dense, coverage, calibration), 4),
     )
+
+
+@dataclass(frozen=True)
+class NearestPassage:
+    chunk_id: uuid.UUID
+    file_id: uuid.UUID
+    filename: str
+    section_title: str | None
+    text: str
+    similarity: float  # cosine with the query vector
+
+
+_COMPANY_CATEGORIES = text("SELECT id FROM chatapp_knowledge_categories WHERE company_id = :company")
+
+
+def nearest_passages(
+    db: Session, company_id: uuid.UUID, vectors: Sequence[Sequence[float]]
+) -> list[NearestPassage | None]:
+    """For each embedding already computed, the company's indexed passage closest to it (in any
+    category, at any similarity), e.g. to show what the knowledge base had on a topic; `db` in the
+    company's tenant context. One query for the categories and one for the chunks, whatever the count."""
+    category_ids = list(db.scalars(_COMPANY_CATEGORIES, {"company": company_id}))
+    vectors_of_company = knowledge_vectors.for_company(company_id)
+    hits = [vectors_of_company.search(list(v), category_ids=category_ids, limit=3) for v in vectors]
+    wanted = list({hit.chunk_id for found in hits for hit in found})
+    rows = (
+        {row.id: row for row in db.execute(_LOAD_CHUNKS, {"ids": wanted, "categories": category_ids})}
+        if wanted
+        else {}
+    )
+    nearest: list[NearestPassage | None] = []
+    for found in hits:
+        # A vector whose chunk row is gone (a superseded generation) is skipped.
+        hit = next((h for h in found if h.chunk_id in rows), None)
+        row = rows[hit.chunk_id] if hit else None
+        nearest.append(
+            None
+            if hit is None or row is None
+            else NearestPassage(
+                hit.chunk_id,
+                row.file_id,
+                row.original_filename,
+                row.section_title,
+                row.content,
+                round(hit.score, 4),
+            )
+        )
+    return nearest

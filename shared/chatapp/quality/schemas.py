@@ -102,3 +102,87 @@ class RegressionSetIn(BaseModel):
 
 class RegressionSetOut(BaseModel):
     questions: list[TestQuestionIn]
+
+
+# ---------------------------------------------------------------- content gaps
+
+Reason = Literal["low_confidence", "handed_over", "rated_poorly"]
+
+
+class GapQuestionOut(BaseModel):
+    text: str
+    message_id: uuid.UUID
+    conversation_id: uuid.UUID
+    agent_id: uuid.UUID
+    asked_at: datetime
+    reasons: list[Reason]
+
+
+class GapPassageOut(BaseModel):
+    chunk_id: uuid.UUID
+    file_id: uuid.UUID
+    filename: str
+    section_title: str | None
+    text: str
+    similarity: float = Field(description="Cosine between the passage and the topic's centre.")
+
+
+class ContentGapTopicOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    rank: int
+    label: str = Field(description="The topic's most typical question.")
+    question_count: int
+    reasons: dict[Reason, int]
+    agent_ids: list[uuid.UUID]
+    example_questions: list[GapQuestionOut]
+    best_passage: GapPassageOut | None = Field(
+        description="The knowledge base's passage nearest to the topic, or null when it has none."
+    )
+    first_asked_at: datetime
+    last_asked_at: datetime
+
+
+class ContentGapsOut(BaseModel):
+    computed_at: datetime | None = Field(description="When the nightly job last found topics.")
+    window_days: int
+    low_confidence_below: float
+    topics: list[ContentGapTopicOut]
+
+
+class DraftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic_id: uuid.UUID
+
+
+class DraftPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    content: Annotated[str, Field(min_length=1, max_length=200_000)] | None = None
+    category_id: uuid.UUID | None = None
+
+
+class DraftPublishIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category_id: uuid.UUID | None = Field(default=None, description="Defaults to the draft's category.")
+
+
+class DraftOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    topic_id: uuid.UUID | None
+    title: str
+    content: str
+    questions: list[str]
+    generated_by: str = Field(description="The model that wrote the first version, or 'template'.")
+    status: Literal["draft", "published"]
+    category_id: uuid.UUID | None
+    file_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None

@@ -130,7 +130,8 @@ def test_sandbox_conversations_count_nowhere_a_customers_does(
     with owner_engine.connect() as db:
         kept = db.execute(
             text(
-                "SELECT v.conversation_id::text, m.content, v.model_id, cardinality(v.embedding) "
+                "SELECT v.conversation_id::text, m.content, v.model_id, length(v.embedding) / 4, "
+                "v.reply_message_id IS NOT NULL "
                 "FROM chatapp_question_vectors v JOIN chatapp_messages m ON m.id = v.message_id "
                 "WHERE v.company_id = :c"
             ),
@@ -140,6 +141,7 @@ def test_sandbox_conversations_count_nowhere_a_customers_does(
         (visitor.conversation_id, "How do I return an item for a refund?")
     }
     assert all(row[0] not in sandboxes and row[3] == 384 and row[2] for row in kept)
+    assert all(row[4] for row in kept if row[0] == visitor.conversation_id)  # with its reply
 
     rollup_date(datetime.now(UTC).date(), data.company_id)
     with owner_engine.connect() as db:

@@ -9,6 +9,7 @@ from chatapp.db.models import (
     audit,
     billing,
     channels,
+    content_gaps,
     conversations,
     core,
     knowledge,
@@ -29,5 +30,6 @@ MODEL_MODULES = (
     realtime,
     team,
     test_runs,
+    content_gaps,
 )
 metadata = Base.metadata

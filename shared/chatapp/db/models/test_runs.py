@@ -1,6 +1,5 @@
-"""Not in the design (issue #19): agent test runs (migration 0018), and the question vectors that
-content gaps are clustered from (migration 0019). A company admin runs a set of questions against
-an agent; each goes through the real engine in a sandbox conversation, and its
+"""Not in the design (issue #19): agent test runs (migration 0018). A company admin runs a set of
+questions against an agent; each goes through the real engine in a sandbox conversation, and its
 answer, citations, confidence, handover and cost are kept with a grade."""
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    REAL,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -22,7 +20,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_array, json_object, uuid_pk
@@ -103,24 +100,4 @@ class RegressionQuestion(Base):
     question: Mapped[str] = mapped_column(Text)
     expected_answer: Mapped[str | None] = mapped_column(Text)
     expected_source: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = created_at()
-
-
-class QuestionVector(Base):
-    """A customer question's query embedding, kept at turn time for content gaps (migration 0019):
-    the vector retrieval computed anyway, so clustering never embeds questions again."""
-
-    __tablename__ = "chatapp_question_vectors"
-    __table_args__ = (Index("question_vectors_company_created_idx", "company_id", "created_at"),)
-
-    message_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("chatapp_messages.id", ondelete="CASCADE"), primary_key=True
-    )
-    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id", ondelete="CASCADE"))
-    agent_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_agents.id", ondelete="CASCADE"))
-    conversation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("chatapp_conversations.id", ondelete="CASCADE")
-    )
-    model_id: Mapped[str] = mapped_column(String(100))
-    embedding: Mapped[list[float]] = mapped_column(ARRAY(REAL))
     created_at: Mapped[datetime] = created_at()
