@@ -433,3 +433,56 @@ export interface TestResult {
 export interface TestRunDetail extends TestRun {
   results: TestResult[];
 }
+
+export type GapReason = "low_confidence" | "handed_over" | "rated_poorly";
+
+export interface GapQuestion {
+  text: string;
+  message_id: string;
+  conversation_id: string;
+  agent_id: string;
+  asked_at: string;
+  reasons: GapReason[];
+}
+
+export interface ContentGapTopic {
+  id: string;
+  rank: number;
+  label: string;
+  question_count: number;
+  reasons: Record<GapReason, number>;
+  agent_ids: string[];
+  example_questions: GapQuestion[];
+  best_passage: {
+    chunk_id: string;
+    file_id: string;
+    filename: string;
+    section_title: string | null;
+    text: string;
+    similarity: number;
+  } | null;
+  first_asked_at: string;
+  last_asked_at: string;
+}
+
+export interface ContentGaps {
+  computed_at: string | null;
+  window_days: number;
+  low_confidence_below: number;
+  topics: ContentGapTopic[];
+}
+
+export interface KnowledgeDraft {
+  id: string;
+  topic_id: string | null;
+  title: string;
+  content: string;
+  questions: string[];
+  generated_by: string;
+  status: "draft" | "published";
+  category_id: string | null;
+  file_id: string | null;
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+}
