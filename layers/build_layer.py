@@ -31,6 +31,10 @@ def build(output: Path, requirements: Path) -> Path:
     subprocess.run(command, check=True)
     for cache in target.rglob("__pycache__"):
         shutil.rmtree(cache, ignore_errors=True)
+    # Packages' own test suites (numpy's alone is ~10 MB) never run on Lambda, and every megabyte
+    # counts against the 250 MB a function and its layers may unpack to.
+    for tests in [path for path in target.glob("*/**/tests") if path.is_dir()]:
+        shutil.rmtree(tests, ignore_errors=True)
     return target
 
 

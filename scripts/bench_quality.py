@@ -1,6 +1,7 @@
-"""Agent quality benchmark: how long a 50-question test run takes, end to end.
+"""Agent quality benchmark: how long a 50-question test run takes, end to end, and how soon the
+copilot's suggestion is there when a person opens a conversation.
 
-    ./run bench-quality [--companies 100] [--chunks 50] [--questions 50]
+    ./run bench-quality [--companies 100] [--chunks 50] [--questions 50] [--suggestions 50]
 
 Everything runs through the local runner, as under `./run dev`: the run is started with
 `POST /v1/agents/{id}/test-runs`, its questions go one message each onto the test-run queue, the
@@ -9,6 +10,11 @@ runner's poller hands them to the real test-run worker, which answers each in a 
 (a `rag_search` call, a cited answer, then the grader's verdict). Timed from the POST until the run
 reads `finished`, and printed beside the same run's baseline: the same number of plain widget turns
 sent one after another. Target (issue #19): at most 60 s.
+
+Copilot (issue #20): for each of `--suggestions` conversations handed to a person, the console's
+opening of it is timed: the conversation's detail, then the suggestion the copilot panel asks for
+(retrieval and the fake model's draft), p50 and p99; beside it, the same run's baseline of opening
+it without the copilot (the detail alone). Target: at most 1.5 s.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ def _grader(request: dict[str, Any]) -> Any:
 
     if "You grade answers" in str(request.get("system") or ""):
         return text_reply(GRADE, input_tokens=900, output_tokens=25)
+    if "human support agent" in str(request.get("system") or ""):  # the copilot's draft
+        return text_reply("Here is what to do, from our guide [1].", input_tokens=1200, output_tokens=40)
     return None
 
 
@@ -104,11 +112,41 @@ def plain_turns(http: Http, agent_id: uuid.UUID, questions: list[str]) -> float:
     return time.perf_counter() - started
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def copilot_openings(
+    http: Http, agent_id: uuid.UUID, token: str, questions: list[str]
+) -> tuple[list[float], list[float]]:
+    """Per conversation handed to a person: (opening with the copilot's suggestion, opening alone), ms."""
+    with_copilot, alone = [], []
+    for question in questions:
+        visitor, conversation_id, _ = http.conversation(agent_id)
+        base = f"/v1/widget/agents/{agent_id}/conversation"
+        assert http.call("POST", f"{base}/messages", visitor, {"content": question})[0] == 200
+        assert http.call("POST", f"{base}/handover", visitor, {})[0] == 200
+        started = time.perf_counter()
+        status, detail = http.call("GET", f"/v1/inbox/conversations/{conversation_id}", token)
+        assert status == 200, detail
+        opened = time.perf_counter()
+        status, suggestion = http.call(
+            "POST", f"/v1/inbox/conversations/{conversation_id}/suggestions", token
+        )
+        assert status == 201 and not suggestion["offline"], suggestion
+        done = time.perf_counter()
+        with_copilot.append((done - started) * 1000)
+        alone.append((opened - started) * 1000)
+    return with_copilot, alone
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Buzzi agent quality benchmark")
     parser.add_argument("--companies", type=int, default=100)
     parser.add_argument("--chunks", type=int, default=50)
     parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--suggestions", type=int, default=50)
     args = parser.parse_args()
     print(f"» test runs: {args.companies} companies x {args.chunks} chunks", file=sys.stderr, flush=True)
     _phase_environment(f"buzzi_bench_quality_{args.companies}", tempfile.mkdtemp(prefix="buzzi-bench-"))
@@ -142,6 +180,21 @@ def main() -> None:
     )
     print(f"  ratio: {elapsed / baseline:.2f} x the baseline (the run also grades each answer)")
     print(f"  grades: {run['summary']['grades']}")
+
+    copilot_openings(http, agent_id, token, questions[:3])  # warm the copilot function
+    suggested, alone = copilot_openings(http, agent_id, token, (questions * 2)[: args.suggestions])
+    print(
+        f"copilot: opening a conversation handed to a person until its suggestion is there "
+        f"({len(suggested)} times):"
+    )
+    print(
+        f"  p50 {percentile(suggested, 0.5):.0f} ms, p99 {percentile(suggested, 0.99):.0f} ms"
+        "   (target 1,500 ms)"
+    )
+    print(
+        f"  baseline: opening it without the copilot: p50 {percentile(alone, 0.5):.0f} ms, "
+        f"p99 {percentile(alone, 0.99):.0f} ms"
+    )
     fake.stop()
     os._exit(0)
 

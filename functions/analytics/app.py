@@ -9,10 +9,11 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from chatapp.analytics import queries
+from chatapp.analytics import copilot_report, queries
 from chatapp.analytics.schemas import (
     AnalyticsSummaryOut,
     BusiestHoursOut,
+    CopilotReportOut,
     GroupBy,
     PlatformAnalyticsOut,
     Split,
@@ -88,6 +89,13 @@ async def export_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
+
+
+@app.get("/v1/analytics/copilot", response_model=CopilotReportOut, tags=[ADMIN])
+async def copilot(principal: Authenticated, start: From = None, end: To = None) -> CopilotReportOut:
+    """The copilot's suggestions to human agents: sent as they were, edited, ignored, and the
+    acceptance rate."""
+    return copilot_report.acceptance(principal, start, end)
 
 
 @app.get("/v1/analytics/content-gaps", response_model=ContentGapsOut, tags=[ADMIN])

@@ -84,7 +84,7 @@ async def conversation_detail(
     "/v1/inbox/conversations/{conversation_id}/messages", response_model=InboxMessageOut, status_code=201
 )
 async def reply(conversation_id: uuid.UUID, body: ReplyIn, principal: Authenticated) -> InboxMessageOut:
-    return inbox.reply(principal, conversation_id, body.content)
+    return inbox.reply(principal, conversation_id, body.content, suggestion_id=body.suggestion_id)
 
 
 @app.post("/v1/inbox/conversations/{conversation_id}/resolve", response_model=ConversationSummaryOut)

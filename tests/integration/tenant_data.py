@@ -21,6 +21,7 @@ from chatapp.db.models.billing import CompanySubscription, SubscriptionPlan, Usa
 from chatapp.db.models.channels import ApiKey, ChannelConfig, Webhook, WebhookOutbox, WidgetConfig
 from chatapp.db.models.content_gaps import ContentGapTopic, KnowledgeDraft, QuestionVector, pack_embedding
 from chatapp.db.models.conversations import Conversation, ConversationNote, Customer, Escalation, Message
+from chatapp.db.models.copilot import ReplySuggestion
 from chatapp.db.models.core import Account, Company, User, VerificationToken
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
@@ -235,6 +236,15 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
     db.add(draft)
     db.flush()
     data.draft_id = draft.id
+    db.add(
+        ReplySuggestion(
+            company_id=cid,
+            conversation_id=data.conversations["mine"],
+            requested_by=support.id,
+            content=f"{label} suggests",
+            latency_ms=5,
+        )
+    )
 
     db.add(
         CompanySubscription(

@@ -16,7 +16,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "shared" / "chatapp"
 
 # Lowest first. A domain may import its own modules and those of the layers below it, never above.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"config", "errors", "observability", "security", "text", "fields", "db", "integrations"}),
+    frozenset(
+        {"config", "errors", "observability", "security", "text", "fields", "languages", "db", "integrations"}
+    ),
     frozenset({"access"}),  # who is calling, what they may do, how often
     frozenset({"realtime"}),  # sockets: connect tickets, open connections, frames pushed to them
     frozenset({"audit"}),

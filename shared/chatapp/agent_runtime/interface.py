@@ -63,6 +63,7 @@ class Turn:
     context: dict[str, Any]  # what the conversation has learnt: customer, page, facts
     now: datetime  # timezone-aware
     within_business_hours: bool
+    language: str | None = None  # the customer's (ISO 639-1, `chatapp.languages`), when known
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The offline answerer: used when no language model is configured (local development, demos).
 
-It quotes the most relevant sentences of the best passages with citations and says plainly that
-it is an offline answer, so nobody mistakes it for the product's real answers. Production
+It quotes the most relevant sentences of the best passages with citations, as they are (in the
+knowledge's language), and says plainly, in the customer's language, that it is an offline answer
+quoting the knowledge base, so nobody mistakes it for the product's real answers. Production
 settings refuse it (see `chatapp.config`).
 """
 
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 import re
 
+from chatapp import languages
 from chatapp.agent_runtime.interface import Citation, Passage, Reply, Turn
 
-OFFLINE_NOTE = "_Offline answer: no language model is configured, so this quotes the knowledge base._"
-NO_MATCH = "I couldn't find this in our knowledge base. A person from our team can help with it."
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"\w+")
 MAX_EXCERPT_CHARS = 600
@@ -20,10 +20,13 @@ MAX_SOURCES = 3
 
 
 def offline_answer(turn: Turn, passages: list[Passage]) -> Reply:
+    note = languages.text("offline_note", turn.language)
     if not passages:
-        text = turn.agent.fallback_responses.get("no_answer") or NO_MATCH
+        text = languages.agent_text(
+            turn.agent.fallback_responses, "noAnswer", turn.language
+        ) or languages.text("not_found", turn.language)
         return Reply(
-            text=f"{text}\n\n{OFFLINE_NOTE}", confidence=0.0 if turn.agent.rag_enabled else None, offline=True
+            text=f"{text}\n\n{note}", confidence=0.0 if turn.agent.rag_enabled else None, offline=True
         )
     sources = passages[:MAX_SOURCES]
     lines = [f"{_excerpt(turn.message, sources[0].text)} [1]"]
@@ -31,7 +34,7 @@ def offline_answer(turn: Turn, passages: list[Passage]) -> Reply:
         lines.append(
             "See also: " + ", ".join(f"{p.filename} [{n}]" for n, p in enumerate(sources[1:], start=2))
         )
-    lines.append(OFFLINE_NOTE)
+    lines.append(note)
     best = sources[0]
     return Reply(
         text="\n\n".join(lines),

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from chatapp import languages
 from chatapp.agent_runtime import rerank
 from chatapp.agent_runtime.interface import Delta, LanguageModel, Passage, Reply, Turn
 from chatapp.agent_runtime.llm import ClaudeModel
@@ -26,7 +27,6 @@ from chatapp.integrations.embeddings import get_embedder
 from chatapp.knowledge.retrieval import RagSettings, search
 from chatapp.observability import logger
 
-DEFAULT_FALLBACK = "Sorry, something went wrong on our side. Please try again, or ask for a person."
 MAX_HYPOTHETICAL_CHARS = 1000  # the model input holds 256 tokens; more only costs tokenizing
 # The offline answerer has its whole text at once; paced word by word it streams as a model would,
 # so the local default shows what customers see with Claude.
@@ -165,8 +165,8 @@ def run_package(package: PackageRef, turn: Turn, runtime: PlatformRuntime) -> tu
         logger.error(
             "agent package failed", extra={"error_type": type(error).__name__, "package": package.url}
         )
-        text = turn.agent.fallback_responses.get("error") or DEFAULT_FALLBACK
-        reply = Reply(text=str(text), fallback=True)
+        text = languages.agent_text(turn.agent.fallback_responses, "error", turn.language)
+        reply = Reply(text=text or languages.text("error", turn.language), fallback=True)
     return reply, (time.perf_counter() - started) * 1000
 
 

@@ -6,10 +6,9 @@ from datetime import datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chatapp import languages
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DEFAULT_OUTSIDE_HOURS = (
-    "Our team is offline right now. We've noted your request and a person will reply when we're back."
-)
 
 
 def _zone(hours: dict[str, Any]) -> ZoneInfo:
@@ -56,5 +55,7 @@ def describe(hours: dict[str, Any] | None) -> str | None:
     return f"{', '.join(days)} ({(hours or {}).get('timezone') or 'UTC'})"
 
 
-def outside_hours_message(hours: dict[str, Any] | None) -> str:
-    return str((hours or {}).get("outsideHoursMessage") or DEFAULT_OUTSIDE_HOURS)
+def outside_hours_message(hours: dict[str, Any] | None, language: str | None = None) -> str:
+    """The agent's own message for `language`, its default one, or the system's in `language`."""
+    own = languages.agent_text(hours, "outsideHoursMessage", language)
+    return own or languages.text("outside_hours", language)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
+from chatapp import languages
 from chatapp.agents.origins import normalise_domain_rule
 from chatapp.db.enums import AgentStatus
 from chatapp.fields import refuse_null
@@ -88,10 +89,26 @@ class OpeningHours(_JsonConfig):
         return value
 
 
+def _supported_languages(texts: dict[str, Any] | None) -> dict[str, Any] | None:
+    unknown = sorted(code for code in texts or {} if languages.normalized(code) != code)
+    if unknown:
+        raise ValueError(f"languages are ISO 639-1 codes of {sorted(languages.SUPPORTED)}, not {unknown}")
+    return texts
+
+
+class OutsideHoursText(_JsonConfig):
+    outside_hours_message: str | None = Field(default=None, max_length=2000)
+
+
 class BusinessHours(_JsonConfig):
     timezone: str = "UTC"
     schedule: dict[str, OpeningHours] = Field(default_factory=dict)
     outside_hours_message: str | None = Field(default=None, max_length=2000)
+    by_language: dict[str, OutsideHoursText] | None = Field(
+        default=None, description="The outside-hours message per customer language."
+    )
+
+    _languages = field_validator("by_language")(_supported_languages)
 
     @field_validator("timezone")
     @classmethod
@@ -113,13 +130,21 @@ class BusinessHours(_JsonConfig):
         return schedule
 
 
-class FallbackResponses(_JsonConfig):
-    """What the agent says when it cannot answer: the model failed, nothing was found, or a handover."""
-
+class FallbackTexts(_JsonConfig):
     error: str | None = Field(default=None, max_length=2000)
     no_answer: str | None = Field(default=None, max_length=2000)
     handover: str | None = Field(default=None, max_length=2000)
     limit_reached: str | None = Field(default=None, max_length=2000)
+
+
+class FallbackResponses(FallbackTexts):
+    """What the agent says when it cannot answer: the model failed, nothing was found, or a handover.
+    `by_language` gives them per customer language ({"de": {"handover": "..."}}); a language
+    without its own text gets the default one, and without that the system's in that language."""
+
+    by_language: dict[str, FallbackTexts] | None = None
+
+    _languages = field_validator("by_language")(_supported_languages)
 
 
 class LlmConfig(_JsonConfig):

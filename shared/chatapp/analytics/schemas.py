@@ -133,3 +133,20 @@ class PlatformAnalyticsOut(BaseModel):
     totals: AnalyticsTotals = Field(description="All companies' rollups over the date range.")
     active_companies: int = Field(description="Companies with at least one conversation in the range.")
     top_companies: list[CompanyActivity] = Field(description="Up to ten, by conversations in the range.")
+
+
+class CopilotReportOut(BaseModel):
+    """The copilot's suggestions created over the range (local days, inclusive)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    suggested: int
+    sent_as_is: int
+    edited: int
+    ignored: int
+    open: int = Field(description="Not settled yet: no reply has been sent since.")
+    acceptance_rate: float | None = Field(
+        description="(sent as is + edited) / settled suggestions; null when none is settled."
+    )

@@ -50,5 +50,8 @@ class ConversationFacts(BaseModel):
     customer_name: str | None
     customer_email: str | None
     message_count: int | None
+    language: str | None = Field(
+        default=None, description="The customer's language (ISO 639-1), given by the page or detected."
+    )
     started_at: datetime
     last_message_at: datetime

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chatapp import languages
 from chatapp.agent_runtime.interface import AgentProfile, Reply, Turn
 from chatapp.agent_runtime.runner import (
     AnswerListener,
@@ -46,7 +47,7 @@ from chatapp.conversations.sentiment import score
 from chatapp.db.enums import ConversationStatus, MessageRole
 from chatapp.db.models.agents import Agent, AgentPackage
 from chatapp.db.models.content_gaps import QuestionVector, pack_embedding
-from chatapp.db.models.conversations import Conversation, Message
+from chatapp.db.models.conversations import Conversation, Customer, Message
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import Conflict
@@ -55,7 +56,6 @@ from chatapp.knowledge.retrieval import RagSettings
 from chatapp.observability import correlate, count, milliseconds
 from chatapp.webhooks import events
 
-DEFAULT_HANDOVER = "I've asked a member of our team to join. They'll reply here as soon as they can."
 ENDED = (ConversationStatus.RESOLVED, ConversationStatus.ABANDONED)
 
 
@@ -261,7 +261,9 @@ def _record_reply(
         if resumed and _already_answered(db, conversation.id, outcome.messages[0].id):
             return  # a redelivered job answered this message first
         trigger = escalation_rules.after_answer(prepared.escalation_rules, reply)
-        handover = _handover_text(prepared.fallback_responses, prepared.business_hours, now)
+        handover = _handover_text(
+            prepared.fallback_responses, prepared.business_hours, now, prepared.turn.language
+        )
         if trigger is not None and trigger.type == "confidence":
             # A poorly grounded answer is not sent; a person takes the question instead.
             reply = Reply(
@@ -385,15 +387,47 @@ def _store_customer_message(
         Decimal(average).quantize(Decimal("0.01")) if average is not None else None
     )
     conversation.context = memory.learn_facts(conversation.context or {}, text)
+    _learn_language(db, conversation, text)
     counters.count_message(db, conversation, MessageRole.USER, now)
     inbox_events.message_added(db, conversation, message)
     return message, int(customer_turns)
 
 
-def _handover_text(fallbacks: dict[str, Any] | None, hours: dict[str, Any] | None, now: datetime) -> str:
+def _learn_language(db: Session, conversation: Conversation, text: str) -> None:
+    """The customer's language, once enough of their text has arrived (short messages together);
+    a customer who switches language is followed. Kept on the customer's profile too."""
+    language = languages.detect(text)
+    if language is None and conversation.language is None and len(text.strip()) < languages.MIN_CHARS:
+        recent = db.scalars(
+            select(Message.content)
+            .where(Message.conversation_id == conversation.id, Message.role == MessageRole.USER)
+            .order_by(Message.created_at.desc())
+            .limit(5)
+        ).all()
+        language = languages.detect(" ".join(reversed(recent)))
+    if language is None or language == conversation.language:
+        return
+    conversation.language = language
+    customer = _profile(db, conversation)
+    if customer is not None:
+        customer.metadata_ = {**(customer.metadata_ or {}), "language": language}
+
+
+def _profile(db: Session, conversation: Conversation) -> Customer | None:
+    try:
+        customer_id = uuid.UUID(conversation.customer_id or "")
+    except ValueError:
+        return None
+    return owned(db, Customer, customer_id)
+
+
+def _handover_text(
+    fallbacks: dict[str, Any] | None, hours: dict[str, Any] | None, now: datetime, language: str | None
+) -> str:
+    """In the customer's language: the agent's own text for it, its default one, or the system's."""
     if not business_hours.is_open(hours, now):
-        return business_hours.outside_hours_message(hours)
-    return str((fallbacks or {}).get("handover") or DEFAULT_HANDOVER)
+        return business_hours.outside_hours_message(hours, language)
+    return languages.agent_text(fallbacks, "handover", language) or languages.text("handover", language)
 
 
 def handover_reply(db: Session, conversation: Conversation, agent: Agent, now: datetime) -> Message:
@@ -401,7 +435,7 @@ def handover_reply(db: Session, conversation: Conversation, agent: Agent, now: d
     message = Message(
         conversation_id=conversation.id,
         role=MessageRole.ASSISTANT,
-        content=_handover_text(agent.fallback_responses, agent.business_hours, now),
+        content=_handover_text(agent.fallback_responses, agent.business_hours, now, conversation.language),
         metadata_={"kind": "handover", "withinBusinessHours": open_now},
         created_at=max(datetime.now(UTC), now + timedelta(microseconds=1)),  # after the customer's
     )
@@ -462,6 +496,7 @@ def _prepare(db: Session, conversation: Conversation, agent: Agent, text: str, n
         context=memory.prompt_context(conversation.context or {}),
         now=business_hours.local_now(agent.business_hours or {}, now),
         within_business_hours=business_hours.is_open(agent.business_hours, now),
+        language=conversation.language,
     )
     return _Prepared(
         agent=profile,

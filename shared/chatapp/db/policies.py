@@ -91,6 +91,10 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
         Access.COMPANY, "company data: topics of poorly answered questions"
     ),
     "chatapp_knowledge_drafts": TablePolicy(Access.COMPANY, "company data: knowledge articles being written"),
+    "chatapp_reply_suggestions": TablePolicy(
+        Access.COMPANY_VIA_CONVERSATION,
+        "company data: the copilot's suggestions, seen with their conversation",
+    ),
 }
 
 # SQL helpers created by the migration; policies call them so they read like sentences.

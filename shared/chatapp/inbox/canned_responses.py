@@ -19,9 +19,9 @@ from chatapp.db.ownership import owned
 from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import Conflict, NotFound
 from chatapp.inbox.canned_schemas import CannedResponseIn, CannedResponseOut, CannedResponsePatch
+from chatapp.inbox.staff import STAFF
 
 _SHORTCUT = re.compile(r"(?<![\w/#])([/#][a-z0-9][a-z0-9_-]{0,48})(?![\w-])")
-_STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 
 
 def _response(db: Session, response_id: uuid.UUID) -> CannedResponse:
@@ -50,7 +50,7 @@ def _flush(db: Session) -> None:
 
 
 def list_responses(principal: Principal, agent_id: uuid.UUID | None = None) -> list[CannedResponseOut]:
-    require_role(principal, _STAFF)
+    require_role(principal, STAFF)
     with tenant_session(principal.context()) as db:
         if agent_id is not None:
             _check_agents(db, [agent_id])

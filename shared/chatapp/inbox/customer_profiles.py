@@ -22,9 +22,8 @@ from chatapp.db.tenancy import ContextRole, tenant_session
 from chatapp.errors import NotFound
 from chatapp.inbox.customer_schemas import CustomerErasureOut, CustomerPatch, CustomerProfileOut
 from chatapp.inbox.schemas import ConversationSummaryOut
+from chatapp.inbox.staff import STAFF
 from chatapp.integrations.aws import client
-
-_STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 
 
 def _customer(db: Session, customer_id: uuid.UUID) -> Customer:
@@ -35,7 +34,7 @@ def _customer(db: Session, customer_id: uuid.UUID) -> Customer:
 
 
 def profile(principal: Principal, customer_id: uuid.UUID) -> CustomerProfileOut:
-    require_role(principal, _STAFF)
+    require_role(principal, STAFF)
     with tenant_session(principal.context()) as db:
         customer = _customer(db, customer_id)
         conversations = db.scalars(
@@ -49,13 +48,14 @@ def profile(principal: Principal, customer_id: uuid.UUID) -> CustomerProfileOut:
                 **{k: getattr(customer, k) for k in CustomerProfileOut.model_fields if k != "conversations"},
                 "tags": customer.tags or [],
                 "channel_ids": customer.channel_ids or {},
+                "metadata": customer.metadata_ or {},
                 "conversations": [ConversationSummaryOut.model_validate(c) for c in conversations],
             }
         )
 
 
 def update_profile(principal: Principal, customer_id: uuid.UUID, patch: CustomerPatch) -> CustomerProfileOut:
-    require_role(principal, _STAFF)
+    require_role(principal, STAFF)
     with tenant_session(principal.context()) as db:
         customer = _customer(db, customer_id)
         for field, value in patch.model_dump(exclude_unset=True).items():

@@ -21,6 +21,10 @@ class CustomerOut(BaseModel):
     name: str | None
     avatar_url: str | None
     tags: list[Any]
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What is known about the customer, e.g. their language (detected from what they wrote).",
+    )
     notes: str | None
     channel_ids: dict[str, Any]
     total_conversations: int | None

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import String, case, cast, or_, select, update
 from sqlalchemy.orm import Session
 
-from chatapp.access.authorization import require_role
 from chatapp.access.principals import Principal
 from chatapp.agents.management import get_agent
 from chatapp.billing import usage
@@ -32,8 +31,9 @@ from chatapp.db.models.conversations import Conversation, ConversationNote, Esca
 from chatapp.db.models.core import User
 from chatapp.db.models.team import SupportAgentStatus
 from chatapp.db.ownership import owned
-from chatapp.db.tenancy import ContextRole, tenant_session
+from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chatapp.inbox import suggestion_outcomes
 from chatapp.inbox.canned_responses import expand_shortcuts
 from chatapp.inbox.schemas import (
     ConversationDetailOut,
@@ -44,24 +44,14 @@ from chatapp.inbox.schemas import (
     PresenceIn,
     PresenceOut,
 )
+from chatapp.inbox.staff import is_admin, require_owner_or_admin, require_staff
 from chatapp.integrations import queues
 from chatapp.realtime import connections, push
 from chatapp.webhooks import events
 
-STAFF = (ContextRole.COMPANY_ADMIN, ContextRole.SUPPORT_AGENT)
 _PRIORITY_ORDER = case(
     {"urgent": 0, "high": 1, "medium": 2, "low": 3}, value=cast(Escalation.priority, String), else_=4
 )
-
-
-def _staff(principal: Principal) -> uuid.UUID:
-    require_role(principal, STAFF)
-    assert principal.company_id is not None and principal.user_id is not None
-    return principal.user_id
-
-
-def _is_admin(principal: Principal) -> bool:
-    return principal.role is ContextRole.COMPANY_ADMIN
 
 
 def _escalation(db: Session, escalation_id: uuid.UUID) -> Escalation:
@@ -69,11 +59,6 @@ def _escalation(db: Session, escalation_id: uuid.UUID) -> Escalation:
     if escalation is None:
         raise NotFound("No such escalation.", code="escalation_not_found")
     return escalation
-
-
-def _owns_or_admin(principal: Principal, conversation: Conversation) -> None:
-    if not _is_admin(principal) and conversation.assigned_agent_id not in (None, principal.user_id):
-        raise Forbidden("Another agent handles this conversation.", code="not_your_conversation")
 
 
 def _seconds_since(moment: datetime, now: datetime) -> int:
@@ -84,7 +69,7 @@ def _seconds_since(moment: datetime, now: datetime) -> int:
 
 
 def list_queue(principal: Principal, status: EscalationStatus | None = None) -> list[EscalationOut]:
-    _staff(principal)
+    require_staff(principal)
     with tenant_session(principal.context()) as db:
         query = select(Escalation).where(
             Escalation.status == status if status else Escalation.status.in_(OPEN_STATUSES)
@@ -94,7 +79,7 @@ def list_queue(principal: Principal, status: EscalationStatus | None = None) -> 
 
 
 def claim(principal: Principal, escalation_id: uuid.UUID, now: datetime | None = None) -> EscalationOut:
-    me = _staff(principal)
+    me = require_staff(principal)
     now = now or datetime.now(UTC)
     with tenant_session(principal.context()) as db:
         escalation = _escalation(db, escalation_id)
@@ -123,12 +108,12 @@ def _hand_to(db: Session, conversation_id: uuid.UUID, user_id: uuid.UUID) -> Non
 
 
 def transfer(principal: Principal, escalation_id: uuid.UUID, to_user: uuid.UUID) -> EscalationOut:
-    me = _staff(principal)
+    me = require_staff(principal)
     with tenant_session(principal.context()) as db:
         escalation = _escalation(db, escalation_id)
         if escalation.status not in OPEN_STATUSES:
             raise Conflict("This escalation is closed.", code="escalation_closed")
-        if not _is_admin(principal) and escalation.assigned_to != me:
+        if not is_admin(principal) and escalation.assigned_to != me:
             raise Forbidden(
                 "Only its agent or an admin can transfer a conversation.", code="not_your_conversation"
             )
@@ -159,15 +144,20 @@ def transfer(principal: Principal, escalation_id: uuid.UUID, to_user: uuid.UUID)
 
 
 def reply(
-    principal: Principal, conversation_id: uuid.UUID, content: str, now: datetime | None = None
+    principal: Principal,
+    conversation_id: uuid.UUID,
+    content: str,
+    now: datetime | None = None,
+    suggestion_id: uuid.UUID | None = None,
 ) -> InboxMessageOut:
     """A human's reply, pushed to the widget's open socket (or found by its polling). Replying to a
-    conversation nobody owns takes it: it never looks unowned while a person talks in it."""
-    me = _staff(principal)
+    conversation nobody owns takes it: it never looks unowned while a person talks in it.
+    `suggestion_id` names the copilot suggestion the reply started from (docs/copilot.md)."""
+    me = require_staff(principal)
     now = now or datetime.now(UTC)
     with tenant_session(principal.context()) as db:
         conversation = conversation_by_id(db, conversation_id, lock=True)
-        _owns_or_admin(principal, conversation)
+        require_owner_or_admin(principal, conversation)
         escalation = open_escalation(db, conversation.id)
         if conversation.assigned_agent_id is None:
             if escalation is None:  # a person steps into an AI conversation
@@ -201,6 +191,7 @@ def reply(
             metadata={"senderName": (author.name if author else None) or "Support"},
             now=now,
         )
+        suggestion_outcomes.settle(db, conversation.id, suggestion_id, message, now)
         reply_out = _present(message)
         company_id, channel = conversation.company_id, conversation.channel
         sockets = connections.for_conversation(db, conversation.id) if channel is ChannelType.WEB else []
@@ -257,11 +248,11 @@ def _close(
     notes: str | None,
     now: datetime | None,
 ) -> ConversationSummaryOut:
-    _staff(principal)
+    require_staff(principal)
     now = now or datetime.now(UTC)
     with tenant_session(principal.context()) as db:
         conversation = conversation_by_id(db, conversation_id, lock=True)
-        _owns_or_admin(principal, conversation)
+        require_owner_or_admin(principal, conversation)
         escalation = open_escalation(db, conversation.id)
         if escalation is not None:
             escalation.status = outcome
@@ -284,6 +275,7 @@ def _close(
             conversation.status = ConversationStatus.ACTIVE
             conversation.assigned_agent_id = None
         conversation.is_human_agent = False
+        suggestion_outcomes.ignore_open(db, conversation.id, now)
         db.flush()
         return ConversationSummaryOut.model_validate(conversation)
 
@@ -298,7 +290,7 @@ def list_conversations(
     search: str | None = None,
     limit: int = 50,
 ) -> list[ConversationSummaryOut]:
-    me = _staff(principal)
+    me = require_staff(principal)
     with tenant_session(principal.context()) as db:
         query = select(Conversation).where(
             Conversation.deleted_at.is_(None), Conversation.is_sandbox.is_(False)
@@ -336,7 +328,7 @@ def conversation_detail(
     limit: int = message_pages.DEFAULT_PAGE,
 ) -> ConversationDetailOut:
     """The conversation with its latest page of messages; `before` pages back through older ones."""
-    _staff(principal)
+    require_staff(principal)
     with tenant_session(principal.context()) as db:
         conversation = conversation_by_id(db, conversation_id)
         page = message_pages.latest_messages(db, conversation.id, before=before, limit=limit)
@@ -364,7 +356,7 @@ def conversation_detail(
 
 
 def add_note(principal: Principal, conversation_id: uuid.UUID, content: str) -> NoteOut:
-    me = _staff(principal)
+    me = require_staff(principal)
     with tenant_session(principal.context()) as db:
         conversation = conversation_by_id(db, conversation_id)
         note = ConversationNote(conversation_id=conversation.id, user_id=me, content=content)
@@ -378,7 +370,7 @@ def add_note(principal: Principal, conversation_id: uuid.UUID, content: str) -> 
 
 
 def update_presence(principal: Principal, data: PresenceIn, now: datetime | None = None) -> PresenceOut:
-    me = _staff(principal)
+    me = require_staff(principal)
     assert principal.company_id is not None
     with tenant_session(principal.context()) as db:
         status = agent_presence.set_status(
@@ -395,7 +387,7 @@ def update_presence(principal: Principal, data: PresenceIn, now: datetime | None
 
 
 def heartbeat(principal: Principal, now: datetime | None = None) -> PresenceOut:
-    me = _staff(principal)
+    me = require_staff(principal)
     assert principal.company_id is not None
     with tenant_session(principal.context()) as db:
         status = agent_presence.heartbeat(db, principal.company_id, me, now or datetime.now(UTC))
@@ -404,7 +396,7 @@ def heartbeat(principal: Principal, now: datetime | None = None) -> PresenceOut:
 
 
 def team_presence(principal: Principal, now: datetime | None = None) -> list[PresenceOut]:
-    _staff(principal)
+    require_staff(principal)
     assert principal.company_id is not None
     with tenant_session(principal.context()) as db:
         agent_presence.mark_idle_away(db, principal.company_id, now or datetime.now(UTC))

@@ -75,6 +75,9 @@ class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     content: str = Field(min_length=1, max_length=4000)
+    suggestion_id: uuid.UUID | None = Field(
+        default=None, description="The copilot suggestion this reply started from, sent as it was or edited."
+    )
 
 
 class NoteIn(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chatapp import languages
 from chatapp.access import rate_limits
 from chatapp.agents.widget_configs import widget_for_agent
 from chatapp.billing.quotas import effective_limits, require_attachment_storage_for
@@ -160,6 +161,7 @@ def _web_conversation(
         customer_email=identity.get("email"),
         customer_phone=identity.get("phone"),
         customer_metadata=claimed.metadata if claimed else {},
+        language=languages.normalized(body.lang),
         context={
             "customer": identity,
             **({"identity": trust.value} if trust else {}),

@@ -35,6 +35,14 @@ class StartConversationIn(BaseModel):
 
     customer: CustomerIdentity | None = None
     page: PageContext | None = None
+    lang: str | None = Field(
+        default=None,
+        max_length=35,
+        description=(
+            "The host page's language (a BCP 47 tag such as de-CH): answers use it until the "
+            "customer has written enough to tell their own."
+        ),
+    )
 
 
 class CitationOut(BaseModel):

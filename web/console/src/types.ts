@@ -150,6 +150,7 @@ export interface ConversationSummary {
   customer_email: string | null;
   assigned_agent_id: string | null;
   message_count: number | null;
+  language?: string | null; // the customer's (ISO 639-1), from the page or detected
   last_message_at: string;
   started_at: string;
 }
@@ -160,6 +161,7 @@ export interface InboxMessage {
   content: string;
   sender_id: string | null;
   created_at: string;
+  metadata?: { translations?: Record<string, string> } & Record<string, unknown>;
 }
 
 export interface Note {
@@ -485,4 +487,23 @@ export interface KnowledgeDraft {
   created_at: string;
   updated_at: string;
   published_at: string | null;
+}
+
+export interface Suggestion {
+  id: string;
+  conversation_id: string;
+  content: string;
+  citations: {
+    number: number;
+    chunk_id: string;
+    file_id: string;
+    filename: string;
+    section_title: string | null;
+    text: string;
+  }[];
+  model: string | null;
+  offline: boolean;
+  latency_ms: number;
+  status: "suggested" | "sent" | "edited" | "ignored";
+  created_at: string;
 }

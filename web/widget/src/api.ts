@@ -139,8 +139,8 @@ export class Api {
     }
   }
 
-  start(page: Record<string, string>, customer: Identity | null): Promise<Started> {
-    return this.call("POST", "/conversations", customer ? { page, customer } : { page });
+  start(page: Record<string, string>, customer: Identity | null, lang?: string): Promise<Started> {
+    return this.call("POST", "/conversations", { page, ...(customer ? { customer } : {}), ...(lang ? { lang } : {}) });
   }
 
   send(content: string, attachmentKeys: string[]): Promise<Sent> {

@@ -32,7 +32,7 @@ function boot(script: HTMLScriptElement | null): void {
   }
   if (window.BuzziWidget) return; // the tag was included twice
   const apiBase = script.dataset.apiBase || new URL(script.src, location.href).origin;
-  const widget = new Widget(agentId, apiBase, identityOf(script.dataset));
+  const widget = new Widget(agentId, apiBase, identityOf(script.dataset), script.dataset.lang?.trim());
   window.BuzziWidget = widget;
   void widget.start();
 }

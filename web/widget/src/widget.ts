@@ -128,6 +128,7 @@ export class Widget {
     private readonly agentId: string,
     apiBase: string,
     private identity: Identity | null = null,
+    private readonly lang = "",
   ) {
     this.api = new Api(apiBase, agentId);
     this.session = loadSession(agentId);
@@ -367,7 +368,9 @@ export class Widget {
       locale: navigator.language.slice(0, 20),
     };
     if (document.referrer) page.referrer = document.referrer.slice(0, 2000);
-    const started = await this.api.start(page, this.identity);
+    // The host page's language (its <html lang>, or the script's data-lang) until the customer writes.
+    const lang = (this.lang || document.documentElement.lang || "").slice(0, 35);
+    const started = await this.api.start(page, this.identity, lang);
     this.session = {
       token: started.session_token,
       conversationId: started.conversation_id,

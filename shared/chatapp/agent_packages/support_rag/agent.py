@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatapp import languages
 from chatapp.agent_runtime.interface import (
     Citation,
     Delta,
@@ -154,7 +155,8 @@ class Exchange:
 
     def fallback(self, model: str | None) -> Reply:
         return Reply(
-            text=self.turn.agent.fallback_responses.get("error") or DEFAULT_FALLBACK,
+            text=languages.agent_text(self.turn.agent.fallback_responses, "error", self.turn.language)
+            or DEFAULT_FALLBACK,
             fallback=True,
             model=model,
             input_tokens=self.tokens_in,
@@ -167,7 +169,9 @@ class Exchange:
         cited = _cited(text, self.passages)
         basis = cited or self.passages
         return Reply(
-            text=text or (self.turn.agent.fallback_responses.get("no_answer") or DEFAULT_FALLBACK),
+            text=text
+            or languages.agent_text(self.turn.agent.fallback_responses, "noAnswer", self.turn.language)
+            or DEFAULT_FALLBACK,
             citations=tuple(
                 Citation(p.chunk_id, p.file_id, p.filename, p.page_number, p.section_title) for p in cited
             ),

@@ -78,7 +78,12 @@ def system_prompt(turn: Turn) -> str:
     described = ", ".join(f"{key} {value}" for key, value in style.items() if key != "language" and value)
     if described:
         parts.append(f"Response style: {described}.")
-    if style.get("language"):
+    if turn.language:
+        parts.append(
+            f"The customer's language has the code '{turn.language}': answer in it, whatever the "
+            "language of the passages, and keep quoted names, codes and commands as they are."
+        )
+    elif style.get("language"):
         parts.append(
             f"Answer in the language with code '{style['language']}' unless the customer writes in another."
         )

@@ -80,6 +80,9 @@ class Conversation(Base):
     # Not in the design (migration 0018): a test run's conversation, through the real engine but
     # counted nowhere a customer's is (inbox, queue, analytics, public API, webhooks, usage).
     is_sandbox: Mapped[bool] = mapped_column(server_default=false(), default=False)
+    # Not in the design (migration 0022): the customer's language (`chatapp.languages`), given by the
+    # host page (`lang`) or detected from what the customer wrote; answers and system texts use it.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class Message(Base):

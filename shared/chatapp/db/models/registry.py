@@ -11,6 +11,7 @@ from chatapp.db.models import (
     channels,
     content_gaps,
     conversations,
+    copilot,
     core,
     knowledge,
     realtime,
@@ -31,5 +32,6 @@ MODEL_MODULES = (
     team,
     test_runs,
     content_gaps,
+    copilot,
 )
 metadata = Base.metadata

@@ -15,6 +15,7 @@ import type {
   InboxMessage,
   Member,
   Presence,
+  Suggestion,
   WhoAmI,
 } from "../types";
 import {
@@ -296,7 +297,14 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
       <section class="card thread" aria-labelledby="thread-title">
         <div class="row spread">
           <h2 id="thread-title">{conversation.customer_name || conversation.customer_email || "Visitor"}</h2>
-          <Badge value={conversation.status} />
+          <span>
+            <Badge value={conversation.status} />{" "}
+            {conversation.language && (
+              <span class="muted small" title="The customer's language">
+                {conversation.language}
+              </span>
+            )}
+          </span>
         </div>
         <div class="row wrap">
           {pending && (
@@ -326,6 +334,18 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
               }
             />
           )}
+          {conversation.language && conversation.language !== "en" && (
+            <button
+              type="button"
+              class="secondary"
+              disabled={action.busy}
+              onClick={() =>
+                act(() => api.post(`/v1/inbox/conversations/${conversation.id}/translation`), "Translated into English.")
+              }
+            >
+              Translate into English
+            </button>
+          )}
           {open && <ResolveButton onResolve={(notes) => act(() => api.post(`/v1/inbox/conversations/${conversation.id}/resolve`, notes ? { notes } : {}), "Resolved.")} />}
         </div>
         <ActionMessages action={action} />
@@ -342,6 +362,11 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
                 {ROLE_LABEL[message.role] ?? message.role} · {formatDate(message.created_at)}
               </span>
               <p class="message-body">{message.content}</p>
+              {message.metadata?.translations?.en && (
+                <p class="muted small translation" lang="en">
+                  Translation: {message.metadata.translations.en}
+                </p>
+              )}
             </li>
           ))}
         </ol>
@@ -355,6 +380,7 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
           <ReplyBox
             conversationId={conversation.id}
             agentId={conversation.agent_id}
+            withPerson={conversation.status === "waiting_human" || conversation.status === "with_human"}
             placeholders={{ customer_name: conversation.customer_name, agent_name: props.me.user.name }}
             onSent={() => {
               detail.reload();
@@ -368,6 +394,55 @@ function Conversation(props: { id: string; me: WhoAmI; queue: Escalation[]; onCh
         <Notes conversation={conversation} onAdded={detail.reload} />
       </aside>
     </div>
+  );
+}
+
+/** The copilot's suggested reply, asked for when the conversation opens; used only if the person
+ * chooses it, and then only after they send. */
+function Copilot(props: {
+  conversationId: string;
+  onLoaded: (suggestion: Suggestion) => void;
+  onUse: (suggestion: Suggestion) => void;
+}) {
+  const suggestion = useLoad(async () => {
+    const made = await api.post<Suggestion>(`/v1/inbox/conversations/${props.conversationId}/suggestions`);
+    props.onLoaded(made);
+    return made;
+  }, [props.conversationId]);
+  return (
+    <section class="copilot" aria-labelledby="copilot-title">
+      <div class="row spread">
+        <h3 id="copilot-title">Suggested reply</h3>
+        <button type="button" class="small secondary" disabled={suggestion.loading} onClick={() => suggestion.reload()}>
+          Suggest again
+        </button>
+      </div>
+      {suggestion.loading && !suggestion.data ? (
+        <p class="muted small">Drafting a reply from the knowledge base…</p>
+      ) : suggestion.error ? (
+        <p class="muted small">{suggestion.error}</p>
+      ) : suggestion.data ? (
+        <>
+          <p class="message-body">{suggestion.data.content}</p>
+          {suggestion.data.citations.map((citation) => (
+            <details class="small">
+              <summary>
+                [{citation.number}] {citation.filename}
+                {citation.section_title ? ` · ${citation.section_title}` : ""}
+              </summary>
+              <p class="message-body">{citation.text}</p>
+            </details>
+          ))}
+          <p class="muted small">
+            {suggestion.data.offline ? "Offline: the best passages, not a written reply." : `Drafted by ${suggestion.data.model}.`}{" "}
+            The customer sees nothing until you send.
+          </p>
+          <button type="button" class="small" onClick={() => props.onUse(suggestion.data!)}>
+            Use this reply
+          </button>
+        </>
+      ) : null}
+    </section>
   );
 }
 
@@ -492,6 +567,7 @@ function TransferForm(props: {
 function ReplyBox(props: {
   conversationId: string;
   agentId: string;
+  withPerson: boolean;
   placeholders: Record<string, string | null>;
   onSent: () => void;
 }) {
@@ -501,8 +577,20 @@ function ReplyBox(props: {
   );
   const usable = canned.data?.filter((c) => c.is_active !== false);
   const [text, setText] = useState("");
+  // The copilot suggestion the text started from: the reply names it, so sent, edited and ignored differ.
+  const [suggestionId, setSuggestionId] = useState<string | null>(null);
+  const [offline, setOffline] = useState(false);
   const action = useAction();
+  const rewriting = useAction();
   const box = useRef<HTMLTextAreaElement>(null);
+  const rewrite = (style: "rephrase" | "shorten" | "formal") =>
+    rewriting.run(async () => {
+      const result = await api.post<{ text: string }>(`/v1/inbox/conversations/${props.conversationId}/rewrite`, {
+        text,
+        style,
+      });
+      setText(result.text);
+    });
   // The server expands shortcuts (and counts each use), so a response with a shortcut goes in as
   // its shortcut; the preview below shows what the customer will read.
   const insert = (id: string) => {
@@ -516,13 +604,28 @@ function ReplyBox(props: {
   const submit = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
-      await api.post(`/v1/inbox/conversations/${props.conversationId}/messages`, { content: text.trim() });
+      await api.post(`/v1/inbox/conversations/${props.conversationId}/messages`, {
+        content: text.trim(),
+        ...(suggestionId ? { suggestion_id: suggestionId } : {}),
+      });
       setText("");
+      setSuggestionId(null);
       props.onSent();
     });
   };
   return (
     <form class="reply" onSubmit={submit} aria-label="Reply">
+      {props.withPerson && (
+        <Copilot
+          conversationId={props.conversationId}
+          onLoaded={(suggestion) => setOffline(suggestion.offline)}
+          onUse={(suggestion) => {
+            setText(suggestion.content);
+            setSuggestionId(suggestion.id);
+            box.current?.focus();
+          }}
+        />
+      )}
       <Field label="Reply to the customer" wide>
         <textarea
           ref={box}
@@ -559,6 +662,20 @@ function ReplyBox(props: {
           Send
         </button>
         <span class="muted small">Ctrl+Enter sends. Replying takes over the conversation.</span>
+      </div>
+      <div class="row wrap" role="group" aria-label="Rewrite the reply">
+        {(["rephrase", "shorten", "formal"] as const).map((style) => (
+          <button
+            type="button"
+            class="small secondary"
+            disabled={rewriting.busy || !text.trim() || offline}
+            title={offline ? "Rewriting needs a language model" : undefined}
+            onClick={() => void rewrite(style)}
+          >
+            {style === "formal" ? "More formal" : style === "rephrase" ? "Rephrase" : "Shorten"}
+          </button>
+        ))}
+        <ActionMessages action={rewriting} />
       </div>
       {preview !== text ? (
         <p class="muted small pre-wrap" aria-live="polite">
