@@ -1,6 +1,7 @@
 """Knowledge benchmark: ingestion speed, retrieval latency at scale, and retrieval quality.
 
-    ./run bench-knowledge [--companies 1000] [--chunks 1000] [--queries 1000] [--only ingest|scale|quality]
+    ./run bench-knowledge [--companies 1000] [--chunks 1000] [--queries 1000]
+                          [--only ingest|scale|quality|multilingual]
 
 Runs on the local default stack (embedded PostgreSQL, Qdrant Edge, offline MiniLM embeddings,
 moto S3), each phase in its own process and database. Prints:
@@ -9,7 +10,9 @@ moto S3), each phase in its own process and database. Prints:
     N companies x M chunks loaded versus 1 company (synthetic text, random vectors);
   * nDCG@10, recall@5 and MRR of full-text-only, dense-only and hybrid on the committed set.
 Targets (issue #3): 1 MB Markdown <= 10 s; p99 <= 50 ms at 1,000 companies and <= 1.2x the
-1-company figure; hybrid at least as good as dense-only.
+1-company figure; hybrid at least as good as dense-only. `--only multilingual` measures
+cross-language retrieval on the Debian Reference with both offline embedding models
+(`scripts/bench_multilingual.py`, issue #20); the full run leaves it out (it takes ~30 minutes).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
+sys.path[:0] = [str(ROOT / "shared"), str(ROOT), str(ROOT / "scripts")]
 
 WORDS = """
 account address answer battery bike billing booking cancel card charge checkout claim code contact
@@ -556,16 +559,32 @@ def _bm25_tokens(text_: str) -> list[str]:
     return _BM25_WORD.findall(text_.lower())
 
 
-PHASES = {"ingest": phase_ingest, "scale": phase_scale, "quality": phase_quality, "public": phase_public}
+def phase_multilingual(args: argparse.Namespace) -> dict:
+    import bench_multilingual
+
+    return bench_multilingual.phase(args.embedding)
+
+
+PHASES = {
+    "ingest": phase_ingest,
+    "scale": phase_scale,
+    "quality": phase_quality,
+    "public": phase_public,
+    "multilingual": phase_multilingual,
+}
 
 
 def _run_phase(name: str, extra: list[str]) -> dict:
+    environment = dict(os.environ)
+    if "--embedding" in extra:  # the phase's embedding model, for the whole process
+        environment["EMBEDDING_PROVIDER"] = extra[extra.index("--embedding") + 1]
     completed = subprocess.run(
         [sys.executable, __file__, "--phase", name, *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
         check=True,
+        env=environment,
     )
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
@@ -576,6 +595,7 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--only", choices=sorted(set(PHASES) - {"public"}))
+    parser.add_argument("--embedding", choices=("minilm", "e5"), help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--set", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -583,6 +603,11 @@ def main() -> None:
         print(json.dumps(PHASES[args.phase](args), default=str))
         return
 
+    if args.only == "multilingual":
+        import bench_multilingual
+
+        bench_multilingual.report(_run_phase)
+        return
     sizing = ["--chunks", str(args.chunks), "--queries", str(args.queries)]
     if args.only in (None, "ingest"):
         print("» ingestion (parse + chunk + embed + index, offline MiniLM on this machine)", flush=True)

