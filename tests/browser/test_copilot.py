@@ -55,3 +55,9 @@ def test_a_person_sends_the_copilots_suggestion_and_it_is_counted(site: Site, pa
     shown = site.ok("GET", widget_messages, token=token, headers=origin)["messages"]
     assert any(m["content"].startswith("Offline suggestion") for m in shown)
     assert site.ok("GET", "/v1/analytics/copilot")["sent_as_is"] == before + 1
+    page.goto(f"http://127.0.0.1:{site.port}/console/analytics")
+    report = page.get_by_role("list", name="Copilot")
+    expect(report.get_by_role("listitem").filter(has_text="Sent as suggested")).to_contain_text(
+        str(before + 1)
+    )
+    expect(report).to_contain_text("Acceptance rate")

@@ -507,3 +507,14 @@ export interface Suggestion {
   status: "suggested" | "sent" | "edited" | "ignored";
   created_at: string;
 }
+
+export interface CopilotReport {
+  from: string;
+  to: string;
+  suggested: number;
+  sent_as_is: number;
+  edited: number;
+  ignored: number;
+  open: number;
+  acceptance_rate: number | null;
+}

@@ -5,7 +5,7 @@ import { useMemo, useState } from "preact/hooks";
 import { api, download } from "../api";
 import { LineChart } from "../chart";
 import type { ChartSeries } from "../chart";
-import type { Agent, BusiestHours, Summary, Timeseries, TimeseriesPoint } from "../types";
+import type { Agent, BusiestHours, CopilotReport, Summary, Timeseries, TimeseriesPoint } from "../types";
 import {
   ActionMessages,
   ErrorMessage,
@@ -40,6 +40,7 @@ export function Analytics() {
     [from, to, agentId, groupBy],
   );
   const hours = useLoad(() => api.get<BusiestHours>("/v1/analytics/busiest-hours", query), [from, to, agentId]);
+  const copilot = useLoad(() => api.get<CopilotReport>("/v1/analytics/copilot", { from, to }), [from, to]);
   const exporting = useAction();
 
   const exportCsv = () =>
@@ -101,6 +102,14 @@ export function Analytics() {
       )}
       {summary.data && (
         <p class="muted small">Days are in the company's time zone ({summary.data.filter.timezone}).</p>
+      )}
+      {copilot.data && copilot.data.suggested > 0 && (
+        <div class="stats" role="list" aria-label="Copilot">
+          <Stat label="Copilot suggestions" value={String(copilot.data.suggested)} />
+          <Stat label="Sent as suggested" value={String(copilot.data.sent_as_is)} />
+          <Stat label="Edited, then sent" value={String(copilot.data.edited)} />
+          <Stat label="Acceptance rate" value={formatPercent(copilot.data.acceptance_rate)} />
+        </div>
       )}
       {series.data && <Charts data={series.data} />}
       {hours.data && <Hours data={hours.data} />}
