@@ -5,14 +5,16 @@ view lets go of a conversation transferred away from them."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 from playwright.sync_api import Page, Route, expect
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from chatapp.db.enums import ChannelType, ConversationStatus, EscalationStatus, MessageRole
 from chatapp.db.models.conversations import Conversation, Escalation, Message
+from chatapp.db.models.realtime import RealtimeConnection
 from chatapp.security import TokenKind, new_token
 from tests.browser.conftest import Site
 from tests.browser.test_console import _sign_in
@@ -136,11 +138,32 @@ def test_a_support_agents_view_lets_go_of_a_conversation_transferred_away(
     expect(conversations.get_by_role("link", name=name)).to_have_count(0, timeout=SOONER_THAN_A_POLL)
 
 
-def test_a_colleagues_presence_changes_on_the_team_page_without_a_reload(site: Site, page: Page) -> None:
+def _console_sockets(owner_engine: Engine, user_id: uuid.UUID) -> int:
+    with Session(owner_engine) as db:
+        return (
+            db.scalar(
+                select(func.count())
+                .select_from(RealtimeConnection)
+                .where(RealtimeConnection.user_id == user_id)
+            )
+            or 0
+        )
+
+
+def test_a_colleagues_presence_changes_on_the_team_page_without_a_reload(
+    site: Site, page: Page, owner_engine: Engine
+) -> None:
     support = site.tenant.data.tokens["support"]
     site.ok("PUT", "/v1/inbox/presence", {"status": "online"}, token=support)
+    admin = site.tenant.data.admin_id
+    before = _console_sockets(owner_engine, admin)
     _sign_in(page, site, "/team")
     row = page.get_by_role("row").filter(has_text="support-")
     expect(row.locator(".badge")).to_have_text("online")
+    # The change below must come over the page's socket, not the next poll: wait until it is open.
+    deadline = time.monotonic() + 15
+    while _console_sockets(owner_engine, admin) <= before:
+        assert time.monotonic() < deadline, "the console's socket never connected"
+        time.sleep(0.1)
     site.ok("PUT", "/v1/inbox/presence", {"status": "busy"}, token=support)
     expect(row.locator(".badge")).to_have_text("busy", timeout=SOONER_THAN_A_POLL)
