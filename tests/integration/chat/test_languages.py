@@ -66,7 +66,9 @@ def test_claude_is_told_the_customers_language(shop: ChatShop, claude: FakeAnthr
     claude.script(text_reply("Gerne helfe ich Ihnen."))
     visitor = shop.visit()
     assert "Gerne helfe ich Ihnen." in _texts(visitor.send("Können Sie mir bei meiner Bestellung helfen?"))
-    assert "code 'de'" in claude.requests[-1].body["system"]
+    system = claude.requests[-1].body["system"]
+    assert "code 'de'" in system
+    assert "articles are written in the language with code 'en'" in system  # searches in English
 
 
 def test_people_answering_read_a_translation_kept_with_each_message(

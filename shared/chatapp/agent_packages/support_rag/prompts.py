@@ -83,6 +83,14 @@ def system_prompt(turn: Turn) -> str:
             f"The customer's language has the code '{turn.language}': answer in it, whatever the "
             "language of the passages, and keep quoted names, codes and commands as they are."
         )
+        knowledge = style.get("language") or "en"
+        if knowledge != turn.language:
+            # Retrieval across languages loses a lot even with multilingual vectors (docs/languages.md):
+            # a search in the articles' own language finds what a translated question misses.
+            parts.append(
+                f"The company's articles are written in the language with code '{knowledge}': write "
+                "rag_search queries in that language, translating the customer's question."
+            )
     elif style.get("language"):
         parts.append(
             f"Answer in the language with code '{style['language']}' unless the customer writes in another."
