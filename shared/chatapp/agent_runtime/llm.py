@@ -94,6 +94,13 @@ class ClaudeModel:
         milliseconds("LanguageModelLatency", (time.perf_counter() - started) * 1000)
         return response
 
+    def complete(self, *, model: str, system: str, prompt: str, max_tokens: int) -> str:
+        """One user turn, the reply's text (stripped). Raises `LanguageModelUnavailable`."""
+        response = self.create(
+            model=model, max_tokens=max_tokens, system=system, messages=[{"role": "user", "content": prompt}]
+        )
+        return "".join(getattr(block, "text", "") for block in response.content).strip()
+
 
 class ClaudeStream:
     """`messages.stream` as a `ModelStream`. The SDK retries opening the stream as it retries any

@@ -134,15 +134,9 @@ def _drafted(context: _Context) -> str | None:
         f"Passages:\n{numbered or '(none found)'}\n\nConversation so far:\n{said}\n\nDraft the next reply."
     )
     try:
-        response = ClaudeModel().create(
-            model=context.model,
-            max_tokens=600,
-            system=DRAFTER,
-            messages=[{"role": "user", "content": prompt}],
-        )
+        text = ClaudeModel().complete(model=context.model, system=DRAFTER, prompt=prompt, max_tokens=600)
     except LanguageModelUnavailable:
         return None
-    text = "".join(getattr(block, "text", "") for block in response.content).strip()
     return text or None
 
 
@@ -212,15 +206,14 @@ def rewrite(principal: Principal, conversation_id: uuid.UUID, data: RewriteIn) -
     if not get_settings().uses_language_model:
         raise unavailable
     try:
-        response = ClaudeModel().create(
+        text = ClaudeModel().complete(
             model=model,
-            max_tokens=800,
             system=REWRITES[data.style] + " Reply with the rewritten message only.",
-            messages=[{"role": "user", "content": data.text}],
+            prompt=data.text,
+            max_tokens=800,
         )
     except LanguageModelUnavailable as error:
         raise unavailable from error
-    text = "".join(getattr(block, "text", "") for block in response.content).strip()
     if not text:
         raise unavailable
     return RewriteOut(text=text, model=model)

@@ -52,15 +52,14 @@ def _translated(texts: list[str], target: str) -> list[str]:
     if not get_settings().uses_language_model:
         raise unavailable
     try:
-        response = ClaudeModel().create(
+        reply = ClaudeModel().complete(
             model=get_settings().llm_default_model,
-            max_tokens=4000,
             system=TRANSLATOR.format(language=languages.name(target)),
-            messages=[{"role": "user", "content": json.dumps(texts, ensure_ascii=False)}],
+            prompt=json.dumps(texts, ensure_ascii=False),
+            max_tokens=4000,
         )
     except LanguageModelUnavailable as error:
         raise unavailable from error
-    reply = "".join(getattr(block, "text", "") for block in response.content)
     found = re.search(r"\[.*\]", reply, re.DOTALL)
     try:
         translations = json.loads(found.group(0)) if found else None

@@ -60,12 +60,9 @@ def grade(question: str, expected_answer: str | None, answer: str, passages: lis
         f"Answer to grade:\n{answer}"
     )
     try:
-        response = ClaudeModel().create(
-            model=model, max_tokens=200, system=SYSTEM, messages=[{"role": "user", "content": prompt}]
-        )
+        text = ClaudeModel().complete(model=model, system=SYSTEM, prompt=prompt, max_tokens=200)
     except LanguageModelUnavailable:
         return None
-    text = "".join(getattr(block, "text", "") for block in response.content)
     return _read(text)
 
 

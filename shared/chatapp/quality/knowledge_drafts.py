@@ -81,16 +81,12 @@ def _written_by_model(topic: ContentGapTopic, questions: list[str]) -> tuple[str
     passage = (topic.best_passage or {}).get("text") or "(none)"
     prompt = "Questions:\n" + "\n".join(f"- {q}" for q in questions) + f"\n\nReference passage:\n{passage}"
     try:
-        response = ClaudeModel().create(
-            model=settings.llm_default_model,
-            max_tokens=1200,
-            system=WRITER,
-            messages=[{"role": "user", "content": prompt}],
+        article = ClaudeModel().complete(
+            model=settings.llm_default_model, system=WRITER, prompt=prompt, max_tokens=1200
         )
     except LanguageModelUnavailable:
         logger.warning("draft writer unavailable; using the template")
         return None
-    article = "".join(getattr(block, "text", "") for block in response.content).strip()
     return (article, settings.llm_default_model) if article else None
 
 
