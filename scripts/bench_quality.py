@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT), str(ROOT / "scripts")]
 
 from bench_chat import _agents_for, _fake_claude  # noqa: E402
+from bench_foundation import percentile  # noqa: E402
 from bench_knowledge import WORDS, _load_scale, _phase_environment  # noqa: E402
 from bench_realtime import Http, _start_platform  # noqa: E402
 
@@ -110,11 +111,6 @@ def plain_turns(http: Http, agent_id: uuid.UUID, questions: list[str]) -> float:
         )
         assert status == 200, (status, sent)
     return time.perf_counter() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def copilot_openings(
