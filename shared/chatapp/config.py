@@ -149,6 +149,13 @@ class Settings(BaseSettings):
     # Custom-domain verification looks TXT records up here ("host" or "host:port", comma-separated in
     # the environment); empty = the system resolver.
     dns_nameservers: Annotated[tuple[str, ...], NoDecode] = ()
+    # Outbound calls to tenant-given URLs (webhooks, callbacks, web sources) may reach loopback
+    # addresses: unset = in development and tests only (a test runs its receiver on 127.0.0.1);
+    # deployed settings refuse it. Plain http is a separate permission (integrations/public_urls.py).
+    allow_loopback_urls: bool | None = None
+    # Web sources (issue #21): the least time between two requests to one host, across every crawler
+    # invocation (a site's robots.txt Crawl-delay can only lengthen it).
+    crawl_min_interval_ms: int = Field(default=50, ge=0, le=60_000)
     # Comma-separated in the environment (the template joins a CommaDelimitedList).
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
 
@@ -168,6 +175,8 @@ class Settings(BaseSettings):
             problems.append("DATABASE_APP_URL or DATABASE_APP_SECRET_ARN must be set")
         if self.allow_dev_sessions:
             problems.append("ALLOW_DEV_SESSIONS must be off")
+        if self.allow_loopback_urls:
+            problems.append("ALLOW_LOOPBACK_URLS must be off (tenant URLs must not reach this host)")
         if not self.qdrant_url:
             problems.append("QDRANT_URL must be set (the embedded Qdrant engine is for local use)")
         if self.embedding_provider != "bedrock":
@@ -190,6 +199,10 @@ class Settings(BaseSettings):
     @property
     def is_local(self) -> bool:
         return self.environment in (Environment.DEVELOPMENT, Environment.TEST)
+
+    @property
+    def loopback_urls_allowed(self) -> bool:
+        return self.is_local if self.allow_loopback_urls is None else self.allow_loopback_urls
 
     @property
     def uses_language_model(self) -> bool:

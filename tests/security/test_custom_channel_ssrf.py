@@ -92,11 +92,18 @@ def test_internal_callback_urls_are_refused_at_connect_and_rotation(
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080/", "http://localhost/", "https://127.0.0.1/"])
-def test_loopback_is_refused_outside_development(url: str) -> None:
+def test_loopback_is_refused_outside_development(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from chatapp.channels import credential_checks
+    from chatapp.config import get_settings
 
-    with pytest.raises(UrlNotAllowed):
-        credential_checks.check_callback_url(url, local=False)
+    monkeypatch.setenv("ALLOW_LOOPBACK_URLS", "false")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(UrlNotAllowed):
+            credential_checks.check_callback_url(url)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 def test_a_callback_url_that_became_internal_is_not_called(

@@ -17,6 +17,7 @@ def test_local_defaults_are_accepted() -> None:
         ({}, "DATABASE_APP_URL or DATABASE_APP_SECRET_ARN"),
         ({"database_app_secret_arn": "arn:x", "allow_dev_sessions": True}, "ALLOW_DEV_SESSIONS"),
         ({"database_app_secret_arn": "arn:x", "cors_allowed_origins": ("*",)}, "CORS_ALLOWED_ORIGINS"),
+        ({"database_app_secret_arn": "arn:x", "allow_loopback_urls": True}, "ALLOW_LOOPBACK_URLS"),
         ({"database_app_url": "postgresql+psycopg://app@/buzzi?host=/work/.buzzi"}, "local or embedded"),
         ({"database_app_secret_arn": "arn:x"}, "QDRANT_URL"),
         ({"database_app_secret_arn": "arn:x", "embedding_provider": "minilm"}, "EMBEDDING_PROVIDER"),
@@ -53,3 +54,15 @@ def test_cors_origins_come_comma_separated_from_the_environment(monkeypatch: pyt
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://console.buzzi.ai, https://app.example.com")
     settings = Settings(environment="development")
     assert settings.cors_allowed_origins == ("https://console.buzzi.ai", "https://app.example.com")
+
+
+def test_loopback_urls_are_a_local_default_and_a_separate_switch() -> None:
+    assert Settings(environment="test").loopback_urls_allowed
+    assert not Settings(environment="test", allow_loopback_urls=False).loopback_urls_allowed
+    assert not Settings(
+        environment="production",
+        database_app_secret_arn="arn:aws:secretsmanager:x",
+        qdrant_url="https://q.example",
+        embedding_provider="bedrock",
+        anthropic_api_key_secret_arn="arn:aws:secretsmanager:y",
+    ).loopback_urls_allowed

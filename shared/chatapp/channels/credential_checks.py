@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 
 from chatapp.config import get_settings
 from chatapp.db.enums import ChannelType
-from chatapp.integrations.public_urls import Resolver, check_url, resolve
+from chatapp.integrations.public_urls import CheckedUrl, Resolver, check_url, resolve
 
 TIMEOUT_SECONDS = 10.0
 _META_RATE_LIMITS = {4, 17, 32, 613}  # Graph error codes for throttling: not a verdict on the token
@@ -50,9 +50,17 @@ CHECKED_FIELDS: dict[ChannelType, tuple[str, ...]] = {
 }
 
 
-def check_callback_url(url: str, *, local: bool, resolver: Resolver = resolve) -> str:
-    """A custom integration's callback: https on a public address (http and loopback when local)."""
-    return check_url(url, local=local, resolver=resolver, kind="callback")
+def check_callback_url(url: str, *, resolver: Resolver = resolve) -> CheckedUrl:
+    """A custom integration's callback: https on a public address (http in development; loopback
+    where settings allow it, never deployed)."""
+    settings = get_settings()
+    return check_url(
+        url,
+        allow_http=settings.is_local,
+        allow_loopback=settings.loopback_urls_allowed,
+        resolver=resolver,
+        kind="callback",
+    )
 
 
 def teams_service_url_allowed(url: str) -> bool:
@@ -85,7 +93,7 @@ def verify(channel: ChannelType, credentials: dict[str, str]) -> None:
     """Raises CredentialsRejected, PlatformUnreachable or UrlNotAllowed; returns when the platform
     confirmed the credentials (or the channel has nothing to ask a platform about)."""
     if channel is ChannelType.CUSTOM:
-        check_callback_url(credentials["callbackUrl"], local=get_settings().is_local)
+        check_callback_url(credentials["callbackUrl"])
         return
     check = _CHECKS.get(channel)
     if check is None:

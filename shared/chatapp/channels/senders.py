@@ -25,6 +25,7 @@ from chatapp.channels.catalogue import CHANNELS, split_text
 from chatapp.channels.credential_checks import check_callback_url, teams_service_url_allowed
 from chatapp.config import get_settings
 from chatapp.db.enums import ChannelType
+from chatapp.integrations.pinned_http import pinned_request_parts
 from chatapp.integrations.public_urls import UrlNotAllowed
 
 TIMEOUT_SECONDS = 10.0
@@ -214,12 +215,14 @@ def _custom(
     )
     headers = {"Content-Type": "application/json", "X-Buzzi-Timestamp": stamp, "X-Buzzi-Signature": signature}
     try:
-        url = check_callback_url(creds["callbackUrl"], local=get_settings().is_local)
+        target = check_callback_url(creds["callbackUrl"])
     except UrlNotAllowed:
         raise SendRefused(
             "Your endpoint's address is not allowed: it must be a public https URL. Update the callback URL."
         ) from None
-    _post(http, url, CUSTOM_ENDPOINT, content=body, headers=headers)
+    # To the address just checked, never to a fresh DNS answer (integrations/pinned_http.py).
+    url, host, extensions = pinned_request_parts(target)
+    _post(http, url, CUSTOM_ENDPOINT, content=body, headers={**headers, **host}, extensions=extensions)
 
 
 _SENDERS = {

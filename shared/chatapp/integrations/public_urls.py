@@ -1,12 +1,18 @@
-"""Outbound URLs the platform calls for a tenant (webhooks, custom channel callbacks): public
-internet addresses only.
+"""Outbound URLs the platform calls for a tenant (webhooks, custom channel callbacks, crawled web
+sources): public internet addresses only.
 
 A URL a customer gives us must not make our functions call into our own network (SSRF): loopback,
 private (RFC 1918), link-local (the cloud metadata service at 169.254.169.254), carrier-grade NAT
 (100.64.0.0/10), unique-local IPv6, multicast, unspecified and reserved addresses are refused.
 Host names are resolved and every address they resolve to is checked, at creation and again before
-each delivery (DNS can change). Local development and tests may use http and loopback, so a test
-can run a receiver on 127.0.0.1; private networks stay refused everywhere.
+each delivery (DNS can change). The check returns the addresses it approved, and callers connect to
+exactly those (`integrations/pinned_http.py`): resolving again at connect time would let a name that
+answered with a public address a moment ago answer with 127.0.0.1 now (DNS rebinding).
+
+Two separate permissions widen the rule: plain http (`allow_http`: local development for webhooks,
+an admin's explicit choice for a web source) and loopback (`allow_loopback`: development and tests
+only, so a test can run a receiver on 127.0.0.1; deployed settings refuse it). Private networks stay
+refused everywhere.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +35,17 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 class UrlNotAllowed(InvalidInput):
     code = "webhook_url_not_allowed"
+
+
+@dataclass(frozen=True)
+class CheckedUrl:
+    """A URL that passed `check_url`, with the addresses that were checked: connect to these."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    addresses: tuple[str, ...]
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -78,13 +96,19 @@ def _is_loopback(address: IpAddress) -> bool:
     return address.is_loopback
 
 
-def check_url(url: str, *, local: bool, resolver: Resolver = resolve, kind: str = "webhook") -> str:
-    """The URL, if the platform may call it; else UrlNotAllowed (a 400 with a clear code).
-
-    `local` (development and tests) allows http and loopback addresses. `kind` names the URL in
-    messages and codes (`webhook_url_not_public`, `callback_url_not_public`)."""
+def check_url(
+    url: str,
+    *,
+    allow_http: bool,
+    allow_loopback: bool,
+    resolver: Resolver = resolve,
+    kind: str = "webhook",
+) -> CheckedUrl:
+    """The URL and its approved addresses, if the platform may call it; else UrlNotAllowed (a 400
+    with a clear code). `kind` names the URL in messages and codes (`webhook_url_not_public`,
+    `callback_url_not_public`, `source_url_not_public`)."""
     try:
-        return _check_url(url, local=local, resolver=resolver)
+        return _check_url(url, allow_http=allow_http, allow_loopback=allow_loopback, resolver=resolver)
     except UrlNotAllowed as error:
         if kind == "webhook":
             raise
@@ -92,7 +116,7 @@ def check_url(url: str, *, local: bool, resolver: Resolver = resolve, kind: str 
         raise UrlNotAllowed(message, code=error.code.replace("webhook_", f"{kind}_", 1)) from error
 
 
-def _check_url(url: str, *, local: bool, resolver: Resolver) -> str:
+def _check_url(url: str, *, allow_http: bool, allow_loopback: bool, resolver: Resolver) -> CheckedUrl:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
@@ -100,7 +124,7 @@ def _check_url(url: str, *, local: bool, resolver: Resolver) -> str:
         raise UrlNotAllowed("This is not a valid URL.", code="webhook_url_invalid") from error
     if parts.scheme not in ("http", "https"):
         raise UrlNotAllowed("Webhook URLs must start with https://.", code="webhook_url_scheme")
-    if parts.scheme == "http" and not local:
+    if parts.scheme == "http" and not allow_http:
         raise UrlNotAllowed("Webhook URLs must use https.", code="webhook_url_https_required")
     host = parts.hostname
     if not host:
@@ -117,11 +141,17 @@ def _check_url(url: str, *, local: bool, resolver: Resolver) -> str:
     if not addresses:
         raise UrlNotAllowed(f"The host {host!r} does not resolve.", code="webhook_host_unresolvable")
     for address in addresses:
-        if is_public(address) or (local and _is_loopback(address)):
+        if is_public(address) or (allow_loopback and _is_loopback(address)):
             continue
         raise UrlNotAllowed(
             "Webhook URLs must point at a public internet address; "
             f"{host!r} resolves to a private or reserved one.",
             code="webhook_url_not_public",
         )
-    return url.strip()
+    return CheckedUrl(
+        url=url.strip(),
+        scheme=parts.scheme,
+        host=host,
+        port=port,
+        addresses=tuple(dict.fromkeys(str(a) for a in addresses)),
+    )

@@ -38,7 +38,8 @@ from chatapp.db.ownership import owned
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import InvalidInput
 from chatapp.integrations import secret_box
-from chatapp.integrations.public_urls import UrlNotAllowed
+from chatapp.integrations.pinned_http import pinned_stream
+from chatapp.integrations.public_urls import CheckedUrl, UrlNotAllowed
 from chatapp.integrations.queues import dead_letter
 from chatapp.observability import count, logger
 from chatapp.webhooks import events
@@ -100,12 +101,13 @@ def _http() -> Any:
     return httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
 
 
-def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int | None, str | None]:
-    """(status, None) when the receiver answered, else (None, the reason). The body is never read."""
+def _post(target: CheckedUrl, body: str, headers: dict[str, str]) -> tuple[int | None, str | None]:
+    """(status, None) when the receiver answered, else (None, the reason). The body is never read.
+    The connection goes to the address just checked, never to a fresh DNS answer."""
     import httpx
 
     try:
-        with _http().stream("POST", url, content=body.encode(), headers=headers) as response:
+        with pinned_stream(_http(), "POST", target, content=body.encode(), headers=headers) as response:
             return response.status_code, None
     except httpx.TimeoutException:
         return None, "timeout"
@@ -167,7 +169,7 @@ def _load(context: TenantContext, webhook_id: uuid.UUID) -> _Endpoint | None:
 
 def _attempt(message: DeliveryMessage, endpoint: _Endpoint) -> tuple[int | None, str | None]:
     try:
-        url = check_webhook_url(endpoint.url)  # again: DNS may point elsewhere now
+        target = check_webhook_url(endpoint.url)  # again: DNS may point elsewhere now
     except UrlNotAllowed as refused:
         return None, f"address not allowed: {refused.code}"
     try:
@@ -186,7 +188,7 @@ def _attempt(message: DeliveryMessage, endpoint: _Endpoint) -> tuple[int | None,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": sign(secret, message.event_id, timestamp, message.body),
     }
-    return _post(url, message.body, headers)
+    return _post(target, message.body, headers)
 
 
 def _record(

@@ -25,7 +25,7 @@ from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import Conflict, Forbidden, NotFound
 from chatapp.integrations import secret_box
-from chatapp.integrations.public_urls import check_url
+from chatapp.integrations.public_urls import CheckedUrl, check_url
 from chatapp.webhooks import events as webhook_events
 from chatapp.webhooks.schemas import (
     WebhookCreatedOut,
@@ -49,8 +49,10 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(os.urandom(SECRET_BYTES)).decode()
 
 
-def check_webhook_url(url: str) -> str:
-    return check_url(url, local=get_settings().is_local)
+def check_webhook_url(url: str) -> CheckedUrl:
+    """Plain http only in development; loopback only where settings allow it (never deployed)."""
+    settings = get_settings()
+    return check_url(url, allow_http=settings.is_local, allow_loopback=settings.loopback_urls_allowed)
 
 
 def _company(principal: Principal) -> uuid.UUID:
@@ -82,7 +84,7 @@ def read_webhook(principal: Principal, webhook_id: uuid.UUID) -> WebhookOut:
 
 def create_webhook(principal: Principal, data: WebhookIn) -> WebhookCreatedOut:
     company_id = _company(principal)
-    url = check_webhook_url(data.url)
+    url = check_webhook_url(data.url).url
     with tenant_session(principal.context()) as db:
         if data.agent_id is not None:
             get_agent(db, data.agent_id)  # another company's agent is not found
@@ -121,7 +123,7 @@ def update_webhook(principal: Principal, webhook_id: uuid.UUID, patch: WebhookPa
         if required in changes and changes[required] is None:
             changes.pop(required)
     if "url" in changes:
-        changes["url"] = check_webhook_url(changes["url"])
+        changes["url"] = check_webhook_url(changes["url"]).url
     if "name" in changes:
         changes["name"] = changes["name"].strip()
     if "headers" in changes and changes["headers"] is None:

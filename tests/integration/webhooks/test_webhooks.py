@@ -211,7 +211,9 @@ def test_loopback_and_http_are_refused_outside_local_development(
     from chatapp.webhooks import endpoints as webhooks
 
     created = hooks.create(receiver.url, ["conversation.created"], max_retries=0)
-    monkeypatch.setattr(webhooks, "get_settings", lambda: SimpleNamespace(is_local=False))
+    monkeypatch.setattr(
+        webhooks, "get_settings", lambda: SimpleNamespace(is_local=False, loopback_urls_allowed=False)
+    )
     for url in ("https://127.0.0.1/hook", "http://93.184.216.34/hook"):
         response = hooks.call(
             "POST", "/v1/webhooks", json_body={"name": "x", "url": url, "events": ["message.received"]}
