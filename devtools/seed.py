@@ -57,8 +57,18 @@ PLANS: list[dict[str, Any]] = [
             "apiRateLimit": 300,
             "knowledgeCategories": 20,
             "testRunsPerMonth": 50,
+            "webSourcePages": 1000,
         },
-        "features": ["web", "whatsapp", "telegram", "messenger", "instagram", "slack", "analytics_advanced"],
+        "features": [
+            "web",
+            "whatsapp",
+            "telegram",
+            "messenger",
+            "instagram",
+            "slack",
+            "analytics_advanced",
+            "webSources",
+        ],
     },
     {
         "slug": "enterprise",
@@ -74,6 +84,7 @@ PLANS: list[dict[str, Any]] = [
             "apiRateLimit": 1000,
             "knowledgeCategories": 200,
             "testRunsPerMonth": 500,
+            "webSourcePages": 20000,
         },
         "features": [
             "web",
@@ -85,6 +96,7 @@ PLANS: list[dict[str, Any]] = [
             "teams",
             "voice",
             "analytics_advanced",
+            "webSources",
         ],
     },
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query, Request, Response
 
@@ -27,6 +27,14 @@ from chatapp.knowledge.schemas import (
     StorageUsageOut,
     UploadRequestIn,
     UploadTicketOut,
+)
+from chatapp.knowledge.sources import service as knowledge_sources
+from chatapp.knowledge.sources.schemas import (
+    SourceIn,
+    SourceOut,
+    SourcePatch,
+    SyncItemListOut,
+    SyncOut,
 )
 from chatapp.quality import knowledge_drafts
 from chatapp.quality.schemas import DraftIn, DraftOut, DraftPatch, DraftPublishIn
@@ -174,6 +182,61 @@ async def update_draft(draft_id: uuid.UUID, body: DraftPatch, principal: Authent
 async def publish_draft(draft_id: uuid.UUID, body: DraftPublishIn, principal: Authenticated) -> DraftOut:
     """The draft as a Markdown file of the category, indexed like any upload."""
     return knowledge_drafts.publish_draft(principal, draft_id, body)
+
+
+@app.get("/v1/knowledge/sources", response_model=list[SourceOut])
+async def list_sources(principal: Authenticated) -> list[SourceOut]:
+    return knowledge_sources.list_sources(principal)
+
+
+@app.post("/v1/knowledge/sources", response_model=SourceOut, status_code=201, tags=[ADMIN])
+async def create_source(body: SourceIn, principal: Authenticated) -> SourceOut:
+    """A website (start page or sitemap) or a Zendesk help centre kept in sync as knowledge files
+    of a category. Its first sync starts at once."""
+    return knowledge_sources.create_source(principal, body)
+
+
+@app.get("/v1/knowledge/sources/{source_id}", response_model=SourceOut)
+async def get_source(source_id: uuid.UUID, principal: Authenticated) -> SourceOut:
+    return knowledge_sources.get_source(principal, source_id)
+
+
+@app.patch("/v1/knowledge/sources/{source_id}", response_model=SourceOut, tags=[ADMIN])
+async def update_source(source_id: uuid.UUID, body: SourcePatch, principal: Authenticated) -> SourceOut:
+    return knowledge_sources.update_source(principal, source_id, body)
+
+
+@app.delete("/v1/knowledge/sources/{source_id}", status_code=204, tags=[ADMIN])
+async def delete_source(source_id: uuid.UUID, principal: Authenticated) -> Response:
+    """The source and every page it brought into the knowledge base."""
+    knowledge_sources.delete_source(principal, source_id)
+    return Response(status_code=204)
+
+
+@app.post("/v1/knowledge/sources/{source_id}/syncs", response_model=SyncOut, status_code=202, tags=[ADMIN])
+async def sync_source(source_id: uuid.UUID, principal: Authenticated) -> SyncOut:
+    """Sync now; while a sync runs, that sync is returned."""
+    return knowledge_sources.sync_now(principal, source_id)
+
+
+@app.get("/v1/knowledge/sources/{source_id}/syncs", response_model=list[SyncOut])
+async def list_source_syncs(source_id: uuid.UUID, principal: Authenticated) -> list[SyncOut]:
+    return knowledge_sources.list_syncs(principal, source_id)
+
+
+@app.get("/v1/knowledge/sources/{source_id}/syncs/{sync_id}/items", response_model=SyncItemListOut)
+async def list_sync_items(
+    source_id: uuid.UUID,
+    sync_id: uuid.UUID,
+    principal: Authenticated,
+    outcome: Literal["pending", "new", "changed", "unchanged", "listed", "failed", "skipped"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> SyncItemListOut:
+    """What one sync found, page by page, with the reason of each failure or skip."""
+    return knowledge_sources.list_sync_items(
+        principal, source_id, sync_id, outcome=outcome, limit=limit, cursor=cursor
+    )
 
 
 handler = lambda_handler(app)

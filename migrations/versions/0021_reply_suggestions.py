@@ -33,7 +33,10 @@ def upgrade() -> None:
         sa.Column("for_message_id", sa.UUID(), nullable=True),
         sa.Column("content", sa.Text(), nullable=False),
         sa.Column(
-            "citations", postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"), nullable=False
+            "citations",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'[]'::jsonb"),
+            nullable=False,
         ),
         sa.Column("model", sa.String(100), nullable=True),
         sa.Column("offline", sa.Boolean(), server_default="false", nullable=False),

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     ingest_queue_url: str | None = None
     channel_inbound_queue_url: str | None = None  # verified channel events, answered by a worker
     test_run_queue_url: str | None = None  # one message per question of an agent's test run
+    crawl_queue_url: str | None = None  # one message per page or listing of a knowledge source's sync
     channel_outbound_queue_url: str | None = None  # replies to send through the platforms' APIs
     webhook_queue_url: str | None = None  # outbound webhook deliveries (webhooks/events.py)
     # The function that streams answers to open widget sockets, invoked asynchronously (an SQS hop

@@ -26,6 +26,7 @@ from chatapp.db.models.core import Account, Company, User, VerificationToken
 from chatapp.db.models.core import Session as ConsoleSession
 from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
 from chatapp.db.models.realtime import RealtimeConnection, RealtimeOutboxEvent, RealtimeTicket
+from chatapp.db.models.sources import CrawlHost, KnowledgeSource, SourceSync, SourceSyncItem
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
 from chatapp.db.models.test_runs import RegressionQuestion, TestRun, TestRunResult
 from chatapp.knowledge import lexical
@@ -42,6 +43,8 @@ class CompanyData:
     agent_id: uuid.UUID
     conversations: dict[str, uuid.UUID] = field(default_factory=dict)
     draft_id: uuid.UUID | None = None
+    source_id: uuid.UUID | None = None
+    sync_id: uuid.UUID | None = None
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -99,6 +102,8 @@ def create_platform_rows(db: Session) -> uuid.UUID:
             limit_value=10,
         )
     )
+    # Politeness is per host: a platform row (as rate-limit windows are).
+    db.add(CrawlHost(host=f"help-{uuid.uuid4().hex[:6]}.example", next_request_at=now))
     db.flush()
     return plan.id
 
@@ -236,6 +241,25 @@ def create_company(db: Session, label: str, plan_id: uuid.UUID) -> CompanyData:
     db.add(draft)
     db.flush()
     data.draft_id = draft.id
+    source = KnowledgeSource(
+        company_id=cid,
+        category_id=category.id,
+        kind="web",
+        name=f"{label} help site",
+        start_url=f"https://help.{label.lower()}.example/",
+        created_by=admin.id,
+    )
+    db.add(source)
+    db.flush()
+    sync = SourceSync(company_id=cid, source_id=source.id, trigger="manual", status="completed")
+    db.add(sync)
+    db.flush()
+    db.add(
+        SourceSyncItem(
+            company_id=cid, sync_id=sync.id, item_key=f"https://help.{label.lower()}.example/", kind="page"
+        )
+    )
+    data.source_id, data.sync_id = source.id, sync.id
     db.add(
         ReplySuggestion(
             company_id=cid,

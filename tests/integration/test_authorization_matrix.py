@@ -110,6 +110,8 @@ ID_NAMES = (
     "run_id",
     "draft_id",
     "topic_id",
+    "source_id",
+    "sync_id",
 )
 
 
@@ -140,6 +142,8 @@ def _company_a_ids(tenants: Tenants, db: Session) -> dict[str, Any]:
         "user_id": a.support_agent_id,
         "run_id": db.scalar(select(TestRun.id).where(TestRun.company_id == a.company_id)),
         "draft_id": a.draft_id,
+        "source_id": a.source_id,
+        "sync_id": a.sync_id,
         # The nightly job (a sample event fires it) replaces topics: the current one.
         "topic_id": db.scalar(select(ContentGapTopic.id).where(ContentGapTopic.company_id == a.company_id)),
         "position": 1,

@@ -85,7 +85,9 @@ def test_sample_event(spec, path: Path, tenants: Tenants, custom_resource_endpoi
         assert result == {"answered": False}  # a message that does not exist has nothing to answer
     elif "Records" in event:
         assert result == {"batchItemFailures": []}  # a message for a file that does not exist is stale
-    elif event.get("source") == "aws.events" or "job" in event:  # EventBridge schedules (Input or not)
+    elif (
+        event.get("source") == "aws.events" or "job" in event or "schedule" in event
+    ):  # EventBridge schedules
         assert isinstance(result, dict) and json.dumps(result)  # the job ran and reported what it did
     elif event.get("RequestType") == "Delete":
         assert result["skipped"] is True

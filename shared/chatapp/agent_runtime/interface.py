@@ -81,6 +81,7 @@ class Passage:
     # Calibrated probability that the passage answers the question (chatapp.knowledge.confidence):
     # what answers report as their confidence and the low-confidence escalation rule compares.
     confidence: float = 0.0
+    url: str | None = None  # the web page it came from, for a synced source
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Citation:
     filename: str
     page_number: int | None = None
     section_title: str | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,8 @@ def offline_answer(turn: Turn, passages: list[Passage]) -> Reply:
     return Reply(
         text="\n\n".join(lines),
         citations=tuple(
-            Citation(p.chunk_id, p.file_id, p.filename, p.page_number, p.section_title) for p in sources
+            Citation(p.chunk_id, p.file_id, p.filename, p.page_number, p.section_title, p.url)
+            for p in sources
         ),
         confidence=round(best.confidence, 3),
         retrieval_scores=tuple(p.relevance if p.relevance is not None else p.score for p in sources),

@@ -95,6 +95,7 @@ class PlatformRuntime:
                 score=hit.score,
                 relevance=hit.dense_score,
                 confidence=hit.confidence,
+                url=hit.url,
             )
             for hit in found
         ]

@@ -50,6 +50,7 @@ LIMIT_UNITS = {
     "apiRateLimit": "API requests a minute",
     "knowledgeCategories": "knowledge categories",
     "testRunsPerMonth": "test runs a month",
+    "webSourcePages": "pages from web sources",
 }
 
 

@@ -59,6 +59,9 @@ class PlanLimits(BaseModel):
     test_runs_per_month: Count | None = Field(
         default=None, alias="testRunsPerMonth", description="agent test runs (up to 50 questions each)"
     )
+    web_source_pages: Count | None = Field(
+        default=None, alias="webSourcePages", description="pages kept in sync from websites and help centres"
+    )
     trial_days: Annotated[int, Field(ge=0, le=365)] | None = Field(default=None, alias="trialDays")
 
     def plan_values(self) -> dict[str, Any]:

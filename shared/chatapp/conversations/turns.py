@@ -540,6 +540,7 @@ def _store_reply(
             "filename": c.filename,
             "pageNumber": c.page_number,
             "sectionTitle": c.section_title,
+            **({"url": c.url} if c.url else {}),
         }
         for number, c in enumerate(reply.citations, start=1)
     ]

@@ -84,6 +84,14 @@ TABLE_POLICIES: dict[str, TablePolicy] = {
     "chatapp_realtime_connections": TablePolicy(Access.COMPANY, "company data: open sockets"),
     "chatapp_realtime_outbox": TablePolicy(Access.COMPANY, "company data: inbox events awaiting delivery"),
     "chatapp_test_runs": TablePolicy(Access.COMPANY, "company data: an agent's test runs"),
+    "chatapp_knowledge_sources": TablePolicy(
+        Access.COMPANY, "company data: websites and help centres kept in sync"
+    ),
+    "chatapp_source_syncs": TablePolicy(Access.COMPANY, "company data: each sync of a knowledge source"),
+    "chatapp_source_sync_items": TablePolicy(Access.COMPANY, "company data: the pages one sync visited"),
+    "chatapp_crawl_hosts": TablePolicy(
+        Access.SYSTEM_ONLY, "politeness per host, shared by every company's crawls"
+    ),
     "chatapp_test_run_results": TablePolicy(Access.COMPANY, "company data: a test run's answers and grades"),
     "chatapp_regression_questions": TablePolicy(Access.COMPANY, "company data: an agent's regression set"),
     "chatapp_question_vectors": TablePolicy(Access.COMPANY, "company data: customers' question embeddings"),

@@ -158,6 +158,7 @@ def _citations(passages: list[RetrievedChunkOut]) -> list[dict[str, Any]]:
             "file_id": str(p.file_id),
             "filename": p.filename,
             "section_title": p.section_title,
+            "url": p.url,
             "text": p.text[:PASSAGE_CHARS],
         }
         for n, p in enumerate(passages, start=1)

@@ -17,6 +17,7 @@ class SuggestionCitationOut(BaseModel):
     file_id: uuid.UUID
     filename: str
     section_title: str | None
+    url: str | None = None
     text: str = Field(description="The passage, for the agent to read before sending.")
 
 

@@ -61,6 +61,22 @@ def send_test_questions(company_id: Any, run_id: Any, positions: Iterable[int]) 
             raise RuntimeError(f"{len(sent['Failed'])} test questions could not be queued")
 
 
+def send_crawl(messages: list[dict[str, Any]], *, delay_seconds: int = 0) -> None:
+    """Items of a knowledge source's sync, one message each, so a large site fans out."""
+    queue_url = get_settings().crawl_queue_url
+    if not queue_url:
+        raise RuntimeError("CRAWL_QUEUE_URL is not configured")
+    sqs = client("sqs")
+    for start in range(0, len(messages), 10):  # SQS takes ten a batch
+        entries = [
+            {"Id": str(n), "MessageBody": json.dumps(m), "DelaySeconds": delay_seconds}
+            for n, m in enumerate(messages[start : start + 10])
+        ]
+        sent = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+        if sent.get("Failed"):
+            raise RuntimeError(f"{len(sent['Failed'])} crawl messages could not be queued")
+
+
 def send_channel_delivery(company_id: Any, message_id: Any) -> None:
     """A reply to push to the customer's platform (the widget polls; other channels are pushed to)."""
     _send("channel_outbound_queue_url", {"company_id": str(company_id), "message_id": str(message_id)})

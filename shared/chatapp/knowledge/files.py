@@ -147,7 +147,7 @@ def confirm_upload(principal: Principal, file_id: uuid.UUID) -> FileOut:
             )
         if row.status is not FileStatus.PENDING or row.ingest_generation > 0:
             return FileOut.model_validate(row)  # confirming twice queues nothing more
-        out = _queue_ingestion(db, row)
+        out = queue_ingestion(db, row)
     meter_storage(row.company_id)
     return out
 
@@ -200,10 +200,10 @@ def add_direct_upload(
     )
     db.add(row)
     db.flush()
-    return _queue_ingestion(db, row)
+    return queue_ingestion(db, row)
 
 
-def _queue_ingestion(db: Session, row: KnowledgeFile) -> FileOut:
+def queue_ingestion(db: Session, row: KnowledgeFile) -> FileOut:
     generation = db.scalar(
         update(KnowledgeFile)
         .where(KnowledgeFile.id == row.id)
@@ -237,7 +237,7 @@ def requeue_outdated(db: Session, limit: int) -> int:
         .limit(limit)
     ).all()
     for row in rows:
-        _queue_ingestion(db, row)
+        queue_ingestion(db, row)
     return len(rows)
 
 
@@ -247,7 +247,7 @@ def reindex_file(principal: Principal, file_id: uuid.UUID) -> FileOut:
         row = _file(db, file_id)
         if storage.head(row.storage_path) is None:
             raise Conflict("The file's content was never uploaded.", code="upload_missing")
-        return _queue_ingestion(db, row)
+        return queue_ingestion(db, row)
 
 
 def get_file(principal: Principal, file_id: uuid.UUID) -> FileOut:

@@ -43,7 +43,7 @@ _TERM_STATS = text("""
 """)
 _LOAD_CHUNKS = text("""
     SELECT c.id, c.content, c.page_number, c.section_title, c.lexical_terms, f.id AS file_id,
-           f.original_filename, f.category_id
+           f.original_filename, f.category_id, f.source_url
     FROM chatapp_knowledge_chunks c JOIN chatapp_knowledge_files f ON f.id = c.file_id
     WHERE c.id = ANY(:ids) AND f.category_id = ANY(:categories) AND f.status = 'indexed'
 """)
@@ -228,6 +228,7 @@ def _result(
         chunk_id=row.id,
         file_id=row.file_id,
         filename=row.original_filename,
+        url=row.source_url,
         category_id=row.category_id,
         text=row.content,
         page_number=row.page_number,

@@ -86,6 +86,11 @@ class FileOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     indexed_at: datetime | None
+    # Pages kept in sync from a knowledge source (None for uploads).
+    source_id: uuid.UUID | None = None
+    source_url: str | None = None
+    title: str | None = None
+    last_synced_at: datetime | None = None
 
 
 class UploadTicketOut(BaseModel):
@@ -122,6 +127,7 @@ class RetrievedChunkOut(BaseModel):
     dense_score: float | None  # cosine similarity with the question
     lexical_score: float | None  # BM25 with the company's own term statistics; None when no term matched
     confidence: float  # calibrated probability that this passage answers the question (0..1)
+    url: str | None = None  # the web page a synced passage came from (knowledge sources)
 
 
 class RetrievalOut(BaseModel):

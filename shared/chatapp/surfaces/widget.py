@@ -431,6 +431,7 @@ def present(message: Message) -> MessageOut:
                 section_title=c.get("sectionTitle"),
                 chunk_id=c["chunkId"],
                 file_id=c["fileId"],
+                url=c.get("url"),
             )
             for c in metadata.get("citations") or []
         ],

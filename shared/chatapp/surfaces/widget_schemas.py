@@ -52,6 +52,9 @@ class CitationOut(BaseModel):
     section_title: str | None = None
     chunk_id: uuid.UUID
     file_id: uuid.UUID
+    url: str | None = Field(
+        default=None, description="The web page the passage came from, for synced sources."
+    )
 
 
 class AttachmentOut(BaseModel):

@@ -29,6 +29,8 @@ export interface Citation {
   filename: string;
   page_number: number | null;
   section_title: string | null;
+  /** The web page a synced passage came from. */
+  url?: string | null;
 }
 
 export interface Attachment {

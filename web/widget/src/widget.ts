@@ -576,7 +576,11 @@ export class Widget {
     for (const citation of message.citations ?? []) {
       const page = citation.page_number ? `page ${citation.page_number}` : null;
       const where = [citation.section_title, page].filter(Boolean).join(", ");
-      const note = h("li", { value: citation.number, tabindex: -1 }, citation.filename, where && ` (${where})`);
+      // A synced web page links to itself (http(s) only: never a script URL from a tampered source).
+      const title = citation.url && /^https?:\/\//i.test(citation.url)
+        ? h("a", { href: citation.url, target: "_blank", rel: "noopener noreferrer" }, citation.filename)
+        : citation.filename;
+      const note = h("li", { value: citation.number, tabindex: -1 }, title, where && ` (${where})`);
       notes.set(citation.number, note);
       sources.appendChild(note);
     }

@@ -173,7 +173,8 @@ class Exchange:
             or languages.agent_text(self.turn.agent.fallback_responses, "noAnswer", self.turn.language)
             or DEFAULT_FALLBACK,
             citations=tuple(
-                Citation(p.chunk_id, p.file_id, p.filename, p.page_number, p.section_title) for p in cited
+                Citation(p.chunk_id, p.file_id, p.filename, p.page_number, p.section_title, p.url)
+                for p in cited
             ),
             handover_reason=self.handover,
             confidence=_confidence(self.searched, basis),

@@ -40,6 +40,13 @@ class KnowledgeFile(Base):
         Index("knowledge_files_category_idx", "category_id"),
         Index("knowledge_files_status_idx", "status"),
         Index("idx_knowledge_files_pending", "created_at", postgresql_where=text("status = 'pending'")),
+        Index(
+            "knowledge_files_source_key_idx",
+            "source_id",
+            "source_key",
+            unique=True,
+            postgresql_where=text("source_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -63,6 +70,21 @@ class KnowledgeFile(Base):
     # Not in the design: bumped by every (re-)index request; ingestion messages carry it, so a stale
     # or duplicate delivery is recognised and acknowledged without redoing the work.
     ingest_generation: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Not in the design (issue #21): a page kept in sync from a knowledge source. `source_key` names
+    # it within the source (its canonical URL, or the connector's id); `change_token` is what the
+    # source says changes with it (ETag / Last-Modified, Zendesk's updated_at); `content_hash` is
+    # of the text we index, so an unchanged page costs no embedding; `missed_syncs` counts
+    # consecutive completed syncs that did not find it (removed at two).
+    source_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("chatapp_knowledge_sources.id", ondelete="SET NULL")
+    )
+    source_key: Mapped[str | None] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str | None] = mapped_column(String(500))
+    change_token: Mapped[str | None] = mapped_column(String(500))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    last_synced_at: Mapped[datetime | None]
+    missed_syncs: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class KnowledgeChunk(Base):

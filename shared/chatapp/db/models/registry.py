@@ -15,6 +15,7 @@ from chatapp.db.models import (
     core,
     knowledge,
     realtime,
+    sources,
     team,
     test_runs,
 )
@@ -33,5 +34,6 @@ MODEL_MODULES = (
     test_runs,
     content_gaps,
     copilot,
+    sources,
 )
 metadata = Base.metadata

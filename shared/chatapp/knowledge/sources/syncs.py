@@ -1,0 +1,301 @@
+"""Running a sync: one queue message per item, so a large site fans out across crawler invocations.
+
+A sync starts with one message without an item: the connector's `start` (robots.txt, the first
+listing) names the first items. Each item is a row of `chatapp_source_sync_items`, unique by key
+within the sync, so a page linked from a hundred others is visited once; a message is sent only for
+a row this transaction inserted. Visiting an item records its outcome and inserts what it named in
+one transaction; the network is never touched inside a transaction.
+
+At least once: a redelivered message finds its item no longer pending and does nothing. The sync
+completes when no item is pending (one conditional UPDATE decides who completes it), and then the
+pages it did not see have missed a sync; two misses in a row remove a page.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from chatapp.billing.quotas import effective_limits
+from chatapp.config import get_settings
+from chatapp.db.models.sources import KnowledgeSource, SourceSync, SourceSyncItem
+from chatapp.db.tenancy import TenantContext, tenant_session
+from chatapp.errors import InvalidInput
+from chatapp.integrations import queues
+from chatapp.integrations.public_urls import Resolver, resolve
+from chatapp.knowledge.sources import pages, politeness
+from chatapp.knowledge.sources.connector import KnowledgeSource as Connector
+from chatapp.knowledge.sources.connector import SourceItem, Visit, VisitFailed
+from chatapp.knowledge.sources.fetching import Fetcher, HttpStatusError
+from chatapp.observability import count, logger
+
+SCHEDULE_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+STORED = ("new", "changed", "unchanged")
+ITEMS_PER_PAGE_LIMIT = 3  # items a sync may queue per page it may keep (links lead to failures too)
+
+
+class CrawlMessage(BaseModel):
+    company_id: uuid.UUID
+    sync_id: uuid.UUID
+    item_id: uuid.UUID | None = None  # None: start the sync
+
+    @classmethod
+    def from_body(cls, body: str) -> CrawlMessage:
+        try:
+            return cls.model_validate_json(body)
+        except ValidationError:
+            raise InvalidInput("Not a crawl message.", code="invalid_crawl_message") from None
+
+
+@dataclass
+class Network:
+    """How crawlers reach the web: the default HTTP client and the system resolver. Tests give a
+    client whose connections to a public address land on a loopback server."""
+
+    client: Any = None
+    resolver: Resolver = resolve
+
+
+network = Network()
+
+
+def connector_for(source: KnowledgeSource, state: dict[str, Any]) -> Connector:
+    settings = get_settings()
+    pause = {"seconds": settings.crawl_min_interval_ms / 1000}
+    fetcher = Fetcher(
+        allow_http=source.allow_http,
+        allow_loopback=settings.loopback_urls_allowed,
+        pace=lambda host: politeness.wait_turn(host, pause["seconds"]),
+        client=network.client,
+        resolver=network.resolver,
+    )
+    if source.kind == "zendesk":
+        from chatapp.knowledge.sources.zendesk import ZendeskSource
+
+        return ZendeskSource.for_source(source, fetcher)
+    from chatapp.knowledge.sources.web import WebSource
+
+    web = WebSource(source.start_url, fetcher, state)
+    pause["seconds"] = max(pause["seconds"], web.crawl_delay())
+    return web
+
+
+def _message(company_id: uuid.UUID, sync_id: uuid.UUID, item_id: uuid.UUID | None) -> dict[str, Any]:
+    return {
+        "company_id": str(company_id),
+        "sync_id": str(sync_id),
+        "item_id": str(item_id) if item_id else None,
+    }
+
+
+def request_sync(
+    db: Session, source: KnowledgeSource, trigger: str, requested_by: uuid.UUID | None
+) -> SourceSync:
+    """The running sync of `source`, or a new one whose start is queued (inside `db`'s transaction:
+    if the send fails nothing is committed)."""
+    running = db.scalar(
+        select(SourceSync).where(SourceSync.source_id == source.id, SourceSync.status == "running")
+    )
+    if running is not None:
+        return running
+    sync = SourceSync(
+        company_id=source.company_id, source_id=source.id, trigger=trigger, requested_by=requested_by
+    )
+    db.add(sync)
+    db.flush()
+    period = SCHEDULE_PERIODS.get(source.schedule)
+    source.next_sync_at = datetime.now(UTC) + period if period else None
+    queues.send_crawl([_message(source.company_id, sync.id, None)])
+    return sync
+
+
+def process(message: CrawlMessage) -> str:
+    context = TenantContext.company_service(message.company_id)
+    try:
+        outcome = _begin(context, message) if message.item_id is None else _visit(context, message)
+    except politeness.NotYourTurn as wait:
+        queues.send_crawl(
+            [_message(message.company_id, message.sync_id, message.item_id)],
+            delay_seconds=min(900, math.ceil(wait.wait_seconds)),
+        )
+        return "deferred"
+    _finish_if_done(context, message.sync_id)
+    return outcome
+
+
+def _begin(context: TenantContext, message: CrawlMessage) -> str:
+    with tenant_session(context) as db:
+        sync, source = _running(db, message.sync_id)
+        if sync is None or source is None or sync.state.get("started"):
+            return "already started"
+        connector = connector_for(source, {})
+    try:
+        start = connector.start()
+    except VisitFailed as failed:
+        with tenant_session(context) as db:
+            db.execute(
+                update(SourceSync)
+                .where(SourceSync.id == message.sync_id, SourceSync.status == "running")
+                .values(status="failed", error=str(failed)[:1000], finished_at=datetime.now(UTC))
+            )
+        count("SourceSyncsFailed")
+        return "failed"
+    with tenant_session(context) as db:
+        sync, source = _running(db, message.sync_id, lock=True)
+        if sync is None or source is None or sync.state.get("started"):
+            return "already started"
+        sync.state = {**start.state, "started": True}
+        _add_items(db, source, sync, start.items, seeds=True)
+    return "started"
+
+
+def _running(
+    db: Session, sync_id: uuid.UUID, *, lock: bool = False
+) -> tuple[SourceSync | None, KnowledgeSource | None]:
+    query = select(SourceSync).where(SourceSync.id == sync_id, SourceSync.status == "running")
+    sync = db.scalar(query.with_for_update() if lock else query)
+    if sync is None:
+        return None, None
+    return sync, db.get(KnowledgeSource, sync.source_id)
+
+
+def _visit(context: TenantContext, message: CrawlMessage) -> str:
+    with tenant_session(context) as db:
+        sync, source = _running(db, message.sync_id)
+        item = db.get(SourceSyncItem, message.item_id)
+        if sync is None or source is None or item is None or item.outcome != "pending":
+            return "already visited"
+        target = SourceItem(item.item_key, item.kind, dict(item.hint or {}))  # type: ignore[arg-type]
+        stored_pages = _count(db, sync.id, STORED)
+        known = pages.known_page(db, source.id, item.item_key) if item.kind == "page" else None
+        if item.kind == "page" and stored_pages >= source.page_limit:
+            return _record(db, item, "skipped", f"the source's page limit ({source.page_limit}) is reached")
+        connector = connector_for(source, sync.state)
+    try:
+        visit: Visit | VisitFailed = connector.visit(target, known[1] if known else None)
+    except VisitFailed as failed:
+        visit = failed
+    with tenant_session(context) as db:
+        sync, source = _running(db, message.sync_id)
+        item = db.get(SourceSyncItem, message.item_id, with_for_update=True)
+        if sync is None or source is None or item is None or item.outcome != "pending":
+            return "already visited"
+        if isinstance(visit, VisitFailed):
+            # A page that failed for now (not one that is gone) keeps its stored version.
+            gone = isinstance(visit, HttpStatusError) and visit.status in (404, 410)
+            item.file_id = known[0] if known and not gone else None
+            return _record(db, item, visit.outcome, str(visit))
+        _add_items(db, source, sync, list(visit.items))
+        if visit.page is not None:
+            try:
+                links = [i.key for i in visit.items if i.kind == "page"]
+                limits = effective_limits(db, source.company_id)
+                outcome, item.file_id = pages.store(db, source, visit.page, limits, links)
+            except pages.PageRefused as refused:
+                return _record(db, item, "skipped", str(refused))
+            return _record(db, item, outcome)
+        if visit.not_modified and known is not None:
+            pages.touch(db, known[0])
+            item.file_id = known[0]
+            return _record(db, item, "unchanged")
+        if visit.skipped:
+            return _record(db, item, "skipped", visit.skipped)
+        return _record(db, item, "listed")
+
+
+def _record(db: Session, item: SourceSyncItem, outcome: str, reason: str | None = None) -> str:
+    item.outcome, item.reason, item.finished_at = (
+        outcome,
+        (reason or None) and reason[:1000],
+        datetime.now(UTC),
+    )
+    return outcome
+
+
+def _count(db: Session, sync_id: uuid.UUID, outcomes: tuple[str, ...]) -> int:
+    return int(
+        db.scalar(
+            select(func.count(SourceSyncItem.id)).where(
+                SourceSyncItem.sync_id == sync_id, SourceSyncItem.outcome.in_(outcomes)
+            )
+        )
+        or 0
+    )
+
+
+def matches_patterns(url: str, include: list[str], exclude: list[str]) -> bool:
+    """Include and exclude patterns are globs over the URL's path (and query): `/help/*`."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if any(fnmatch.fnmatchcase(path, pattern) for pattern in exclude):
+        return False
+    return not include or any(fnmatch.fnmatchcase(path, pattern) for pattern in include)
+
+
+def _add_items(
+    db: Session, source: KnowledgeSource, sync: SourceSync, items: list[SourceItem], *, seeds: bool = False
+) -> None:
+    """Insert the items this sync has not seen yet and queue a message for each one inserted."""
+    patterned = source.kind == "web" and not seeds  # a start URL is always visited
+    wanted = [
+        i
+        for i in items
+        if i.kind == "listing"
+        or not patterned
+        or matches_patterns(i.key, source.include_patterns, source.exclude_patterns)
+    ]
+    if not wanted:
+        return
+    room = source.page_limit * ITEMS_PER_PAGE_LIMIT - _count_all(db, sync.id)
+    rows = [
+        {
+            "company_id": source.company_id,
+            "sync_id": sync.id,
+            "item_key": item.key,
+            "kind": item.kind,
+            "hint": item.hint,
+        }
+        for item in dict((i.key, i) for i in wanted).values()
+    ][: max(0, room)]
+    if not rows:
+        return
+    inserted = db.scalars(
+        insert(SourceSyncItem)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["sync_id", "item_key"])
+        .returning(SourceSyncItem.id)
+    ).all()
+    if inserted:
+        queues.send_crawl([_message(source.company_id, sync.id, item_id) for item_id in inserted])
+
+
+def _count_all(db: Session, sync_id: uuid.UUID) -> int:
+    return int(db.scalar(select(func.count(SourceSyncItem.id)).where(SourceSyncItem.sync_id == sync_id)) or 0)
+
+
+def _finish_if_done(context: TenantContext, sync_id: uuid.UUID) -> None:
+    with tenant_session(context) as db:
+        sync = db.scalar(select(SourceSync).where(SourceSync.id == sync_id, SourceSync.status == "running"))
+        if sync is None or not sync.state.get("started") or _count(db, sync_id, ("pending",)):
+            return
+        finished = db.scalar(
+            update(SourceSync)
+            .where(SourceSync.id == sync_id, SourceSync.status == "running")
+            .values(status="completed", finished_at=datetime.now(UTC))
+            .returning(SourceSync.source_id)
+        )
+        if finished is None:
+            return  # another invocation completed it
+        removed = pages.sweep_missing(db, finished, sync_id)
+        db.execute(update(SourceSync).where(SourceSync.id == sync_id).values(removed_count=removed))
+    logger.info("source sync completed", extra={"sync_id": str(sync_id), "removed": removed})
