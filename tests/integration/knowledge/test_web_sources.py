@@ -4,6 +4,7 @@ workers, re-synced with conditional requests, and kept within its host, robots.t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -303,3 +304,84 @@ def test_a_poison_crawl_message_lands_in_the_dead_letter_queue(queues: Queues, l
     [dead] = local_aws.receive(queues.crawl_dead_letters)
     assert dead["MessageAttributes"]["failure_reason"]["StringValue"] == "invalid_crawl_message"
     sqs.delete_message(QueueUrl=queues.crawl_dead_letters, ReceiptHandle=dead["ReceiptHandle"])
+
+
+def test_politeness_holds_per_host_across_concurrent_crawlers(
+    owner_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+    import uuid
+
+    from chatapp.knowledge.sources import politeness
+
+    host = f"polite-{uuid.uuid4().hex[:8]}.example"
+    started: list[float] = []
+
+    def crawler() -> None:
+        for _ in range(3):
+            politeness.wait_turn(host, 0.2)
+            started.append(time.monotonic())
+
+    threads = [threading.Thread(target=crawler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    gaps = [b - a for a, b in pairwise(sorted(started))]
+    assert len(started) == 6 and min(gaps) >= 0.18, gaps
+
+    # A slot further away than a crawler should sleep is not booked: the message goes back.
+    monkeypatch.setattr(politeness, "MAX_WAIT_SECONDS", 0.5)
+    politeness.wait_turn(f"x-{host}", 5)
+    with pytest.raises(politeness.NotYourTurn) as later:
+        politeness.wait_turn(f"x-{host}", 5)
+    assert 4 < later.value.wait_seconds <= 5
+
+
+def test_robots_crawl_delay_spaces_the_requests(
+    web_tenant: KnowledgeTenant, site: FakeSite, queues: Queues
+) -> None:
+    site.robots = "User-agent: *\nCrawl-delay: 0.4\nDisallow: /private/\n"
+    _create(web_tenant, f"{site.url}/help/")
+    queues.run()
+    pages = sorted(r.at for r in site.requests if r.path.startswith("/help/"))
+    assert len(pages) == 4
+    assert min(b - a for a, b in pairwise(pages)) >= 0.38
+
+
+def test_a_site_that_is_down_does_not_empty_the_knowledge_base(
+    web_tenant: KnowledgeTenant, site: FakeSite, queues: Queues, owner_engine: Engine
+) -> None:
+    source = _create(web_tenant, f"{site.url}/help/")
+    queues.run()
+    stored = set(_files(owner_engine, source["id"]))
+    site.pages.clear()  # every page answers 404 (a broken deploy, an outage)
+    for _ in range(2):
+        assert web_tenant.call("POST", f"/v1/knowledge/sources/{source['id']}/syncs").status == 202
+        queues.run()
+        sync = _source(web_tenant, source["id"])["last_sync"]
+        assert (sync["status"], sync["removed"]) == ("completed", 0)
+        assert sync["error"] == "No page could be read: no page was counted missing in this sync."
+    assert set(_files(owner_engine, source["id"])) == stored
+
+
+def test_the_daily_schedule_syncs_due_sources_only(
+    web_tenant: KnowledgeTenant, site: FakeSite, queues: Queues
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chatapp.knowledge.sources.schedule import sync_due
+
+    source = _create(web_tenant, f"{site.url}/help/", schedule="daily")
+    queues.run()
+    assert _source(web_tenant, source["id"])["next_sync_at"] is not None
+    now = datetime.now(UTC)
+    syncs_before = len(web_tenant.call("GET", f"/v1/knowledge/sources/{source['id']}/syncs").body)
+    sync_due("daily", now=now)  # synced minutes ago: not due until tomorrow
+    assert len(web_tenant.call("GET", f"/v1/knowledge/sources/{source['id']}/syncs").body) == syncs_before
+    sync_due("daily", now=now + timedelta(hours=23))  # within the rule's early window
+    queues.run()
+    listed = web_tenant.call("GET", f"/v1/knowledge/sources/{source['id']}/syncs").body
+    assert len(listed) == syncs_before + 1
+    assert (listed[0]["trigger"], listed[0]["status"], listed[0]["unchanged"]) == ("schedule", "completed", 4)

@@ -283,6 +283,23 @@ def _count_all(db: Session, sync_id: uuid.UUID) -> int:
     return int(db.scalar(select(func.count(SourceSyncItem.id)).where(SourceSyncItem.sync_id == sync_id)) or 0)
 
 
+def _partial_view(db: Session, sync_id: uuid.UUID) -> str | None:
+    """Why this sync's view of the source is incomplete, so that pages it did not see must not
+    count as gone; None when it saw the source whole."""
+    listings_failed = db.scalar(
+        select(func.count(SourceSyncItem.id)).where(
+            SourceSyncItem.sync_id == sync_id,
+            SourceSyncItem.kind == "listing",
+            SourceSyncItem.outcome == "failed",
+        )
+    )
+    if listings_failed:
+        return "A listing could not be read: no page was counted missing in this sync."
+    if not _count(db, sync_id, STORED):
+        return "No page could be read: no page was counted missing in this sync."
+    return None
+
+
 def _finish_if_done(context: TenantContext, sync_id: uuid.UUID) -> None:
     with tenant_session(context) as db:
         sync = db.scalar(select(SourceSync).where(SourceSync.id == sync_id, SourceSync.status == "running"))
@@ -296,6 +313,12 @@ def _finish_if_done(context: TenantContext, sync_id: uuid.UUID) -> None:
         )
         if finished is None:
             return  # another invocation completed it
-        removed = pages.sweep_missing(db, finished, sync_id)
-        db.execute(update(SourceSync).where(SourceSync.id == sync_id).values(removed_count=removed))
+        doubt = _partial_view(db, sync_id)
+        if doubt:
+            # A site that is down or a revoked token must not empty the knowledge base over two syncs.
+            db.execute(update(SourceSync).where(SourceSync.id == sync_id).values(error=doubt))
+            removed = 0
+        else:
+            removed = pages.sweep_missing(db, finished, sync_id)
+            db.execute(update(SourceSync).where(SourceSync.id == sync_id).values(removed_count=removed))
     logger.info("source sync completed", extra={"sync_id": str(sync_id), "removed": removed})
