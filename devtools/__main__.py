@@ -246,6 +246,12 @@ def cmd_rollup_analytics(args: list[str]) -> int:
     return main(args)
 
 
+def cmd_sync_sources(args: list[str]) -> int:
+    from devtools.sync_sources import main
+
+    return main(args)
+
+
 COMMANDS = {
     "bench-knowledge": _script("bench_knowledge"),
     "ingest-folder": cmd_ingest_folder,
@@ -263,6 +269,8 @@ COMMANDS = {
     "build-web": cmd_build_web,
     "publish-web": cmd_publish_web,
     "bench-analytics": _script("bench_analytics"),
+    "bench-sources": _script("bench_sources"),
+    "sync-sources": cmd_sync_sources,
     "bench-idle": _script("bench_idle"),
     "rollup-analytics": cmd_rollup_analytics,
 }

@@ -20,6 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -264,9 +265,8 @@ class LocalEventSources:
 
     def deliver_sqs(self, spec: FunctionSpec, queue_url: str, messages: list[dict[str, Any]]) -> list[str]:
         """Invoke `spec` with an SQS batch; delete what succeeded. Returns the failed message ids."""
-        import boto3
-
         event = {"Records": [sqs_record(message, queue_url) for message in messages]}
+        sqs = _sqs()
         try:
             result = spec.load_handler()(event, LambdaContext(function_name=spec.logical_id)) or {}
             failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
@@ -276,7 +276,6 @@ class LocalEventSources:
                 extra={"function": spec.logical_id, "error_type": type(error).__name__},
             )
             failed = {message["MessageId"] for message in messages}
-        sqs = boto3.client("sqs")
         for message in messages:
             if message["MessageId"] not in failed:
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -291,6 +290,14 @@ class LocalEventSources:
                     "local schedule failed",
                     extra={"function": spec.logical_id, "error_type": type(error).__name__},
                 )
+
+
+@lru_cache(maxsize=1)
+def _sqs() -> Any:
+    """One client for every delivery (creating one costs ~20 ms)."""
+    import boto3
+
+    return boto3.client("sqs")
 
 
 def sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:

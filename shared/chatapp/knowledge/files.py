@@ -204,6 +204,13 @@ def add_direct_upload(
 
 
 def queue_ingestion(db: Session, row: KnowledgeFile) -> FileOut:
+    request_indexing(db, row)
+    db.refresh(row)
+    return FileOut.model_validate(row)
+
+
+def request_indexing(db: Session, row: KnowledgeFile) -> None:
+    """Bump the file's ingest generation and queue its ingestion, inside `db`'s transaction."""
     generation = db.scalar(
         update(KnowledgeFile)
         .where(KnowledgeFile.id == row.id)
@@ -214,11 +221,9 @@ def queue_ingestion(db: Session, row: KnowledgeFile) -> FileOut:
         )
         .returning(KnowledgeFile.ingest_generation)
     )
-    db.refresh(row)
     # Sent inside the transaction: if sending fails nothing is committed; if the commit then
     # fails, the message finds a generation that does not exist and is dropped as stale.
     queues.send_ingest({"company_id": str(row.company_id), "file_id": str(row.id), "generation": generation})
-    return FileOut.model_validate(row)
 
 
 def requeue_outdated(db: Session, limit: int) -> int:

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chatapp.db.base import Base, created_at, updated_at, uuid_pk
 from chatapp.db.enums import ChannelType, channel_type
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import agents, core  # noqa: F401
+
 
 def _counter() -> Mapped[int | None]:
     return mapped_column(Integer, server_default="0")

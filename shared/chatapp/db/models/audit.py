@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_object, updated_at, uuid_pk
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import core  # noqa: F401
+
 
 class AuditLog(Base):
     __tablename__ = "chatapp_audit_logs"

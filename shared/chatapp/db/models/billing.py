@@ -25,6 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chatapp.db.base import Base, created_at, json_array, json_object, updated_at, uuid_pk
 from chatapp.db.enums import SubscriptionStatus, subscription_status
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import agents, core  # noqa: F401
+
 
 class SubscriptionPlan(Base):
     __tablename__ = "chatapp_subscription_plans"

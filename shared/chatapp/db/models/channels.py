@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chatapp.db.base import Base, created_at, json_array, json_object, updated_at, uuid_pk
 from chatapp.db.enums import ChannelType, channel_type
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import agents, core  # noqa: F401
+
 
 class ChannelConfig(Base):
     __tablename__ = "chatapp_channel_configs"

@@ -24,6 +24,9 @@ from chatapp.db.enums import (
     message_role,
 )
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import agents, core  # noqa: F401
+
 
 class Conversation(Base):
     __tablename__ = "chatapp_conversations"

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chatapp.db.base import Base, created_at, json_object, updated_at, uuid_pk
 from chatapp.db.enums import FileStatus, file_status
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import core  # noqa: F401
+
 
 class KnowledgeCategory(Base):
     __tablename__ = "chatapp_knowledge_categories"
@@ -127,3 +130,9 @@ class KnowledgeTermStat(Base):
     )
     term_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chunk_count: Mapped[int] = mapped_column(Integer)
+
+
+# A file's source is named by a foreign key: its table must be in the metadata whenever files are
+# flushed, also in a function that never imports sources (the ingest worker). Imported last: the
+# sources module imports this one.
+from chatapp.db.models import sources  # noqa: E402, F401

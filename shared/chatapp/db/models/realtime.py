@@ -17,6 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_array, uuid_pk
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import agents, conversations, core  # noqa: F401
+
 CONNECTION_KINDS = ("widget", "console")
 
 

@@ -19,6 +19,9 @@ from chatapp.db.enums import (
     user_role,
 )
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import core  # noqa: F401
+
 
 class Invitation(Base):
     __tablename__ = "chatapp_invitations"

@@ -24,6 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from chatapp.db.base import Base, created_at, json_array, json_object, uuid_pk
 
+# The tables these foreign keys name must be in the metadata before a flush sorts the tables.
+from chatapp.db.models import agents, conversations, core  # noqa: F401
+
 RUN_STATUSES = ("queued", "running", "finished", "failed")
 GRADES = ("good", "acceptable", "poor")
 GRADED_BY = ("source", "model", "person")

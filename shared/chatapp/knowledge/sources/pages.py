@@ -22,7 +22,7 @@ from chatapp.db.models.sources import KnowledgeSource, SourceSyncItem
 from chatapp.errors import LimitExceeded
 from chatapp.integrations import storage
 from chatapp.knowledge import vectors
-from chatapp.knowledge.files import queue_ingestion
+from chatapp.knowledge.files import request_indexing
 from chatapp.knowledge.sources.connector import KnownPage, Page
 from chatapp.text import slugify
 
@@ -120,7 +120,7 @@ def store(
     row.metadata_ = {**(row.metadata_ or {}), **metadata}
     db.flush()
     storage.put(row.storage_path, page.html, "text/html")
-    queue_ingestion(db, row)
+    request_indexing(db, row)
     return outcome, row.id
 
 

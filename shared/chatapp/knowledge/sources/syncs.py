@@ -169,16 +169,35 @@ def _running(
     return sync, db.get(KnowledgeSource, sync.source_id)
 
 
+def _pending_item(
+    db: Session, message: CrawlMessage, *, lock: bool = False
+) -> tuple[SourceSync, KnowledgeSource, SourceSyncItem] | None:
+    """The running sync, its source and the message's item while it is pending: one query."""
+    query = (
+        select(SourceSync, KnowledgeSource, SourceSyncItem)
+        .join(KnowledgeSource, KnowledgeSource.id == SourceSync.source_id)
+        .join(SourceSyncItem, SourceSyncItem.sync_id == SourceSync.id)
+        .where(
+            SourceSync.id == message.sync_id,
+            SourceSync.status == "running",
+            SourceSyncItem.id == message.item_id,
+            SourceSyncItem.outcome == "pending",
+        )
+    )
+    row = db.execute(query.with_for_update(of=SourceSyncItem) if lock else query).one_or_none()
+    return (row[0], row[1], row[2]) if row else None
+
+
 def _visit(context: TenantContext, message: CrawlMessage) -> str:
     with tenant_session(context) as db:
-        sync, source = _running(db, message.sync_id)
-        item = db.get(SourceSyncItem, message.item_id)
-        if sync is None or source is None or item is None or item.outcome != "pending":
+        found = _pending_item(db, message)
+        if found is None:
             return "already visited"
+        sync, source, item = found
         target = SourceItem(item.item_key, item.kind, dict(item.hint or {}))  # type: ignore[arg-type]
-        stored_pages = _count(db, sync.id, STORED)
         known = pages.known_page(db, source.id, item.item_key) if item.kind == "page" else None
-        if item.kind == "page" and stored_pages >= source.page_limit:
+        # A page the source already keeps is always re-read; a new one only within the page limit.
+        if item.kind == "page" and known is None and _count(db, sync.id, STORED) >= source.page_limit:
             return _record(db, item, "skipped", f"the source's page limit ({source.page_limit}) is reached")
         connector = connector_for(source, sync.state)
     try:
@@ -186,10 +205,10 @@ def _visit(context: TenantContext, message: CrawlMessage) -> str:
     except VisitFailed as failed:
         visit = failed
     with tenant_session(context) as db:
-        sync, source = _running(db, message.sync_id)
-        item = db.get(SourceSyncItem, message.item_id, with_for_update=True)
-        if sync is None or source is None or item is None or item.outcome != "pending":
+        found = _pending_item(db, message, lock=True)
+        if found is None:
             return "already visited"
+        sync, source, item = found
         if isinstance(visit, VisitFailed):
             # A page that failed for now (not one that is gone) keeps its stored version.
             gone = isinstance(visit, HttpStatusError) and visit.status in (404, 410)
@@ -265,7 +284,9 @@ def _add_items(
             "kind": item.kind,
             "hint": item.hint,
         }
-        for item in dict((i.key, i) for i in wanted).values()
+        # In key order: two crawlers inserting overlapping links lock the unique index entries in
+        # the same order, so neither waits on the other in a circle (a deadlock fails a message).
+        for item in sorted(dict((i.key, i) for i in wanted).values(), key=lambda i: i.key)
     ][: max(0, room)]
     if not rows:
         return
@@ -302,8 +323,17 @@ def _partial_view(db: Session, sync_id: uuid.UUID) -> str | None:
 
 def _finish_if_done(context: TenantContext, sync_id: uuid.UUID) -> None:
     with tenant_session(context) as db:
-        sync = db.scalar(select(SourceSync).where(SourceSync.id == sync_id, SourceSync.status == "running"))
-        if sync is None or not sync.state.get("started") or _count(db, sync_id, ("pending",)):
+        pending = (
+            select(SourceSyncItem.id)
+            .where(SourceSyncItem.sync_id == sync_id, SourceSyncItem.outcome == "pending")
+            .exists()
+        )
+        done = db.scalar(
+            select(SourceSync.state["started"].as_boolean().is_(True) & ~pending).where(
+                SourceSync.id == sync_id, SourceSync.status == "running"
+            )
+        )
+        if not done:
             return
         finished = db.scalar(
             update(SourceSync)
