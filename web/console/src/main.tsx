@@ -18,6 +18,7 @@ import { Channels } from "./screens/channels";
 import { Developers } from "./screens/developers";
 import { Analytics } from "./screens/analytics";
 import { ContentGaps } from "./screens/content_gaps";
+import { Sources } from "./screens/sources";
 import { Billing } from "./screens/billing";
 import { Settings } from "./screens/settings";
 import { AdminCompanies, AdminPackages, AdminPlans } from "./screens/admin";
@@ -41,6 +42,7 @@ const SCREENS: Screen[] = [
   { path: "/agents", label: "Agents", roles: STAFF, view: (_, me) => <Agents me={me} /> },
   { path: "/agents/:id", roles: STAFF, view: (p, me) => <AgentEditor id={p.id} me={me} /> },
   { path: "/knowledge", label: "Knowledge", roles: STAFF, view: (_, me) => <Knowledge me={me} /> },
+  { path: "/knowledge/sources", label: "Web sources", roles: COMPANY, view: () => <Sources /> },
   { path: "/analytics", label: "Analytics", roles: COMPANY, view: () => <Analytics /> },
   { path: "/content-gaps", label: "Content gaps", roles: COMPANY, view: () => <ContentGaps /> },
   { path: "/team", label: "Team", roles: STAFF, view: (_, me) => <Team me={me} /> },

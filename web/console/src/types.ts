@@ -518,3 +518,52 @@ export interface CopilotReport {
   open: number;
   acceptance_rate: number | null;
 }
+
+export type SyncSchedule = "daily" | "weekly" | "manual";
+
+export interface SourceSync {
+  id: string;
+  source_id: string;
+  status: "running" | "completed" | "failed";
+  trigger: "manual" | "schedule";
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+  pages_found: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  failed: number;
+  skipped: number;
+  removed: number;
+  pending: number;
+}
+
+export interface KnowledgeSource {
+  id: string;
+  name: string;
+  kind: "web" | "zendesk";
+  url: string;
+  category_id: string;
+  include_patterns: string[];
+  exclude_patterns: string[];
+  page_limit: number;
+  schedule: SyncSchedule;
+  allow_http: boolean;
+  locale: string | null;
+  has_credentials: boolean;
+  next_sync_at: string | null;
+  created_at: string;
+  page_count: number;
+  last_sync: SourceSync | null;
+}
+
+export interface SyncItem {
+  id: string;
+  key: string;
+  kind: "page" | "listing";
+  outcome: string;
+  reason: string | null;
+  file_id: string | null;
+  finished_at: string | null;
+}

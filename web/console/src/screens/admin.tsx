@@ -213,6 +213,7 @@ const PLAN_LIMITS = [
   ["maxFileSize", "Largest file (bytes)"],
   ["apiRateLimit", "API requests a minute"],
   ["knowledgeCategories", "Knowledge categories"],
+  ["webSourcePages", "Pages from web sources"],
 ] as const;
 
 export function AdminPlans() {
