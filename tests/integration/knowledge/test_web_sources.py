@@ -385,3 +385,26 @@ def test_the_daily_schedule_syncs_due_sources_only(
     listed = web_tenant.call("GET", f"/v1/knowledge/sources/{source['id']}/syncs").body
     assert len(listed) == syncs_before + 1
     assert (listed[0]["trigger"], listed[0]["status"], listed[0]["unchanged"]) == ("schedule", "completed", 4)
+
+
+def test_a_message_that_outruns_its_transaction_is_put_back_not_dropped(
+    web_tenant: KnowledgeTenant, queues: Queues, local_aws: LocalAws
+) -> None:
+    """Crawl messages are sent inside the transaction that writes their rows: a crawler can receive
+    one first. It is put back with a delay (a few times), not taken as already handled."""
+    import json
+    import uuid
+
+    from chatapp.knowledge.sources.syncs import NOT_YET_VISIBLE_RETRIES, CrawlMessage, process
+
+    early = CrawlMessage(company_id=web_tenant.data.company_id, sync_id=uuid.uuid4(), item_id=uuid.uuid4())
+    assert process(early) == "requeued"
+    import time
+
+    time.sleep(2.2)  # the delay it was put back with
+    [again] = local_aws.receive(queues.crawl_url)
+    body = json.loads(again["Body"])
+    assert (body["item_id"], body["requeues"]) == (str(early.item_id), 1)
+    given_up = early.model_copy(update={"requeues": NOT_YET_VISIBLE_RETRIES})
+    assert process(given_up) == "already visited"  # a row that never came: dropped at last
+    queues.purge()

@@ -39,6 +39,16 @@ from chatapp.knowledge.sources.connector import SourceItem, Visit, VisitFailed
 from chatapp.knowledge.sources.fetching import Fetcher, HttpStatusError
 from chatapp.observability import count, logger
 
+# Messages are sent inside the transaction that writes their rows (a failed send commits nothing), so
+# a crawler can receive one before that commit is visible: it is put back with a short delay a few
+# times rather than mistaken for one already handled (as ingestion does).
+NOT_YET_VISIBLE_RETRIES = 5
+NOT_YET_VISIBLE_DELAY_SECONDS = 2
+# Messages are sent inside the transaction that writes their rows (a failed send commits nothing), so
+# a crawler can receive one before that commit is visible: it is put back with a short delay a few
+# times rather than mistaken for one already handled (as ingestion does).
+NOT_YET_VISIBLE_RETRIES = 5
+NOT_YET_VISIBLE_DELAY_SECONDS = 2
 SCHEDULE_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 STORED = ("new", "changed", "unchanged")
 ITEMS_PER_PAGE_LIMIT = 3  # items a sync may queue per page it may keep (links lead to failures too)
@@ -48,6 +58,7 @@ class CrawlMessage(BaseModel):
     company_id: uuid.UUID
     sync_id: uuid.UUID
     item_id: uuid.UUID | None = None  # None: start the sync
+    requeues: int = 0  # times it arrived before the transaction that sent it was visible
 
     @classmethod
     def from_body(cls, body: str) -> CrawlMessage:
@@ -90,12 +101,28 @@ def connector_for(source: KnowledgeSource, state: dict[str, Any]) -> Connector:
     return web
 
 
-def _message(company_id: uuid.UUID, sync_id: uuid.UUID, item_id: uuid.UUID | None) -> dict[str, Any]:
+def _message(
+    company_id: uuid.UUID, sync_id: uuid.UUID, item_id: uuid.UUID | None, requeues: int = 0
+) -> dict[str, Any]:
     return {
         "company_id": str(company_id),
         "sync_id": str(sync_id),
         "item_id": str(item_id) if item_id else None,
+        "requeues": requeues,
     }
+
+
+def _not_yet_visible(db: Session, message: CrawlMessage) -> str | None:
+    """When the message's row does not exist (yet): put it back, a few times, and say so."""
+    model: Any = SourceSync if message.item_id is None else SourceSyncItem
+    row_id = message.sync_id if message.item_id is None else message.item_id
+    if db.get(model, row_id) is not None or message.requeues >= NOT_YET_VISIBLE_RETRIES:
+        return None
+    queues.send_crawl(
+        [_message(message.company_id, message.sync_id, message.item_id, message.requeues + 1)],
+        delay_seconds=NOT_YET_VISIBLE_DELAY_SECONDS,
+    )
+    return "requeued"
 
 
 def request_sync(
@@ -137,7 +164,7 @@ def _begin(context: TenantContext, message: CrawlMessage) -> str:
     with tenant_session(context) as db:
         sync, source = _running(db, message.sync_id)
         if sync is None or source is None or sync.state.get("started"):
-            return "already started"
+            return _not_yet_visible(db, message) or "already started"
         connector = connector_for(source, {})
     try:
         start = connector.start()
@@ -192,7 +219,7 @@ def _visit(context: TenantContext, message: CrawlMessage) -> str:
     with tenant_session(context) as db:
         found = _pending_item(db, message)
         if found is None:
-            return "already visited"
+            return _not_yet_visible(db, message) or "already visited"
         sync, source, item = found
         target = SourceItem(item.item_key, item.kind, dict(item.hint or {}))  # type: ignore[arg-type]
         known = pages.known_page(db, source.id, item.item_key) if item.kind == "page" else None
