@@ -60,6 +60,7 @@ class FakeSite:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        self._server.handle_error = lambda request, address: None  # a client that hung up: not news
         threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-site").start()
         return self
 
@@ -110,8 +111,12 @@ def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: di
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def sitemap(urls: list[str]) -> str:
-    entries = "".join(f"<url><loc>{u}</loc></url>" for u in urls)
+def sitemap(urls: list[str], lastmod: dict[str, str] | None = None) -> str:
+    """`lastmod`: URL -> its <lastmod> (what real sitemaps say of each page's last change)."""
+    dates = lastmod or {}
+    entries = "".join(
+        f"<url><loc>{u}</loc>{f'<lastmod>{dates[u]}</lastmod>' if u in dates else ''}</url>" for u in urls
+    )
     return f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="{_SITEMAP_NS}">{entries}</urlset>'
 
 

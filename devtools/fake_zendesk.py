@@ -61,6 +61,7 @@ class FakeZendesk:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        self._server.handle_error = lambda request, address: None  # a client that hung up: not news
         threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-zendesk").start()
         return self
 

@@ -1,7 +1,8 @@
 """`./run bench-sources`: crawl a generated 500-page site into a category, then re-sync it with 10
 pages changed (issue #21).
 
-The site (devtools/fake_site.py) is served on loopback with a sitemap and a 20 ms delay per page;
+The site (devtools/fake_site.py) is served on loopback with a sitemap (with each page's lastmod,
+as real sitemaps give it) and a 20 ms delay per page;
 each page has about 2 KB of text inside the navigation, header and footer a real site has. The
 crawl runs through the real API service, crawl queue and crawler handler, and the real ingest
 queue and handler, with crawler and ingest workers side by side as Lambda runs them. Its time is
@@ -101,7 +102,8 @@ def _site(pages: int, rng: random.Random, delay: float) -> Any:
     for number in range(pages):
         links = tuple(f"/guides/{(number + k) % pages}" for k in (1, 2, 3))
         site.pages[f"/guides/{number}"] = page(f"Guide {number}", _page_body(rng), links=links)
-    site.sitemaps["/sitemap.xml"] = sitemap([f"{site.url}/guides/{n}" for n in range(pages)])
+    urls = [f"{site.url}/guides/{n}" for n in range(pages)]
+    site.sitemaps["/sitemap.xml"] = sitemap(urls, dict.fromkeys(urls, "2026-11-01"))
     return site
 
 
@@ -356,11 +358,15 @@ def main() -> None:
         )
 
         changed = rng.sample(range(args.pages), args.changed)
+        from devtools.fake_site import page, sitemap
+
+        urls = [f"{site.url}/guides/{n}" for n in range(args.pages)]
+        dates = dict.fromkeys(urls, "2026-11-01")
         for number in changed:
             links = tuple(f"/guides/{(number + k) % args.pages}" for k in (1, 2, 3))
-            from devtools.fake_site import page
-
             site.pages[f"/guides/{number}"] = page(f"Guide {number}", _page_body(rng), links=links)
+            dates[f"{site.url}/guides/{number}"] = "2026-12-06"  # as the site's CMS would say
+        site.sitemaps["/sitemap.xml"] = sitemap(urls, dates)
         with tenant_session(principal.context()) as db:
             generations = dict(
                 db.execute(

@@ -408,3 +408,32 @@ def test_a_message_that_outruns_its_transaction_is_put_back_not_dropped(
     given_up = early.model_copy(update={"requeues": NOT_YET_VISIBLE_RETRIES})
     assert process(given_up) == "already visited"  # a row that never came: dropped at last
     queues.purge()
+
+
+def test_a_sitemaps_lastmod_spares_unchanged_pages_any_request(
+    web_tenant: KnowledgeTenant, site: FakeSite, queues: Queues, owner_engine: Engine
+) -> None:
+    urls = [f"{site.url}/help/{p}" for p in ("returns", "shipping", "warranty")]
+    dates = dict.fromkeys(urls, "2026-11-01")
+    site.sitemaps["/sitemap.xml"] = sitemap(urls, dates)
+    source = _create(web_tenant, f"{site.url}/sitemap.xml", include_patterns=["/help/*"])
+    queues.run()
+    before = _files(owner_engine, source["id"])
+
+    site.pages["/help/shipping"] = page("Shipping", "<p>Shipping now takes three working days.</p>")
+    site.sitemaps["/sitemap.xml"] = sitemap(urls, {**dates, f"{site.url}/help/shipping": "2026-12-06"})
+    site.requests.clear()
+    assert web_tenant.call("POST", f"/v1/knowledge/sources/{source['id']}/syncs").status == 202
+    queues.run()
+    sync = _source(web_tenant, source["id"])["last_sync"]
+    assert (sync["status"], sync["changed"], sync["unchanged"], sync["removed"]) == ("completed", 1, 3, 0)
+    # Only the page whose lastmod moved was fetched; the others (and the index page their kept
+    # links name, which the sitemap does not list) were read from what the source keeps.
+    fetched = {r.path for r in site.requests if r.path.startswith("/help/")}
+    assert fetched == {"/help/shipping", "/help/"}
+    after = _files(owner_engine, source["id"])
+    assert (
+        after[f"{site.url}/help/returns"].ingest_generation
+        == before[f"{site.url}/help/returns"].ingest_generation
+    )
+    assert after[f"{site.url}/help/returns"].missed_syncs == 0

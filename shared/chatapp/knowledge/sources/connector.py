@@ -23,7 +23,8 @@ ItemKind = Literal["page", "listing"]
 @dataclass(frozen=True)
 class SourceItem:
     """Something to visit. `key` is unique within the source (a URL, or the connector's own id);
-    `hint` is what a listing already knows of it (a sitemap's lastmod, an article's whole body)."""
+    `hint` is what a listing already knows of it: `version` (a sitemap's lastmod, an article's
+    updated_at) lets a re-sync that finds the version it keeps skip the page without a request."""
 
     key: str
     kind: ItemKind

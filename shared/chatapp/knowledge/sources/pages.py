@@ -62,11 +62,17 @@ def _storage_key(company_id: uuid.UUID, file_id: uuid.UUID, url: str) -> str:
 
 
 def store(
-    db: Session, source: KnowledgeSource, page: Page, limits: EffectiveLimits, links: list[str]
+    db: Session,
+    source: KnowledgeSource,
+    page: Page,
+    limits: EffectiveLimits,
+    links: list[str],
+    listed_version: str | None = None,
 ) -> tuple[str, uuid.UUID]:
     """("new" | "changed" | "unchanged", the file's id). PageRefused when a limit keeps it out.
-    `links`: the page's links, kept for syncs that find the page unchanged."""
-    metadata = {"links": links[:MAX_KEPT_LINKS]}
+    `links`: the page's links, kept for syncs that find the page unchanged; `listed_version`: what
+    the listing said of this version (lastmod), so a later listing saying the same skips it."""
+    metadata = {"links": links[:MAX_KEPT_LINKS], "listed_version": listed_version}
     content_hash = hashlib.sha256(page.html).hexdigest()
     now = datetime.now(UTC)
     row = db.scalar(

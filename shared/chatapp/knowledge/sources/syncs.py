@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session
 
 from chatapp.billing.quotas import effective_limits
 from chatapp.config import get_settings
+from chatapp.db.enums import FileStatus
+from chatapp.db.models.knowledge import KnowledgeFile
 from chatapp.db.models.sources import KnowledgeSource, SourceSync, SourceSyncItem
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import InvalidInput
@@ -246,7 +248,8 @@ def _visit(context: TenantContext, message: CrawlMessage) -> str:
             try:
                 links = [i.key for i in visit.items if i.kind == "page"]
                 limits = effective_limits(db, source.company_id)
-                outcome, item.file_id = pages.store(db, source, visit.page, limits, links)
+                version = item.hint.get("version") if item.hint else None
+                outcome, item.file_id = pages.store(db, source, visit.page, limits, links, version)
             except pages.PageRefused as refused:
                 return _record(db, item, "skipped", str(refused))
             return _record(db, item, outcome)
@@ -310,6 +313,9 @@ def _add_items(
             "item_key": item.key,
             "kind": item.kind,
             "hint": item.hint,
+            "outcome": "pending",
+            "file_id": None,
+            "finished_at": None,
         }
         # In key order: two crawlers inserting overlapping links lock the unique index entries in
         # the same order, so neither waits on the other in a circle (a deadlock fails a message).
@@ -317,14 +323,51 @@ def _add_items(
     ][: max(0, room)]
     if not rows:
         return
-    inserted = db.scalars(
+    unchanged = _listed_unchanged(db, source, rows)
+    inserted = db.execute(
         insert(SourceSyncItem)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["sync_id", "item_key"])
-        .returning(SourceSyncItem.id)
+        .returning(SourceSyncItem.id, SourceSyncItem.item_key, SourceSyncItem.outcome)
     ).all()
-    if inserted:
-        queues.send_crawl([_message(source.company_id, sync.id, item_id) for item_id in inserted])
+    pending = [row.id for row in inserted if row.outcome == "pending"]
+    if pending:
+        queues.send_crawl([_message(source.company_id, sync.id, item_id) for item_id in pending])
+    settled = [unchanged[row.item_key] for row in inserted if row.outcome == "unchanged"]
+    if settled:
+        for file_id, _ in settled:
+            pages.touch(db, file_id)
+        links = {link for _, kept in settled for link in kept}
+        _add_items(db, source, sync, [SourceItem(link, "page") for link in sorted(links)])
+
+
+def _listed_unchanged(
+    db: Session, source: KnowledgeSource, rows: list[dict[str, Any]]
+) -> dict[str, tuple[uuid.UUID, list[str]]]:
+    """Pages whose listing (a sitemap's lastmod, Zendesk's updated_at) names the very version the
+    source keeps: their rows are written "unchanged" at once, so a re-sync sends them no message and
+    no request. Returns key -> (file id, the page's kept links)."""
+    versions = {r["item_key"]: r["hint"].get("version") for r in rows if r["kind"] == "page"}
+    versions = {key: version for key, version in versions.items() if version}
+    if not versions:
+        return {}
+    found = db.execute(
+        select(KnowledgeFile.id, KnowledgeFile.source_key, KnowledgeFile.metadata_).where(
+            KnowledgeFile.source_id == source.id,
+            KnowledgeFile.source_key.in_(list(versions)),
+            KnowledgeFile.status != FileStatus.FAILED,  # a page that failed to index is read again
+        )
+    ).all()
+    now = datetime.now(UTC)
+    settled: dict[str, tuple[uuid.UUID, list[str]]] = {}
+    for file_id, key, metadata in found:
+        kept = metadata or {}
+        if key and kept.get("listed_version") == versions[key]:
+            settled[key] = (file_id, list(kept.get("links") or []))
+    for row in rows:
+        if row["item_key"] in settled:
+            row |= {"outcome": "unchanged", "file_id": settled[row["item_key"]][0], "finished_at": now}
+    return settled
 
 
 def _count_all(db: Session, sync_id: uuid.UUID) -> int:

@@ -115,7 +115,7 @@ class WebSource:
             if address is None or host_of(address) != self.host:
                 continue
             lastmod = _LASTMOD.search(entry)
-            hint = {"lastmod": lastmod.group(1)} if lastmod else {}
+            hint = {"version": lastmod.group(1)} if lastmod else {}
             listing = is_index or kind.lower() == "sitemap"
             items.append(SourceItem(address, "listing" if listing else "page", hint))
         return Visit(items=tuple(items))

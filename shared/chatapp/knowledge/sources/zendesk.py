@@ -59,7 +59,7 @@ class ZendeskSource:
     def visit(self, item: SourceItem, known: KnownPage | None) -> Visit:
         if item.kind == "listing":
             return self._listing(item.key)
-        if known is not None and known.change_token and known.change_token == item.hint.get("updated_at"):
+        if known is not None and known.change_token and known.change_token == item.hint.get("version"):
             return Visit(not_modified=True)  # the listing said so: no request at all
         article_id = item.key.removeprefix("article:")
         answer = self._json(f"{self.base}/api/v2/help_center/articles/{article_id}.json")
@@ -83,7 +83,7 @@ class ZendeskSource:
         for article in answer.get("articles") or []:
             if article.get("draft") or "id" not in article:
                 continue
-            hint = {"updated_at": article.get("updated_at"), "html_url": article.get("html_url")}
+            hint = {"version": article.get("updated_at"), "html_url": article.get("html_url")}
             items.append(SourceItem(f"article:{article['id']}", "page", hint))
         following = (answer.get("links") or {}).get("next")
         if (answer.get("meta") or {}).get("has_more") and following:
