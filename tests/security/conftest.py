@@ -2,5 +2,6 @@
 that go through a conversation."""
 
 from tests.integration.chat.conftest import builtin_packages, claude, other_shop, shop
+from tests.integration.knowledge.sources import queues
 
-__all__ = ["builtin_packages", "claude", "other_shop", "shop"]
+__all__ = ["builtin_packages", "claude", "other_shop", "queues", "shop"]

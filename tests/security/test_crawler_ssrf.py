@@ -38,14 +38,6 @@ def attacker(owner_engine: Engine, local_aws: LocalAws) -> KnowledgeTenant:
 
 
 @pytest.fixture
-def queues(local_aws: LocalAws) -> Iterator[Queues]:
-    found = Queues(local_aws)
-    found.purge()
-    yield found
-    found.purge()
-
-
-@pytest.fixture
 def loopback_refused(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("ALLOW_LOOPBACK_URLS", "false")
     get_settings.cache_clear()

@@ -38,7 +38,7 @@ DIRECT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # API Gateway + Lambda payloads cap d
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 
 
-def _company(principal: Principal) -> uuid.UUID:
+def company_of(principal: Principal) -> uuid.UUID:
     if principal.company_id is None:
         raise InvalidInput("Knowledge belongs to a company; act within one.", code="company_required")
     return principal.company_id
@@ -101,7 +101,7 @@ def _validate_new_file(
 
 def request_upload(principal: Principal, data: UploadRequestIn) -> UploadTicketOut:
     require_permission(principal, "knowledge", "write")
-    company_id = _company(principal)
+    company_id = company_of(principal)
     with tenant_session(principal.context()) as db:
         mime_type, _ = _validate_new_file(
             db, company_id, data.category_id, data.filename, data.mime_type, data.size
@@ -156,7 +156,7 @@ def upload_direct(
     principal: Principal, category_id: uuid.UUID, filename: str, mime_type: str | None, content: bytes
 ) -> FileOut:
     require_permission(principal, "knowledge", "write")
-    company_id = _company(principal)
+    company_id = company_of(principal)
     with tenant_session(principal.context()) as db:
         out = add_direct_upload(db, principal, category_id, filename, mime_type, content)
     meter_storage(company_id)
@@ -173,7 +173,7 @@ def add_direct_upload(
 ) -> FileOut:
     """`upload_direct` inside the caller's transaction (the caller checked the permission and
     meters storage after its commit): a file written with other rows stands or falls with them."""
-    company_id = _company(principal)
+    company_id = company_of(principal)
     require_category(db, category_id)  # ids are checked before anything else is judged
     if not content:
         raise InvalidInput("The file is empty.", code="empty_file")
@@ -304,7 +304,7 @@ def delete_file(principal: Principal, file_id: uuid.UUID) -> None:
 
 def storage_usage(principal: Principal) -> StorageUsageOut:
     require_permission(principal, "knowledge", "read")
-    company_id = _company(principal)
+    company_id = company_of(principal)
     with tenant_session(principal.context()) as db:
         limits = effective_limits(db, company_id)
         used = stored_bytes(db, company_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from tests.integration.knowledge.sources import queues  # noqa: F401 - the crawl and ingest queues
 from tests.integration.stack import KnowledgeTenant, LocalAws, new_tenant
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import httpcore
 import httpx
+import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
@@ -84,6 +85,15 @@ class Queues:
                 return delivered
             time.sleep(0.05)
         raise AssertionError("the crawl queue did not drain")
+
+
+@pytest.fixture
+def queues(local_aws: LocalAws) -> Iterator[Queues]:
+    """The crawl and ingest queues, empty before and after the test."""
+    found = Queues(local_aws)
+    found.purge()
+    yield found
+    found.purge()
 
 
 class _MappedNetwork(httpcore.NetworkBackend):

@@ -42,14 +42,6 @@ def site() -> Iterator[FakeSite]:
 
 
 @pytest.fixture
-def queues(local_aws: LocalAws) -> Iterator[Queues]:
-    found = Queues(local_aws)
-    found.purge()
-    yield found
-    found.purge()
-
-
-@pytest.fixture
 def web_tenant(owner_engine: Engine, tenant: KnowledgeTenant) -> KnowledgeTenant:
     allow_web_sources(owner_engine, tenant)
     return tenant

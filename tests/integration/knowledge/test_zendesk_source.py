@@ -15,7 +15,7 @@ from chatapp.db.models.sources import KnowledgeSource
 from chatapp.knowledge.sources import zendesk
 from devtools.fake_zendesk import FakeZendesk
 from tests.integration.knowledge.sources import Queues, allow_web_sources
-from tests.integration.stack import KnowledgeTenant, LocalAws
+from tests.integration.stack import KnowledgeTenant
 
 ARTICLES = {
     1: ("Resetting your password", "<p>Use the Forgot password link on the sign-in page.</p>"),
@@ -34,14 +34,6 @@ def help_centre(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeZendesk]:
     fake.add(5, "Unreleased feature", "<p>Secret roadmap.</p>", "2026-11-02T10:00:00Z", draft=True)
     yield fake
     fake.stop()
-
-
-@pytest.fixture
-def queues(local_aws: LocalAws) -> Iterator[Queues]:
-    found = Queues(local_aws)
-    found.purge()
-    yield found
-    found.purge()
 
 
 def _sync(tenant: KnowledgeTenant, source_id: str, queues: Queues) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from chatapp.db.tenancy import tenant_session
 from chatapp.errors import InvalidInput, NotFound
 from chatapp.integrations import secret_box
 from chatapp.integrations.public_urls import check_url
-from chatapp.knowledge.files import require_category
+from chatapp.knowledge.files import company_of, require_category
 from chatapp.knowledge.sources import pages, syncs
 from chatapp.knowledge.sources.schemas import (
     SourceIn,
@@ -41,12 +41,6 @@ from chatapp.knowledge.sources.web_page import normalise_url
 from chatapp.knowledge.sources.zendesk import credentials_context
 
 FEATURE = "webSources"
-
-
-def _company(principal: Principal) -> uuid.UUID:
-    if principal.company_id is None:
-        raise InvalidInput("Knowledge belongs to a company; act within one.", code="company_required")
-    return principal.company_id
 
 
 def _source(db: Session, source_id: uuid.UUID) -> KnowledgeSource:
@@ -81,7 +75,7 @@ def _require_page_room(db: Session, limits: EffectiveLimits, page_limit: int) ->
 
 def create_source(principal: Principal, data: SourceIn) -> SourceOut:
     require_permission(principal, "knowledge", "write")
-    company_id = _company(principal)
+    company_id = company_of(principal)
     with tenant_session(principal.context()) as db:
         require_category(db, data.category_id)
         limits = effective_limits(db, company_id)
@@ -135,7 +129,7 @@ def get_source(principal: Principal, source_id: uuid.UUID) -> SourceOut:
 
 def update_source(principal: Principal, source_id: uuid.UUID, data: SourcePatch) -> SourceOut:
     require_permission(principal, "knowledge", "write")
-    company_id = _company(principal)
+    company_id = company_of(principal)
     with tenant_session(principal.context()) as db:
         source = _source(db, source_id)
         changes = data.model_dump(exclude_unset=True)
@@ -158,7 +152,7 @@ def update_source(principal: Principal, source_id: uuid.UUID, data: SourcePatch)
 
 def delete_source(principal: Principal, source_id: uuid.UUID) -> None:
     require_permission(principal, "knowledge", "delete")
-    company_id = _company(principal)
+    company_id = company_of(principal)
     with tenant_session(principal.context()) as db:
         source = _source(db, source_id)
         for row in db.scalars(select(KnowledgeFile).where(KnowledgeFile.source_id == source.id)):
