@@ -165,8 +165,12 @@ def process(message: CrawlMessage) -> str:
 def _begin(context: TenantContext, message: CrawlMessage) -> str:
     with tenant_session(context) as db:
         sync, source = _running(db, message.sync_id)
+        if sync is None:
+            if requeued := _not_yet_visible(db, message):
+                return requeued
+            sync, source = _running(db, message.sync_id)  # it may have committed between the reads
         if sync is None or source is None or sync.state.get("started"):
-            return _not_yet_visible(db, message) or "already started"
+            return "already started"
         connector = connector_for(source, {})
     try:
         start = connector.start()
@@ -221,7 +225,11 @@ def _visit(context: TenantContext, message: CrawlMessage) -> str:
     with tenant_session(context) as db:
         found = _pending_item(db, message)
         if found is None:
-            return _not_yet_visible(db, message) or "already visited"
+            if requeued := _not_yet_visible(db, message):
+                return requeued
+            found = _pending_item(db, message)  # it may have committed between the reads
+        if found is None:
+            return "already visited"
         sync, source, item = found
         target = SourceItem(item.item_key, item.kind, dict(item.hint or {}))  # type: ignore[arg-type]
         known = pages.known_page(db, source.id, item.item_key) if item.kind == "page" else None
