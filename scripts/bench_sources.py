@@ -139,8 +139,6 @@ def _worker(queue: str, function: str, environment: dict[str, str], stop: Any, b
         ).get("Messages", [])
         if messages:
             sources.deliver_sqs(spec, url, messages)
-            if os.environ.get("BENCH_DEBUG"):
-                print(spec.logical_id, len(messages), file=sys.stderr, flush=True)
 
 
 class Workers:

@@ -24,9 +24,16 @@ from chatapp.db.models.conversations import Conversation, ConversationNote, Cust
 from chatapp.db.models.copilot import ReplySuggestion
 from chatapp.db.models.core import Account, Company, User, VerificationToken
 from chatapp.db.models.core import Session as ConsoleSession
-from chatapp.db.models.knowledge import KnowledgeCategory, KnowledgeChunk, KnowledgeFile
+from chatapp.db.models.knowledge import (
+    CrawlHost,
+    KnowledgeCategory,
+    KnowledgeChunk,
+    KnowledgeFile,
+    KnowledgeSource,
+    SourceSync,
+    SourceSyncItem,
+)
 from chatapp.db.models.realtime import RealtimeConnection, RealtimeOutboxEvent, RealtimeTicket
-from chatapp.db.models.sources import CrawlHost, KnowledgeSource, SourceSync, SourceSyncItem
 from chatapp.db.models.team import CannedResponse, Invitation, SupportAgentStatus
 from chatapp.db.models.test_runs import RegressionQuestion, TestRun, TestRunResult
 from chatapp.knowledge import lexical

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from chatapp.db.models.knowledge import KnowledgeFile
-from chatapp.db.models.sources import KnowledgeSource
+from chatapp.db.models.knowledge import KnowledgeFile, KnowledgeSource
 from chatapp.knowledge.sources import zendesk
 from devtools.fake_zendesk import FakeZendesk
 from tests.integration.knowledge.sources import Queues, allow_web_sources

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -132,7 +132,115 @@ class KnowledgeTermStat(Base):
     chunk_count: Mapped[int] = mapped_column(Integer)
 
 
-# A file's source is named by a foreign key: its table must be in the metadata whenever files are
-# flushed, also in a function that never imports sources (the ingest worker). Imported last: the
-# sources module imports this one.
-from chatapp.db.models import sources  # noqa: E402, F401
+# Not in the design (issue #21): knowledge sources that stay in sync with a website or a help centre,
+# each sync run, the items one sync visits, and the per-host politeness clock the crawlers share. They
+# live with the files they produce: a file names its source, and a sync item names the file it found.
+
+SOURCE_KINDS = ("web", "zendesk")
+SCHEDULES = ("daily", "weekly", "manual")
+SYNC_STATUSES = ("running", "completed", "failed")
+SYNC_TRIGGERS = ("manual", "schedule")
+ITEM_KINDS = ("page", "listing")
+# pending: queued; new / changed / unchanged: a page, by what the sync found; listed: a listing
+# (sitemap, API page) that was read; failed: with a reason; skipped: outside the rules (robots.txt,
+# another host, a pattern, the page limit), with the reason.
+ITEM_OUTCOMES = ("pending", "new", "changed", "unchanged", "listed", "failed", "skipped")
+
+
+class KnowledgeSource(Base):
+    __tablename__ = "chatapp_knowledge_sources"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {SOURCE_KINDS}", name="knowledge_sources_kind_check"),
+        CheckConstraint(f"schedule IN {SCHEDULES}", name="knowledge_sources_schedule_check"),
+        Index("knowledge_sources_company_idx", "company_id", "created_at"),
+        Index("knowledge_sources_due_idx", "schedule", "next_sync_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id", ondelete="CASCADE"))
+    category_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chatapp_knowledge_categories.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    # web: the start page or a sitemap; zendesk: the help centre's address (https://acme.zendesk.com)
+    start_url: Mapped[str] = mapped_column(String(2000))
+    include_patterns: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    exclude_patterns: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    page_limit: Mapped[int] = mapped_column(Integer, server_default="500")
+    schedule: Mapped[str] = mapped_column(String(16), server_default="manual")
+    allow_http: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    settings: Mapped[dict[str, Any]] = json_object(nullable=False)  # e.g. Zendesk's locale
+    credentials: Mapped[str | None] = mapped_column(Text)  # sealed (integrations/secret_box)
+    next_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("chatapp_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class SourceSync(Base):
+    __tablename__ = "chatapp_source_syncs"
+    __table_args__ = (
+        CheckConstraint(f"status IN {SYNC_STATUSES}", name="source_syncs_status_check"),
+        CheckConstraint(f"trigger IN {SYNC_TRIGGERS}", name="source_syncs_trigger_check"),
+        Index("source_syncs_source_idx", "source_id", "started_at"),
+        # One running sync per source: a second request while one runs gets that one.
+        Index(
+            "source_syncs_one_running_idx",
+            "source_id",
+            unique=True,
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id", ondelete="CASCADE"))
+    source_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("chatapp_knowledge_sources.id", ondelete="CASCADE")
+    )
+    trigger: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), server_default="running")
+    removed_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    # What the connector worked out when the sync started and every visit needs (robots.txt rules)
+    state: Mapped[dict[str, Any]] = json_object(nullable=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("chatapp_users.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime] = created_at()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SourceSyncItem(Base):
+    __tablename__ = "chatapp_source_sync_items"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ITEM_KINDS}", name="source_sync_items_kind_check"),
+        CheckConstraint(f"outcome IN {ITEM_OUTCOMES}", name="source_sync_items_outcome_check"),
+        # A URL is visited once per sync, however many pages link to it: fan-out de-duplicates here.
+        Index("source_sync_items_key_idx", "sync_id", "item_key", unique=True),
+        Index("source_sync_items_outcome_idx", "sync_id", "outcome"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_companies.id", ondelete="CASCADE"))
+    sync_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("chatapp_source_syncs.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(Text)  # a URL, or a connector's own id
+    kind: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16), server_default="pending")
+    reason: Mapped[str | None] = mapped_column(Text)
+    hint: Mapped[dict[str, Any]] = json_object(nullable=False)  # what a listing said of it (lastmod, ...)
+    file_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("chatapp_knowledge_files.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = created_at()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CrawlHost(Base):
+    """When the next request to a host may start, for every crawler invocation of every company
+    (politeness is owed to the host, whoever asks)."""
+
+    __tablename__ = "chatapp_crawl_hosts"
+
+    host: Mapped[str] = mapped_column(String(300), primary_key=True)
+    next_request_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -15,7 +15,6 @@ from chatapp.db.models import (
     core,
     knowledge,
     realtime,
-    sources,
     team,
     test_runs,
 )
@@ -34,6 +33,5 @@ MODEL_MODULES = (
     test_runs,
     content_gaps,
     copilot,
-    sources,
 )
 metadata = Base.metadata

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 
 from chatapp.billing.quotas import EffectiveLimits, require_room, require_storage_for
 from chatapp.db.enums import FileStatus
-from chatapp.db.models.knowledge import KnowledgeFile
-from chatapp.db.models.sources import KnowledgeSource, SourceSyncItem
+from chatapp.db.models.knowledge import KnowledgeFile, KnowledgeSource, SourceSyncItem
 from chatapp.errors import LimitExceeded
 from chatapp.integrations import storage
 from chatapp.knowledge import vectors

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chatapp.billing.quotas import EffectiveLimits, effective_limits
-from chatapp.db.models.sources import KnowledgeSource
+from chatapp.db.models.knowledge import KnowledgeSource
 from chatapp.db.tenancy import TenantContext, system_session, tenant_session
 from chatapp.errors import LimitExceeded
 from chatapp.knowledge.sources import syncs

@@ -20,8 +20,7 @@ from chatapp.billing.quotas import EffectiveLimits, effective_limits, require_fe
 from chatapp.billing.usage import meter_storage
 from chatapp.config import get_settings
 from chatapp.db import keyset
-from chatapp.db.models.knowledge import KnowledgeFile
-from chatapp.db.models.sources import KnowledgeSource, SourceSync, SourceSyncItem
+from chatapp.db.models.knowledge import KnowledgeFile, KnowledgeSource, SourceSync, SourceSyncItem
 from chatapp.db.ownership import owned
 from chatapp.db.tenancy import tenant_session
 from chatapp.errors import InvalidInput, NotFound

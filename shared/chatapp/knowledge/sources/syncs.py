@@ -29,8 +29,7 @@ from sqlalchemy.orm import Session
 from chatapp.billing.quotas import effective_limits
 from chatapp.config import get_settings
 from chatapp.db.enums import FileStatus
-from chatapp.db.models.knowledge import KnowledgeFile
-from chatapp.db.models.sources import KnowledgeSource, SourceSync, SourceSyncItem
+from chatapp.db.models.knowledge import KnowledgeFile, KnowledgeSource, SourceSync, SourceSyncItem
 from chatapp.db.tenancy import TenantContext, tenant_session
 from chatapp.errors import InvalidInput
 from chatapp.integrations import queues

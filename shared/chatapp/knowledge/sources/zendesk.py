@@ -18,7 +18,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from chatapp.db.models.sources import KnowledgeSource
+from chatapp.db.models.knowledge import KnowledgeSource
 from chatapp.integrations import secret_box
 from chatapp.knowledge.sources.connector import KnownPage, Page, SourceItem, SyncStart, Visit, VisitFailed
 from chatapp.knowledge.sources.fetching import JSON_TYPES, Fetcher, host_of
