@@ -138,9 +138,10 @@ def touch(db: Session, file_id: uuid.UUID) -> None:
     )
 
 
-def sweep_missing(db: Session, source_id: uuid.UUID, sync_id: uuid.UUID) -> int:
+def sweep_missing(db: Session, source_id: uuid.UUID, sync_id: uuid.UUID) -> list[str]:
     """After a completed sync: every page it did not see has missed one more sync; those that
-    missed MISSES_BEFORE_REMOVAL in a row are removed (vectors, object, row). Returns how many."""
+    missed MISSES_BEFORE_REMOVAL in a row are removed (vectors, row). Returns the storage keys of
+    the removed pages, for the caller to delete once its transaction has committed."""
     seen = select(SourceSyncItem.file_id).where(
         SourceSyncItem.sync_id == sync_id, SourceSyncItem.file_id.is_not(None)
     )
@@ -156,12 +157,17 @@ def sweep_missing(db: Session, source_id: uuid.UUID, sync_id: uuid.UUID) -> int:
             )
         )
     )
-    for row in gone:
-        remove(db, row)
-    return len(gone)
+    return [remove(db, row) for row in gone]
 
 
-def remove(db: Session, row: KnowledgeFile) -> None:
+def remove(db: Session, row: KnowledgeFile) -> str:
+    """Vectors and row; returns the storage key, deleted by the caller after its commit (as
+    `files.delete_file` does), so a failed commit never leaves a row whose object is gone."""
     vectors.for_company(row.company_id).delete_file(row.id)
-    storage.delete(row.storage_path)
     db.delete(row)
+    return row.storage_path
+
+
+def delete_objects(keys: list[str]) -> None:
+    for key in keys:
+        storage.delete(key)

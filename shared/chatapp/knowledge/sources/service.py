@@ -154,9 +154,10 @@ def delete_source(principal: Principal, source_id: uuid.UUID) -> None:
     company_id = company_of(principal)
     with tenant_session(principal.context()) as db:
         source = _source(db, source_id)
-        for row in db.scalars(select(KnowledgeFile).where(KnowledgeFile.source_id == source.id)):
-            pages.remove(db, row)
+        rows = db.scalars(select(KnowledgeFile).where(KnowledgeFile.source_id == source.id)).all()
+        keys = [pages.remove(db, row) for row in rows]
         db.delete(source)
+    pages.delete_objects(keys)
     meter_storage(company_id)
 
 

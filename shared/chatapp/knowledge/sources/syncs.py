@@ -421,11 +421,14 @@ def _finish_if_done(context: TenantContext, sync_id: uuid.UUID) -> None:
         if finished is None:
             return  # another invocation completed it
         doubt = _partial_view(db, sync_id)
+        gone: list[str] = []
         if doubt:
             # A site that is down or a revoked token must not empty the knowledge base over two syncs.
             db.execute(update(SourceSync).where(SourceSync.id == sync_id).values(error=doubt))
             removed = 0
         else:
-            removed = pages.sweep_missing(db, finished, sync_id)
+            gone = pages.sweep_missing(db, finished, sync_id)
+            removed = len(gone)
             db.execute(update(SourceSync).where(SourceSync.id == sync_id).values(removed_count=removed))
+    pages.delete_objects(gone)
     logger.info("source sync completed", extra={"sync_id": str(sync_id), "removed": removed})
