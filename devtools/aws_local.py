@@ -46,12 +46,33 @@ def free_port() -> int:
 _IN_PROCESS_ENDPOINTS: set[str] = set()
 
 
+def quicken_moto_sqs() -> None:
+    """moto asks every message of a queue whether it is visible and not delayed on every call, and
+    each question builds two datetimes to read the clock: a queue 500 deep spends 30 ms of CPU per
+    send and over 100 ms per receive. The same milliseconds since the epoch, read directly, cost a
+    fraction of that; SQS on AWS costs the caller's machine nothing at all."""
+    import time
+
+    import moto.sqs.models as sqs_models
+    from moto.core.utils import unix_time, unix_time_millis
+
+    def quick_unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else unix_time(dt)
+
+    def quick_unix_time_millis(dt: Any = None) -> float:
+        return time.time() * 1000.0 if dt is None else unix_time_millis(dt)
+
+    sqs_models.unix_time = quick_unix_time  # type: ignore[assignment]
+    sqs_models.unix_time_millis = quick_unix_time_millis  # type: ignore[assignment]
+
+
 def start_moto(port: int = 4566) -> str:
     import logging
 
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    quicken_moto_sqs()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
@@ -341,3 +362,10 @@ def _scheduled_event(spec: FunctionSpec) -> dict[str, Any]:
         "resources": [f"arn:aws:events:us-east-1:000000000000:rule/{spec.logical_id}"],
         "detail": {},
     }
+
+
+if __name__ == "__main__":  # `python -m devtools.aws_local PORT`: moto alone, in a process of its own
+    import sys
+
+    start_moto(int(sys.argv[1]))
+    threading.Event().wait()

@@ -94,21 +94,33 @@ def _page_body(rng: random.Random, size: int = 2000) -> str:
     return "".join(parts)
 
 
+def _path(number: int) -> str:
+    """Page 0 is the home page every page's header links to."""
+    return f"/guides/{number}" if number else "/"
+
+
+def _guide(number: int, pages: int, rng: random.Random) -> str:
+    from devtools.fake_site import page
+
+    links = tuple(_path((number + k) % pages) for k in (1, 2, 3))
+    return page(f"Guide {number}", _page_body(rng), links=links)
+
+
 def _site(pages: int, rng: random.Random, delay: float) -> Any:
-    from devtools.fake_site import FakeSite, page, sitemap
+    from devtools.fake_site import FakeSite, sitemap
 
     site = FakeSite(delay_seconds=delay).start()
     site.robots = "User-agent: *\nAllow: /\n"
     for number in range(pages):
-        links = tuple(f"/guides/{(number + k) % pages}" for k in (1, 2, 3))
-        site.pages[f"/guides/{number}"] = page(f"Guide {number}", _page_body(rng), links=links)
-    urls = [f"{site.url}/guides/{n}" for n in range(pages)]
+        site.pages[_path(number)] = _guide(number, pages, rng)
+    urls = [f"{site.url}{_path(n)}" for n in range(pages)]
     site.sitemaps["/sitemap.xml"] = sitemap(urls, dict.fromkeys(urls, "2026-11-01"))
     return site
 
 
-def _worker(queue: str, function: str, environment: dict[str, str], stop: Any, batch: int) -> None:
-    """One Lambda-like worker process: polls `queue` and invokes `function`'s real handler."""
+def _worker(queue: str, function: str, environment: dict[str, str], stop: Any) -> None:
+    """One Lambda-like worker process: polls `queue` and invokes `function`'s real handler with
+    batches of the size its template event source names."""
     import os
 
     os.environ.update(environment)
@@ -123,12 +135,19 @@ def _worker(queue: str, function: str, environment: dict[str, str], stop: Any, b
     sources = LocalEventSources(template, specs)
     sources.queue_urls = json.loads(environment["BENCH_QUEUE_URLS"])
     spec = next(s for s in specs if s.logical_id == function)
+    batch = min(int(spec.sqs_sources[0].get("BatchSize", 10)), 10)
     sqs = boto3.client("sqs")
     url = sources.queue_urls[queue]
     if function == "IngestFunction":  # loaded before the clock starts, as for the raw embedder
         from chatapp.integrations.embeddings import get_embedder
 
         get_embedder().embed_documents(["warm up"])
+    profiler = None
+    if environment.get("BENCH_PROFILE"):
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     while not stop.is_set():
         messages = sqs.receive_message(
             QueueUrl=url,
@@ -139,6 +158,9 @@ def _worker(queue: str, function: str, environment: dict[str, str], stop: Any, b
         ).get("Messages", [])
         if messages:
             sources.deliver_sqs(spec, url, messages)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{environment['BENCH_PROFILE']}/{function}-{os.getpid()}.prof")
 
 
 class Workers:
@@ -151,12 +173,11 @@ class Workers:
         context = multiprocessing.get_context("spawn")
         self.stop = context.Event()
         environment = {**os.environ, "BENCH_QUEUE_URLS": json.dumps(queue_urls)}
-        plan = [("CrawlQueue", "CrawlerFunction", 1)] * crawlers + [("IngestQueue", "IngestFunction", 10)]
+        # One ingest worker: the embedded Qdrant engine's directory belongs to one process.
+        plan = [("CrawlQueue", "CrawlerFunction")] * crawlers + [("IngestQueue", "IngestFunction")]
         self.processes = [
-            context.Process(
-                target=_worker, args=(queue, function, environment, self.stop, batch), daemon=True
-            )
-            for queue, function, batch in plan
+            context.Process(target=_worker, args=(queue, function, environment, self.stop), daemon=True)
+            for queue, function in plan
         ]
         for process in self.processes:
             process.start()
@@ -168,8 +189,9 @@ class Workers:
 
 
 def _start_moto() -> Any:
-    """moto as a server process of its own: S3 and SQS are remote services on AWS, and answering
-    them in the benchmark's processes would bill their work to the crawl."""
+    """moto as a server process of its own (the local runner's, with its quicker SQS clock): S3 and
+    SQS are remote services on AWS, and answering them in the benchmark's processes would bill
+    their work to the crawl."""
     import os
     import socket
     import subprocess
@@ -178,7 +200,9 @@ def _start_moto() -> Any:
 
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "devtools.aws_local", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "shared"), str(ROOT)])},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -253,7 +277,7 @@ def _wait(
             return time.perf_counter() - started, sync
         if time.perf_counter() - started > timeout:
             raise SystemExit(f"the sync did not settle within {timeout:.0f} s: {sync}")
-        time.sleep(0.05)
+        time.sleep(0.25)
 
 
 def _embedded_texts(principal: Any, source_id: Any) -> list[str]:
@@ -303,14 +327,29 @@ def _raw_embed_seconds(texts: list[str]) -> float:
     return min(runs)
 
 
+def _cpu_by_group(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds used so far by each group of processes, and by every PostgreSQL backend."""
+    import psutil
+    from bench_idle import _cpu_seconds
+
+    backends = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    used = {name: sum(_cpu_seconds(psutil.Process(pid)) for pid in pids) for name, pids in groups.items()}
+    return used | {"postgres": sum(_cpu_seconds(p) for p in backends)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Buzzi web sources benchmark")
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--changed", type=int, default=10)
     parser.add_argument("--delay-ms", type=float, default=20.0)
     parser.add_argument("--crawlers", type=int, default=2, help="crawler processes side by side")
+    parser.add_argument("--profile", metavar="DIR", help="write each worker's cProfile statistics here")
     args = parser.parse_args()
 
+    if args.profile:
+        import os
+
+        os.environ["BENCH_PROFILE"] = str(Path(args.profile).resolve())
     moto, queue_urls = _environment()
     from bench_knowledge import _company
     from sqlalchemy import func, select
@@ -332,6 +371,15 @@ def main() -> None:
             f"on loopback; {args.crawlers} crawler processes and 1 ingest process (moto in its own)",
             flush=True,
         )
+        import os
+
+        groups = {
+            "crawlers": [p.pid for p in workers.processes[: args.crawlers]],
+            "ingest": [p.pid for p in workers.processes[args.crawlers :]],
+            "moto (S3, SQS)": [moto.pid],
+            "bench (site, API, polling)": [os.getpid()],
+        }
+        cpu_before = _cpu_by_group(groups)
         started = time.perf_counter()
         source = service.create_source(
             principal,
@@ -344,6 +392,7 @@ def main() -> None:
             ),
         )
         crawl_seconds, sync = _wait(principal, source.id, started)
+        cpu_after = _cpu_by_group(groups)
         texts = _embedded_texts(principal, source.id)
         raw = _raw_embed_seconds(texts)
         print(
@@ -354,16 +403,19 @@ def main() -> None:
             f"  raw embedder on the same {len(texts)} chunks: {raw:.1f} s; crawling, parsing and indexing "
             f"add {crawl_seconds / raw - 1:+.0%} (target: at most +50%)"
         )
+        print(
+            "  CPU seconds during the crawl: "
+            + ", ".join(f"{name} {cpu_after[name] - cpu_before.get(name, 0):.1f}" for name in cpu_after)
+        )
 
         changed = rng.sample(range(args.pages), args.changed)
-        from devtools.fake_site import page, sitemap
+        from devtools.fake_site import sitemap
 
-        urls = [f"{site.url}/guides/{n}" for n in range(args.pages)]
+        urls = [f"{site.url}{_path(n)}" for n in range(args.pages)]
         dates = dict.fromkeys(urls, "2026-11-01")
         for number in changed:
-            links = tuple(f"/guides/{(number + k) % args.pages}" for k in (1, 2, 3))
-            site.pages[f"/guides/{number}"] = page(f"Guide {number}", _page_body(rng), links=links)
-            dates[f"{site.url}/guides/{number}"] = "2026-12-06"  # as the site's CMS would say
+            site.pages[_path(number)] = _guide(number, args.pages, rng)
+            dates[f"{site.url}{_path(number)}"] = "2026-12-06"  # as the site's CMS would say
         site.sitemaps["/sitemap.xml"] = sitemap(urls, dates)
         with tenant_session(principal.context()) as db:
             generations = dict(

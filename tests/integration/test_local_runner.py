@@ -148,3 +148,22 @@ def test_idle_pollers_leave_moto_alone_yet_pick_up_messages_at_once(monkeypatch:
     left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     assert [m["Body"] for m in left] == ["after stop"]
     sqs.delete_message(QueueUrl=url, ReceiptHandle=left[0]["ReceiptHandle"])
+
+
+def test_the_local_moto_keeps_sqs_delays_and_visibility_with_its_quicker_clock() -> None:
+    """start_moto reads moto's SQS clock directly (quicken_moto_sqs): delays and visibility
+    timeouts must hold exactly as before."""
+    start_moto(free_port())
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=f"clock-{time.time_ns()}")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=1)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
+    time.sleep(1.1)
+    first = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0, VisibilityTimeout=1)["Messages"]
+    assert [m["Body"] for m in first] == ["later"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)  # in flight
+    time.sleep(1.1)
+    again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0, AttributeNames=["All"])["Messages"]
+    assert again[0]["Body"] == "later" and again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
+    sent = int(again[0]["Attributes"]["SentTimestamp"])
+    assert abs(sent / 1000 - time.time()) < 10  # milliseconds since the epoch, as on AWS

@@ -45,11 +45,6 @@ from chatapp.observability import count, logger
 # times rather than mistaken for one already handled (as ingestion does).
 NOT_YET_VISIBLE_RETRIES = 5
 NOT_YET_VISIBLE_DELAY_SECONDS = 2
-# Messages are sent inside the transaction that writes their rows (a failed send commits nothing), so
-# a crawler can receive one before that commit is visible: it is put back with a short delay a few
-# times rather than mistaken for one already handled (as ingestion does).
-NOT_YET_VISIBLE_RETRIES = 5
-NOT_YET_VISIBLE_DELAY_SECONDS = 2
 SCHEDULE_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 STORED = ("new", "changed", "unchanged")
 ITEMS_PER_PAGE_LIMIT = 3  # items a sync may queue per page it may keep (links lead to failures too)
