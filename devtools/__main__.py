@@ -270,6 +270,7 @@ COMMANDS = {
     "publish-web": cmd_publish_web,
     "bench-analytics": _script("bench_analytics"),
     "bench-sources": _script("bench_sources"),
+    "bench-extraction": _script("bench_extraction"),
     "sync-sources": cmd_sync_sources,
     "bench-idle": _script("bench_idle"),
     "rollup-analytics": cmd_rollup_analytics,

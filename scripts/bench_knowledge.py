@@ -403,8 +403,14 @@ def phase_public(args: argparse.Namespace) -> dict:
     root = corpus_root(corpus)
     principal, category = _company(corpus.name.replace("_", "-"))
     started, chunks, pages = time.perf_counter(), 0, corpus_pages(corpus)
+    extractor = getattr(args, "extractor", None) or "upload"
     for number, page in enumerate(pages, start=1):
-        result = _ingest_bytes(principal, category, page, (root / page).read_bytes(), "text/html")
+        content = (root / page).read_bytes()
+        if extractor != "upload":  # `./run bench-extraction`: what a web source would store
+            from bench_extraction import extract
+
+            content = extract(extractor, page, content)
+        result = _ingest_bytes(principal, category, page, content, "text/html")
         chunks += result["chunks"] or 0
         if number % 25 == 0:
             print(
@@ -598,6 +604,7 @@ def main() -> None:
     parser.add_argument("--embedding", choices=("minilm", "e5"), help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--set", help=argparse.SUPPRESS)
+    parser.add_argument("--extractor", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         print(json.dumps(PHASES[args.phase](args), default=str))

@@ -429,3 +429,43 @@ def test_a_sitemaps_lastmod_spares_unchanged_pages_any_request(
         == before[f"{site.url}/help/returns"].ingest_generation
     )
     assert after[f"{site.url}/help/returns"].missed_syncs == 0
+
+
+def test_run_sync_sources_asks_the_running_runner_to_sync_now(
+    web_tenant: KnowledgeTenant,
+    site: FakeSite,
+    queues: Queues,
+    local_aws: LocalAws,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`./run sync-sources --source ID` invokes SourceScheduleFunction through the runner's Lambda
+    Invoke API; the sync it starts runs on the runner's crawl queue."""
+    import threading
+
+    from devtools import sync_sources
+    from devtools.aws_local import free_port
+    from devtools.invocations import LocalInvocations
+    from devtools.runner import RouteTable, make_server
+
+    source = _create(web_tenant, f"{site.url}/help/", schedule="manual")
+    queues.run()
+    monkeypatch.setenv("PORT", str(free_port()))
+    assert sync_sources.main(["--source", source["id"]]) == 1  # nothing listens: said, not raised
+    assert "no ./run dev answered" in capsys.readouterr().out
+
+    specs = local_aws.sources.specs
+    server = make_server(
+        RouteTable(specs), port=0, services=[LocalInvocations(specs, local_aws.sources.queue_urls)]
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("PORT", str(server.server_port))
+        assert sync_sources.main(["--source", source["id"]]) == 0
+        assert "1 sync(s) started" in capsys.readouterr().out
+    finally:
+        server.shutdown()
+    queues.run()
+    listed = web_tenant.call("GET", f"/v1/knowledge/sources/{source['id']}/syncs").body
+    assert len(listed) == 2
+    assert (listed[0]["trigger"], listed[0]["status"], listed[0]["unchanged"]) == ("schedule", "completed", 4)
