@@ -78,10 +78,16 @@ class _Socket:
             self.sock.shutdown(socket.SHUT_RDWR)
 
     def write_all(self) -> None:
+        from websockets.exceptions import InvalidState
+
         while (item := self.outbox.get()) is not _STOP:
             if isinstance(item, str):
                 with self.lock:
-                    self.protocol.send_text(item.encode())
+                    try:
+                        self.protocol.send_text(item.encode())
+                    except InvalidState:  # the browser is closing it (a reload mid-answer): gone
+                        self.close()
+                        return
                     data = b"".join(self.protocol.data_to_send())
             else:
                 data = item
