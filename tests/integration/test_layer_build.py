@@ -46,9 +46,15 @@ def _size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+@pytest.fixture(scope="module")
+def dependencies_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once for both tests that read it (a build takes about 15 s)."""
+    return _build("dependencies", tmp_path_factory.mktemp("dependencies"))
+
+
 @pytest.mark.slow
-def test_layers_fit_lambdas_size_limit_together(tmp_path: Path) -> None:
-    dependencies = _build("dependencies", tmp_path / "dependencies")
+def test_layers_fit_lambdas_size_limit_together(tmp_path: Path, dependencies_layer: Path) -> None:
+    dependencies = dependencies_layer
     retrieval = _build("retrieval", tmp_path / "retrieval")
     conversation = _build("conversation", tmp_path / "conversation")  # the chat function carries all three
     total = _size(dependencies) + _size(retrieval) + _size(conversation) + _size(ROOT / "shared" / "chatapp")
@@ -56,9 +62,8 @@ def test_layers_fit_lambdas_size_limit_together(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_dependencies_layer_wheels_target_lambda(tmp_path: Path) -> None:
-    _build("dependencies", tmp_path)
-    wheels = list((tmp_path / "python").glob("*.dist-info/WHEEL"))
+def test_dependencies_layer_wheels_target_lambda(dependencies_layer: Path) -> None:
+    wheels = list((dependencies_layer / "python").glob("*.dist-info/WHEEL"))
     assert len(wheels) > 20
     tags = {
         line.split(":", 1)[1].strip()
@@ -68,9 +73,10 @@ def test_dependencies_layer_wheels_target_lambda(tmp_path: Path) -> None:
     }
     assert tags and all(_acceptable(tag) for tag in tags), sorted(t for t in tags if not _acceptable(t))
     assert any(tag.startswith("cp312-cp312-manylinux") for tag in tags), "compiled wheels must be for cp312"
-    compiled = list((tmp_path / "python").rglob("*.so"))
+    compiled = list((dependencies_layer / "python").rglob("*.so"))
     assert compiled and not any("cpython-311" in path.name for path in compiled)
-    assert (tmp_path / "python" / "fastapi").is_dir() and (tmp_path / "python" / "psycopg_binary").is_dir()
+    python = dependencies_layer / "python"
+    assert (python / "fastapi").is_dir() and (python / "psycopg_binary").is_dir()
 
 
 def test_the_tag_check_rejects_this_machines_wheels() -> None:
