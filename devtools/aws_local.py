@@ -51,8 +51,6 @@ def quicken_moto_sqs() -> None:
     each question builds two datetimes to read the clock: a queue 500 deep spends 30 ms of CPU per
     send and over 100 ms per receive. The same milliseconds since the epoch, read directly, cost a
     fraction of that; SQS on AWS costs the caller's machine nothing at all."""
-    import time
-
     import moto.sqs.models as sqs_models
     from moto.core.utils import unix_time, unix_time_millis
 
